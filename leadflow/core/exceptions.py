@@ -1,0 +1,54 @@
+"""The one exception hierarchy of Leadflow. Views and the API turn these into messages for people."""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A request that cannot be carried out, with a message a person can act on."""
+
+    status_code = 400
+    code = "application_error"
+
+    def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    code = "not_found"
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class TransitionNotAllowed(ApplicationError):
+    """The transition does not start from the lead's current state (or someone else got there first)."""
+
+    status_code = 409
+    code = "transition_not_allowed"
+
+
+class TransitionBlocked(ApplicationError):
+    """The transition starts from this state, but one or more gates say no; `reasons` says why."""
+
+    status_code = 409
+    code = "transition_blocked"
+
+    def __init__(self, message: str, *, reasons: list[str]) -> None:
+        super().__init__(message, extra={"reasons": reasons})
+        self.reasons = reasons
+
+
+class ExternalServiceError(ApplicationError):
+    """A remote system (Salesforce, Exact, a webhook) failed; `permanent` says whether retrying can help."""
+
+    status_code = 502
+    code = "external_service_error"
+
+    def __init__(self, message: str, *, permanent: bool, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message, extra=extra)
+        self.permanent = permanent

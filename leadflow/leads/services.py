@@ -1,0 +1,235 @@
+"""Writes to leads: creation, edits, assignment and every state transition, each audited."""
+
+import logging
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import django_fsm
+from django.db import transaction
+from django.utils import timezone
+
+from leadflow.core.exceptions import ApplicationError, TransitionBlocked, TransitionNotAllowed
+from leadflow.core.plugins import load_objects
+from leadflow.core.tasks import enqueue_on_commit
+from leadflow.leads.gates import blocking_reasons
+from leadflow.leads.models import Lead, LeadEvent, LeadState, SourceKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+# Who acts: a user, a label for a non-user caller ("api:partner-x", "import:leads.csv"), or None for the system.
+Actor: TypeAlias = "AbstractBaseUser | str | None"
+
+# Lead fields that people and intake may set; everything else is workflow state.
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "language",
+    "company",
+    "website",
+    "company_size",
+    "vat_number",
+    "registration_number",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "message",
+)
+
+
+def actor_fields(actor: Actor) -> dict[str, Any]:
+    if actor is None:
+        return {"actor": None, "actor_label": "system"}
+    if isinstance(actor, str):
+        return {"actor": None, "actor_label": actor[:150]}
+    return {"actor": actor, "actor_label": actor.get_username()}
+
+
+def lead_event_record(*, lead: Lead, kind: str, actor: Actor, reason: str = "", **fields: Any) -> LeadEvent:
+    return LeadEvent.objects.create(lead=lead, kind=kind, reason=reason, **actor_fields(actor), **fields)
+
+
+def lead_create(
+    *,
+    actor: Actor,
+    source_kind: str = SourceKind.ADMIN,
+    source: str = "",
+    submission: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Lead:
+    """Store a new lead and queue its checks. `submission` is the verbatim input, kept beside the fields."""
+    lead = Lead(source_kind=source_kind, source=source, checks_due_at=timezone.now(), **fields)
+    lead.submission = submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+    lead.full_clean(exclude=["state", "owner", "duplicate_of"])
+    with transaction.atomic():
+        lead.save()
+        lead_event_record(lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, data={"source": source})
+        _enqueue_processing(lead)
+    return lead
+
+
+def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: str = "") -> Lead:
+    """Edit a lead's fields; the checks run again in the background. Closed leads are read-only."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if not lead.is_open:
+            raise ApplicationError(f"A {lead.get_state_display().lower()} lead can no longer be edited.")
+        changed = {f: [getattr(lead, f), v] for f, v in changes.items() if getattr(lead, f) != v}
+        if not changed:
+            return lead
+        for field, (_, new) in changed.items():
+            setattr(lead, field, new)
+        lead.checks_due_at = timezone.now()
+        lead.full_clean(exclude=["state", "owner", "duplicate_of"])
+        lead.save()
+        lead_event_record(lead=lead, kind=LeadEvent.Kind.EDIT, actor=actor, reason=reason, data={"changed": changed})
+        _enqueue_processing(lead)
+    return lead
+
+
+def lead_assign(*, lead: Lead, owner: "AbstractBaseUser | None", actor: Actor, reason: str = "") -> Lead:
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        previous = lead.owner
+        if previous == owner:
+            return lead
+        lead.owner = owner
+        lead.save(update_fields=["owner", "updated_at"])
+        lead_event_record(
+            lead=lead,
+            kind=LeadEvent.Kind.ASSIGNMENT,
+            actor=actor,
+            reason=reason,
+            data={
+                "from": previous.get_username() if previous else None,
+                "to": owner.get_username() if owner else None,
+            },
+        )
+    return lead
+
+
+def lead_transition(*, lead: Lead, name: str, actor: Actor, reason: str = "", **kwargs: Any) -> Lead:
+    """Run one transition under a row lock, so concurrent callers produce exactly one transition.
+
+    The loser sees the state the winner left and gets TransitionNotAllowed; a gate that says no raises
+    TransitionBlocked with its reasons. Either way nothing is written.
+    """
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        method = getattr(locked, name)
+        from_state = locked.state
+        if not django_fsm.can_proceed(method, check_conditions=False):
+            raise TransitionNotAllowed(
+                f"Cannot {name.replace('_', ' ')} lead {locked.pk}: it is {locked.get_state_display().lower()}.",
+                extra={"state": from_state},
+            )
+        reasons = blocking_reasons(locked, name)
+        if reasons:
+            raise TransitionBlocked(f"Cannot {name.replace('_', ' ')} lead {locked.pk} yet.", reasons=reasons)
+        method(**kwargs)
+        locked.save()
+        lead_event_record(
+            lead=locked,
+            kind=LeadEvent.Kind.TRANSITION,
+            actor=actor,
+            reason=reason,
+            transition=name,
+            from_state=from_state,
+            to_state=locked.state,
+        )
+    return locked
+
+
+def lead_validate(*, lead: Lead, actor: Actor, reason: str = "") -> Lead:
+    return lead_transition(lead=lead, name="validate", actor=actor, reason=reason)
+
+
+def lead_qualify(*, lead: Lead, actor: Actor, reason: str = "") -> Lead:
+    return lead_transition(lead=lead, name="qualify", actor=actor, reason=reason)
+
+
+def lead_reject(*, lead: Lead, actor: Actor, reason: str) -> Lead:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why the lead is rejected.")
+    return lead_transition(lead=lead, name="reject", actor=actor, reason=reason, rejection_reason=reason)
+
+
+def lead_reopen(*, lead: Lead, actor: Actor, reason: str = "") -> Lead:
+    with transaction.atomic():
+        lead = lead_transition(lead=lead, name="reopen", actor=actor, reason=reason)
+        _enqueue_processing(lead)
+    return lead
+
+
+def lead_available_transitions(*, lead: Lead) -> list[tuple[str, list[str]]]:
+    """Transitions that start from the lead's state, each with the reasons that block it now (empty: allowed).
+
+    Only transitions a person fires are listed: `invalidate` and `mark_duplicate` follow from checks and merges,
+    and `convert` is offered by the CRM app, which owns its side effect.
+    """
+    offered = ("validate", "qualify", "reject", "reopen")
+    return [
+        (t.name, blocking_reasons(lead, t.name))
+        for t in lead.get_all_state_transitions()
+        if t.name in offered and t.source == lead.state
+    ]
+
+
+def lead_auto_validate(*, lead: Lead) -> None:
+    """Pipeline step: validate a new lead whose checks passed; send a lead whose checks now fail back to new."""
+    if lead.state == LeadState.NEW and not blocking_reasons(lead, "validate"):
+        attempt_automatic(lead_validate, lead=lead, actor=None, reason="All validation checks passed.")
+    elif lead.state in (LeadState.VALIDATED, LeadState.QUALIFIED):
+        reasons = blocking_reasons(lead, "validate")
+        if reasons:
+            attempt_automatic(lead_transition, lead=lead, name="invalidate", actor=None, reason=" ".join(reasons))
+
+
+def lead_process(*, lead_id: int) -> None:
+    """Run the pipeline (checks, automatic transitions) for a lead whose checks are due. Safe to run twice."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None or lead.checks_due_at is None:
+        return
+    due_at = lead.checks_due_at
+    for step in load_objects("LEADFLOW_PIPELINE"):
+        step(lead=lead)
+        lead.refresh_from_db()
+    # Only clear what this run handled: an edit made meanwhile set a newer time and needs another run.
+    Lead.objects.filter(pk=lead_id, checks_due_at=due_at).update(checks_due_at=None)
+
+
+def lead_requeue_stuck(*, older_than_seconds: int, limit: int = 500) -> list[int]:
+    """Claim leads whose checks have been due too long (lost message, killed worker) and return their ids."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    stuck_ids = list(
+        Lead.objects.filter(checks_due_at__lt=cutoff).order_by("checks_due_at").values_list("pk", flat=True)[:limit]
+    )
+    claimed = []
+    for lead_id in stuck_ids:
+        # A conditional update claims each lead once even when two sweepers overlap.
+        if Lead.objects.filter(pk=lead_id, checks_due_at__lt=cutoff).update(checks_due_at=timezone.now()):
+            claimed.append(lead_id)
+    return claimed
+
+
+def attempt_automatic(service: Any, **kwargs: Any) -> None:
+    """Automatic transitions lose gracefully to a person or worker who acted first."""
+    try:
+        service(**kwargs)
+    except (TransitionNotAllowed, TransitionBlocked) as exc:
+        logger.info("Automatic step skipped for lead %s: %s", kwargs["lead"].pk, exc.message)
+
+
+def _enqueue_processing(lead: Lead) -> None:
+    from leadflow.leads.tasks import process_lead
+
+    enqueue_on_commit(process_lead, lead.pk)

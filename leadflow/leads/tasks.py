@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from leadflow.core.tasks import enqueue
+from leadflow.leads import services
+
+# Database hiccups (a restart, a lock timeout on SQLite) are worth retrying; anything else is a bug
+# that the sweeper retries at its own slower pace while the logs say what went wrong.
+RETRYABLE = (OperationalError, InterfaceError)
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=2, retry_backoff_max=300, retry_jitter=True, max_retries=10)
+def process_lead(lead_id: int) -> None:
+    services.lead_process(lead_id=lead_id)
+
+
+@shared_task
+def sweep_stuck_leads() -> int:
+    lead_ids = services.lead_requeue_stuck(older_than_seconds=settings.LEADFLOW_STUCK_AFTER_SECONDS)
+    for lead_id in lead_ids:
+        enqueue(process_lead, lead_id)
+    return len(lead_ids)
