@@ -1,14 +1,23 @@
 import pytest
+from django.db import connection
 
 from leadflow import celery_app
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.plugins.celery_worker"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _run_tasks_in_process():
-    """Tasks run where they are queued unless a test starts a real worker (see tests/leads/test_worker.py)."""
+    """Tasks run where they are queued unless a test starts a real worker (fixture celery_worker_process)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")
 
 
 @pytest.fixture
