@@ -28,3 +28,16 @@ def user(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly whether the tests that need real services ran, so a green run cannot hide a skipped PostgreSQL."""
+    for marker, service in (("postgres", "PostgreSQL"), ("redis", "Redis/Celery worker"), ("browser", "Chromium")):
+        counts = {
+            outcome: sum(1 for r in terminalreporter.stats.get(outcome, []) if marker in getattr(r, "keywords", {}))
+            for outcome in ("passed", "failed", "skipped")
+        }
+        if any(counts.values()):
+            terminalreporter.write_line(
+                f"{service} tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+            )
