@@ -18,7 +18,7 @@ def test_lead_page_offers_only_allowed_transitions_with_the_gate_reasons(admin_c
     lead = LeadFactory(email="broken@", company="")
     lead_run_checks(lead=lead)
     page = admin_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
-    assert 'action="/admin/leads/lead/%d/transition/validate/"' % lead.pk in page
+    assert f'action="/admin/leads/lead/{lead.pk}/transition/validate/"' in page
     assert "The email address is not valid" in page
     assert "transition/qualify/" not in page and "transition/convert/" not in page
 
