@@ -77,34 +77,17 @@ def me(standin: Standin, request: Request) -> Action:
 
 def list_accounts(standin: Standin, request: Request) -> Action:
     def action(division: int) -> Response:
-        query = request.query
-        properties = set(accounts.PROPERTIES)
-        records = standin.store.accounts(division)
         try:
-            if query.get("$filter"):
-                keep = odata.compile_filter(
-                    query["$filter"], properties, accounts.ENTITY_TYPE
-                )
-                records = [record for record in records if keep(record)]
-            if query.get("$orderby"):
-                order = odata.parse_orderby(
-                    query["$orderby"], properties, accounts.ENTITY_TYPE
-                )
-                records = odata.sort_records(records, order)
-            select = odata.parse_select(
-                query.get("$select", ""), properties, accounts.ENTITY_TYPE
+            options = odata.parse_query_options(
+                request.query, set(accounts.PROPERTIES), accounts.ENTITY_TYPE
             )
-            skip = odata.parse_count(query.get("$skip", "0"), "$skip")
-            top = odata.parse_count(query["$top"], "$top") if "$top" in query else None
         except odata.QueryError as error:
             raise ApiError(400, str(error)) from error
-        wanted = records[skip:] if top is None else records[skip : skip + top]
+        wanted = options.apply(standin.store.accounts(division))
         page = wanted[: standin.config.page_size]
-        body = {"results": [_entity(request, a, select) for a in page]}
+        body = {"results": [_entity(request, a, options.select) for a in page]}
         if len(wanted) > len(page):
-            body["__next"] = _next_page_url(
-                request, query, skip + len(page), top, len(page)
-            )
+            body["__next"] = _next_page_url(request, options, len(page))
         return json_response(200, {"d": body})
 
     return action
@@ -218,12 +201,10 @@ def _entity(request: Request, account: dict, select: list[str]) -> dict:
     return {"__metadata": {"uri": uri, "type": accounts.ENTITY_TYPE}} | fields
 
 
-def _next_page_url(
-    request: Request, query: dict, skip: int, top: int | None, served: int
-) -> str:
+def _next_page_url(request: Request, options: odata.QueryOptions, served: int) -> str:
     # Exact pages with $skiptoken; an offset serves clients that follow __next
     # as an opaque link just the same.
-    following = query | {"$skip": str(skip)}
-    if top is not None:
-        following["$top"] = str(top - served)
+    following = request.query | {"$skip": str(options.skip + served)}
+    if options.top is not None:
+        following["$top"] = str(options.top - served)
     return f"{request.base_url}{request.path}?{urlencode(following)}"
