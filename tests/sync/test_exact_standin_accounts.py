@@ -301,3 +301,52 @@ def test_accounts_without_a_token_get_401(exact_standin):
     answer = requests.get(exact_standin.accounts_url, timeout=TIMEOUT)
 
     assert answer.status_code == 401
+
+
+def test_get_by_key_honours_select(exact_standin, api):
+    account = create(exact_standin, api, Name="Acme")
+
+    answer = api.get(
+        account["__metadata"]["uri"], params={"$select": "Name"}, timeout=TIMEOUT
+    )
+
+    assert set(answer.json()["d"]) == {"__metadata", "Name"}
+
+
+def test_put_with_an_unknown_property_is_refused_and_changes_nothing(
+    exact_standin, api
+):
+    account = create(exact_standin, api, Name="Acme")
+
+    answer = api.put(
+        account["__metadata"]["uri"],
+        json={"Name": "Renamed", "Colour": "red"},
+        timeout=TIMEOUT,
+    )
+
+    assert answer.status_code == 400
+    assert exact_standin.accounts()[0]["Name"] == "Acme"
+
+
+def test_put_to_another_accounts_code_is_refused(exact_standin, api):
+    create(exact_standin, api, Name="First", Code="1")
+    second = create(exact_standin, api, Name="Second", Code="2")
+
+    answer = api.put(second["__metadata"]["uri"], json={"Code": "1"}, timeout=TIMEOUT)
+
+    assert answer.status_code == 400
+
+
+def test_paths_match_case_insensitively_as_at_exact(exact_standin, api):
+    answer = api.get(f"{exact_standin.url}/api/v1/current/me", timeout=TIMEOUT)
+
+    assert answer.status_code == 200
+
+
+def test_unknown_endpoint_is_404(exact_standin, api):
+    answer = api.get(
+        f"{exact_standin.url}/api/v1/{exact_standin.division}/crm/Contacts",
+        timeout=TIMEOUT,
+    )
+
+    assert answer.status_code == 404

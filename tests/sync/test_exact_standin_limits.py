@@ -176,3 +176,14 @@ def test_a_client_retrying_a_rejected_create_blindly_gets_blocked(exact_standin,
     ]
 
     assert statuses == [400] * 11 + [429]
+
+
+def test_a_client_that_keeps_sending_an_expired_token_gets_blocked(exact_standin, api):
+    exact_standin.set_limits(error_ban_threshold=2)
+    exact_standin.expire_access_tokens()
+    statuses = [me(exact_standin, api).status_code for _ in range(3)]
+
+    fresh = exact_standin.api_session()
+
+    assert statuses == [401, 401, 401]
+    assert me(exact_standin, fresh).status_code == 429

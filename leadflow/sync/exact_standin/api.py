@@ -26,7 +26,6 @@ def serve(
 ) -> Response:
     """Run ``action(division)`` behind Exact's gate. ``division`` is the path
     segment, or None for endpoints outside a division (current/Me)."""
-    config = standin.config
     try:
         client_id = standin.oauth.client_for(request)
     except Unauthorized as error:
@@ -35,7 +34,7 @@ def serve(
         response = error_response(error)
         response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
-    limit_key = (client_id, division or str(config.division))
+    limit_key = (client_id, division or str(standin.config.division))
     ban_key = (client_id, division, endpoint)
     banned_until = standin.error_ban.banned_until(ban_key)
     if banned_until is not None:
@@ -43,12 +42,12 @@ def serve(
         response.headers.update(standin.limiter.headers(limit_key))
         return response
     allowed, limit_headers = standin.limiter.take(limit_key)
-    if not allowed:
-        response = error_response(ApiError(429, "API rate limit exceeded."))
-    else:
-        response = _answer(config.division, division, action)
+    if allowed:
+        response = _answer(standin.config.division, division, action)
         if 400 <= response.status < 500:
             standin.error_ban.record_error(ban_key)
+    else:
+        response = error_response(ApiError(429, "API rate limit exceeded."))
     response.headers.update(limit_headers)
     return response
 

@@ -74,11 +74,11 @@ def parse_query_options(
 ) -> QueryOptions:
     """$filter, $orderby, $select, $skip and $top; QueryError when invalid."""
     filter_text, order_text = query.get("$filter"), query.get("$orderby")
+    keep = compile_filter(filter_text, properties, entity_type) if filter_text else None
+    order = _parse_orderby(order_text, properties, entity_type) if order_text else []
     return QueryOptions(
-        keep=compile_filter(filter_text, properties, entity_type)
-        if filter_text
-        else None,
-        order=_parse_orderby(order_text, properties, entity_type) if order_text else [],
+        keep=keep,
+        order=order,
         select=parse_select(query.get("$select", ""), properties, entity_type),
         skip=_parse_count(query.get("$skip", "0"), "$skip"),
         top=_parse_count(query["$top"], "$top") if "$top" in query else None,
