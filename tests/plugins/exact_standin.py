@@ -90,6 +90,19 @@ class ExactStandin:
     def advance_clock(self, seconds: float) -> None:
         self._control("POST", "clock", json={"advance_seconds": seconds})
 
+    def now(self) -> float:
+        """The stand-in's clock, epoch seconds."""
+        return self._control("GET", "clock")["now"]
+
+    def freeze_clock(self, frozen: bool = True) -> None:
+        """The fixture starts frozen; unfreeze to let real time pass too."""
+        self._control("POST", "clock", json={"frozen": frozen})
+
+    def reset(self) -> None:
+        """Forget everything, as on a fresh start, with the clock frozen again."""
+        self._control("POST", "reset")
+        self.freeze_clock()
+
     def authorization_code(self, state: str = "standin-state") -> str:
         """Approve the consent page as the user would, and return the code
         from the redirect to ``redirect_uri``."""
@@ -169,6 +182,9 @@ def exact_standin(tmp_path) -> Iterator[ExactStandin]:
         redirect_uri=config.redirect_uri,
         division=config.division,
     )
+    # Frozen, the clock moves only when a test advances it: per-minute counts
+    # cannot straddle a real minute boundary.
+    handle.freeze_clock()
     try:
         yield handle
     finally:
