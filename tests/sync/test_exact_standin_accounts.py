@@ -350,3 +350,14 @@ def test_unknown_endpoint_is_404(exact_standin, api):
     )
 
     assert answer.status_code == 404
+
+
+def test_request_without_accept_json_is_refused_because_exact_would_send_xml(
+    exact_standin, api
+):
+    del api.headers["Accept"]
+
+    answer = api.get(exact_standin.accounts_url, timeout=TIMEOUT)
+
+    assert answer.status_code == 406
+    assert "application/json" in error_message(answer)

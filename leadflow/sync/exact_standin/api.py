@@ -14,6 +14,8 @@ from .responses import Request, Response, json_response
 from .standin import Standin
 
 ME_TYPE = "Exact.Web.Api.System.Me"
+# The answers Exact counts towards its hourly error ban.
+BANNED_ERRORS = {400, 401, 403, 404}
 Action = Callable[[int], Response]
 
 
@@ -43,8 +45,8 @@ def serve(
         return response
     allowed, limit_headers = standin.limiter.take(limit_key)
     if allowed:
-        response = _answer(standin.config.division, division, action)
-        if 400 <= response.status < 500:
+        response = _answer(standin.config.division, request, division, action)
+        if response.status in BANNED_ERRORS:
             standin.error_ban.record_error(ban_key)
     else:
         response = error_response(ApiError(429, "API rate limit exceeded."))
@@ -152,8 +154,16 @@ def update_account(standin: Standin, request: Request, account_id: str) -> Actio
     return action
 
 
-def _answer(own_division: int, division: str | None, action: Action) -> Response:
+def _answer(
+    own_division: int, request: Request, division: str | None, action: Action
+) -> Response:
     try:
+        if "application/json" not in request.headers.get("accept", ""):
+            # Exact answers Atom XML then; the stand-in refuses loudly instead,
+            # so a client that forgets the header fails here, not in production.
+            raise ApiError(
+                406, "Send 'Accept: application/json'; Exact would answer Atom XML."
+            )
         if division is None:
             return action(own_division)
         if not division.isdigit():
