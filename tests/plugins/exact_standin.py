@@ -103,37 +103,49 @@ class ExactStandin:
         self._control("POST", "reset")
         self.freeze_clock()
 
-    def authorization_code(self, state: str = "standin-state") -> str:
-        """Approve the consent page as the user would, and return the code
-        from the redirect to ``redirect_uri``."""
-        answer = requests.post(
+    def authorization_params(self, **overrides: str) -> dict:
+        """The query of a valid GET /api/oauth2/auth, with ``overrides``."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "state": "standin-state",
+        }
+        return params | overrides
+
+    def decide(self, decision: str, **overrides: str) -> requests.Response:
+        """Submit the consent form with ``decision`` ("approve" or "deny");
+        the answer is the redirect, not followed."""
+        return requests.post(
             self.auth_url,
-            data={
-                "client_id": self.client_id,
-                "redirect_uri": self.redirect_uri,
-                "response_type": "code",
-                "state": state,
-                "decision": "approve",
-            },
+            data=self.authorization_params(decision=decision, **overrides),
             allow_redirects=False,
             timeout=CONTROL_TIMEOUT,
         )
+
+    def authorization_code(self, state: str = "standin-state") -> str:
+        """Approve the consent page as the user would, and return the code
+        from the redirect to ``redirect_uri``."""
+        answer = self.decide("approve", state=state)
         answer.raise_for_status()
         return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
 
+    def exchange_code(self, code: str, **overrides: str) -> requests.Response:
+        """The authorization-code grant; ``overrides`` replace form fields."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        return requests.post(
+            self.token_url, data=form | overrides, timeout=CONTROL_TIMEOUT
+        )
+
     def obtain_tokens(self) -> dict:
         """The token response for a fresh authorization code."""
-        answer = requests.post(
-            self.token_url,
-            data={
-                "grant_type": "authorization_code",
-                "code": self.authorization_code(),
-                "redirect_uri": self.redirect_uri,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            },
-            timeout=CONTROL_TIMEOUT,
-        )
+        answer = self.exchange_code(self.authorization_code())
         answer.raise_for_status()
         return answer.json()
 
