@@ -43,9 +43,7 @@ class OAuth:
         params = request.query
         problem = self._authorization_problem(params)
         if problem:
-            return html_response(
-                400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>"
-            )
+            return _invalid_request_page(problem)
         hidden_fields = "\n".join(
             f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
             for name, value in params.items()
@@ -61,9 +59,7 @@ class OAuth:
         params = request.form()
         problem = self._authorization_problem(params)
         if problem:
-            return html_response(
-                400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>"
-            )
+            return _invalid_request_page(problem)
         answer = {}
         if params.get("decision") == "approve":
             answer["code"] = self._new_authorization_code(params["redirect_uri"])
@@ -173,3 +169,9 @@ class OAuth:
             "expires_in": str(lifetime),
             "refresh_token": refresh_token,
         }
+
+
+def _invalid_request_page(problem: str) -> Response:
+    # Exact shows an error page and, with an unregistered redirect_uri, must
+    # not redirect anywhere.
+    return html_response(400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>")
