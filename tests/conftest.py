@@ -4,7 +4,7 @@ from django.db import connection
 from leadflow import celery_app
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.plugins.celery_worker"]
+pytest_plugins = ["tests.plugins.celery_worker", "tests.plugins.exact_standin"]
 
 
 @pytest.fixture(autouse=True, scope="session")
