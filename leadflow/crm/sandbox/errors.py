@@ -2,14 +2,12 @@
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, errors: list[dict]) -> None:
-        super().__init__(errors[0].get("message", "") if errors else "")
+    """A non-2xx answer; `errors` is the JSON body (for a 300, the list of matching record URLs)."""
+
+    def __init__(self, status: int, errors: list) -> None:
+        super().__init__(errors)
         self.status = status
         self.errors = errors
-
-    @property
-    def error_code(self) -> str:
-        return self.errors[0].get("errorCode", "")
 
 
 def api_error(

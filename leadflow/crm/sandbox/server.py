@@ -3,6 +3,7 @@
 import json
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from . import faults, rest
 from .control import handle_control
@@ -62,7 +63,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Invalid JSON"}]
             )
         else:
-            response, delay = self._respond(request)
+            response, delay = self._respond_safely(request)
         time.sleep(delay)
         self._write(response)
 
@@ -78,6 +79,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             except ValueError:
                 return None
         return Request(self.command, path, query_string, headers, body or None)
+
+    def _respond_safely(self, request: Request) -> tuple[Response, float]:
+        try:
+            return self._respond(request)
+        # A sandbox bug must still reach the client as an answer, not a dropped connection.
+        except Exception as problem:  # noqa: BLE001
+            body = [{"errorCode": "UNKNOWN_EXCEPTION", "message": repr(problem)}]
+            return Response(500, body), 0.0
 
     def _respond(self, request: Request) -> tuple[Response, float]:
         """The response and how long to hold it back (timeout_after_commit)."""
@@ -160,6 +169,7 @@ def make_server(
 
 def run(host: str, port: int, db_path: str, **options) -> None:
     """Serve until interrupted; `options` are those of make_server."""
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     server = make_server(host, port, db_path, **options)
     try:
         server.serve_forever()
