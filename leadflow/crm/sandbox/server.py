@@ -81,9 +81,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return Request(self.command, path, query_string, headers, body or None)
 
     def _respond_safely(self, request: Request) -> tuple[Response, float]:
+        """Like _respond, but a sandbox bug reaches the client as a 500, not a dropped connection."""
         try:
             return self._respond(request)
-        # A sandbox bug must still reach the client as an answer, not a dropped connection.
         except Exception as problem:  # noqa: BLE001
             body = [{"errorCode": "UNKNOWN_EXCEPTION", "message": repr(problem)}]
             return Response(500, body), 0.0
