@@ -35,6 +35,25 @@ def test_blocking_duplicate_rule_refuses_a_matching_create(sf, salesforce_sandbo
     assert match["matchRecords"][0]["record"]["Id"] == existing
 
 
+def test_include_record_details_returns_the_fields_of_the_duplicates(
+    sf, salesforce_sandbox
+):
+    _contact_rule(salesforce_sandbox, "block")
+    sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})
+    header = {
+        "Sforce-Duplicate-Rule-Header": "allowSave=false; includeRecordDetails=true"
+    }
+
+    with pytest.raises(SalesforceMalformedRequest) as excinfo:
+        sf.Contact.create(
+            {"LastName": "Jansen", "Email": "j@acme.example"}, headers=header
+        )
+
+    result = excinfo.value.content[0]["duplicateResult"]
+    record = result["matchResults"][0]["matchRecords"][0]["record"]
+    assert record["LastName"] == "Jansen"
+
+
 def test_blocking_rule_ignores_the_allow_save_header(sf, salesforce_sandbox):
     _contact_rule(salesforce_sandbox, "block")
     sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})

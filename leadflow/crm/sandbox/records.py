@@ -21,6 +21,7 @@ class WriteContext:
     version: str = "61.0"
     paths: tuple[str, ...] = ()
     allow_save: bool = False
+    include_record_details: bool = False
 
 
 def salesforce_datetime(moment: dt.datetime) -> str:
@@ -71,17 +72,18 @@ def _parser_error(type_name: str, value: object) -> ApiError:
 
 
 def _coerce_number(each: Field, value: object) -> int | float:
+    json_type = "int" if each.type == "int" else "double"
     if isinstance(value, bool):
-        raise _parser_error(each.type, value)
+        raise _parser_error(json_type, value)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise _parser_error(each.type, value) from None
-    if each.type == "int":
-        if not number.is_integer():
-            raise _parser_error(each.type, value)
-        return int(number)
-    return number
+        raise _parser_error(json_type, value) from None
+    if each.type != "int":
+        return number
+    if not number.is_integer():
+        raise _parser_error(json_type, value)
+    return int(number)
 
 
 def _coerce_text(each: Field, value: object) -> str:
@@ -376,9 +378,7 @@ class RecordService:
                 continue
             matches = self._duplicates(sobject_type, rule, data, record_id)
             if matches:
-                raise duplicates_detected(
-                    sobject_type.name, rule, matches, context.version
-                )
+                raise duplicates_detected(sobject_type, rule, matches, context)
 
     def _check_unique(
         self, sobject_type: SObjectType, data: dict, record_id: str | None
@@ -447,25 +447,23 @@ class RecordService:
                 (),
                 "block",
             )
-            raise duplicates_detected(sobject_type.name, rule, [], context.version)
+            raise duplicates_detected(sobject_type, rule, [], context)
 
 
 def duplicates_detected(
-    sobject: str, rule: DuplicateRule, matches: list[dict], version: str
+    sobject_type: SObjectType,
+    rule: DuplicateRule,
+    matches: list[dict],
+    context: WriteContext,
 ) -> ApiError:
     """Salesforce's DUPLICATES_DETECTED error with its duplicateResult."""
+    sobject = sobject_type.name
     match_records = [
         {
             "additionalInformation": [],
             "fieldDiffs": [],
             "matchConfidence": 100.0,
-            "record": {
-                "attributes": {
-                    "type": sobject,
-                    "url": record_url(version, sobject, match["Id"]),
-                },
-                "Id": match["Id"],
-            },
+            "record": _matched_record(sobject_type, match, context),
         }
         for match in matches
     ]
@@ -496,3 +494,13 @@ def duplicates_detected(
             }
         ],
     )
+
+
+def _matched_record(
+    sobject_type: SObjectType, data: dict, context: WriteContext
+) -> dict:
+    """The duplicate as the header asked for it: every field, or only its Id."""
+    record = with_attributes(sobject_type, data, context.version)
+    if context.include_record_details:
+        return record
+    return {"attributes": record["attributes"], "Id": data["Id"]}

@@ -136,13 +136,12 @@ class RestApi:
         return handler(request, found.version, **found.params)
 
     def _context(self, request: Request, version: str) -> WriteContext:
-        duplicate_header = request.header("sforce-duplicate-rule-header").replace(
-            " ", ""
-        )
+        options = _header_options(request.header("sforce-duplicate-rule-header"))
         return WriteContext(
             version=version,
             paths=(request.path, request.outer_path),
-            allow_save="allowsave=true" in duplicate_header.lower(),
+            allow_save=options.get("allowsave") == "true",
+            include_record_details=options.get("includerecorddetails") == "true",
         )
 
     # Org information
@@ -401,6 +400,12 @@ def _selected(record: dict, request: Request) -> dict:
         for key, value in record.items()
         if key == "attributes" or key.lower() in names
     }
+
+
+def _header_options(value: str) -> dict[str, str]:
+    """'allowSave=true; includeRecordDetails=true' as lower-cased name -> value."""
+    pairs = (part.partition("=") for part in re.split(r"[;,]", value))
+    return {name.strip().lower(): option.strip().lower() for name, _, option in pairs}
 
 
 def _batch_size(request: Request) -> int:
