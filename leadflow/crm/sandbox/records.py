@@ -1,148 +1,16 @@
 """sObject create, read, update, upsert and delete with the validation a real org applies."""
 
-import datetime as dt
-import re
-from dataclasses import dataclass
-
 from . import faults, ids
+from .context import WriteContext
+from .duplicates import duplicates_detected
 from .errors import ApiError, api_error, bad_request, not_found
 from .org import DuplicateRule, OrgSettings
-from .schema import TEXT_TYPES, Field, SObjectType
+from .schema import Field, SObjectType
 from .store import RecordStore
+from .values import coerce, is_blank, label, normalized
+from .wire import now, record_url
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IGNORED_BODY_KEYS = {"attributes"}
-
-
-@dataclass(frozen=True)
-class WriteContext:
-    """Where a write comes from: its API version, request paths (for faults) and duplicate-rule header."""
-
-    version: str = "61.0"
-    paths: tuple[str, ...] = ()
-    allow_save: bool = False
-    include_record_details: bool = False
-
-
-def salesforce_datetime(moment: dt.datetime) -> str:
-    """Salesforce's dateTime format: 2024-05-01T09:30:00.000+0000."""
-    return (
-        moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-    )
-
-
-def now() -> str:
-    return salesforce_datetime(dt.datetime.now(dt.UTC))
-
-
-def record_url(version: str, sobject: str, record_id: str) -> str:
-    return f"/services/data/v{version}/sobjects/{sobject}/{record_id}"
-
-
-def with_attributes(sobject_type: SObjectType, data: dict, version: str) -> dict:
-    """A stored record as the REST API returns it: attributes first, then every field."""
-    record = {
-        "attributes": {
-            "type": sobject_type.name,
-            "url": record_url(version, sobject_type.name, data["Id"]),
-        }
-    }
-    for each in sobject_type.fields:
-        record[each.name] = data.get(each.name)
-    return record
-
-
-def _label(each: Field) -> str:
-    if each.label:
-        return each.label
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", each.name)
-    return (
-        spaced[:-3] + " ID"
-        if each.type == "reference" and spaced.endswith(" Id")
-        else spaced
-    )
-
-
-def _parser_error(type_name: str, value: object) -> ApiError:
-    return bad_request(
-        "JSON_PARSER_ERROR",
-        f"Cannot deserialize instance of {type_name} from VALUE_STRING value {value} "
-        "or request may be missing a required field at [line:1, column:1]",
-    )
-
-
-def _coerce_number(each: Field, value: object) -> int | float:
-    json_type = "int" if each.type == "int" else "double"
-    if isinstance(value, bool):
-        raise _parser_error(json_type, value)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise _parser_error(json_type, value) from None
-    if each.type != "int":
-        return number
-    if not number.is_integer():
-        raise _parser_error(json_type, value)
-    return int(number)
-
-
-def _coerce_text(each: Field, value: object) -> str:
-    if isinstance(value, (dict, list)):
-        raise _parser_error("string", value)
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    if each.length and len(text) > each.length:
-        raise bad_request(
-            "STRING_TOO_LONG",
-            f"{_label(each)}: data value too large: {text} (max length={each.length})",
-            [each.name],
-        )
-    if each.type == "email" and text and not EMAIL_PATTERN.match(text):
-        raise bad_request(
-            "INVALID_EMAIL_ADDRESS",
-            f"{_label(each)}: invalid email address: {text}",
-            [each.name],
-        )
-    return text
-
-
-def _coerce_date(value: object) -> str:
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
-    raise _parser_error("date", value)
-
-
-def _coerce_boolean(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise _parser_error("boolean", value)
-
-
-def coerce(each: Field, value: object) -> object:
-    """The stored form of a JSON value for a field, or the error Salesforce gives for it."""
-    if value is None:
-        return None
-    if each.type in TEXT_TYPES:
-        return _coerce_text(each, value)
-    if each.type in ("int", "double", "currency", "percent"):
-        return _coerce_number(each, value)
-    if each.type == "date":
-        return _coerce_date(value)
-    if each.type == "boolean":
-        return _coerce_boolean(value)
-    return value
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _normalized(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
 
 
 class RecordService:
@@ -168,11 +36,11 @@ class RecordService:
     def find_by_field(
         self, sobject_type: SObjectType, each: Field, value: object
     ) -> list[dict]:
-        wanted = _normalized(coerce(each, value))
+        wanted = normalized(coerce(each, value))
         return [
             data
             for data in self.store.all(sobject_type.name)
-            if _normalized(data.get(each.name)) == wanted
+            if normalized(data.get(each.name)) == wanted
         ]
 
     def external_id_field(self, sobject_type: SObjectType, name: str) -> Field:
@@ -321,7 +189,7 @@ class RecordService:
             for each in sobject_type.fields
             if each.required
             and (each.name in values or creating)
-            and _is_blank(values.get(each.name))
+            and is_blank(values.get(each.name))
         ]
         if missing:
             raise bad_request(
@@ -339,14 +207,14 @@ class RecordService:
             if canonical is None:
                 raise bad_request(
                     "MALFORMED_ID",
-                    f"{_label(each)}: id value of incorrect type: {value}",
+                    f"{label(each)}: id value of incorrect type: {value}",
                     [each.name],
                 )
             target = self.settings.sobject_type(each.reference_to[0])
             if not canonical.startswith(target.key_prefix):
                 raise bad_request(
                     "FIELD_INTEGRITY_EXCEPTION",
-                    f"{_label(each)}: id value of incorrect type: {value}",
+                    f"{label(each)}: id value of incorrect type: {value}",
                     [each.name],
                 )
             found = self.store.get(canonical)
@@ -366,7 +234,7 @@ class RecordService:
         context: WriteContext,
     ) -> None:
         for each in sobject_type.fields:
-            if each.validation_message and _is_blank(data.get(each.name)):
+            if each.validation_message and is_blank(data.get(each.name)):
                 raise bad_request(
                     "FIELD_CUSTOM_VALIDATION_EXCEPTION",
                     each.validation_message,
@@ -385,7 +253,7 @@ class RecordService:
     ) -> None:
         for each in sobject_type.fields:
             value = data.get(each.name)
-            if not each.unique or _is_blank(value):
+            if not each.unique or is_blank(value):
                 continue
             clash = next(
                 (
@@ -414,14 +282,14 @@ class RecordService:
             for name in rule.fields
             if sobject_type.field(name)
         ]
-        wanted = [_normalized(data.get(name)) for name in names]
-        if not names or any(_is_blank(value) for value in wanted):
+        wanted = [normalized(data.get(name)) for name in names]
+        if not names or any(is_blank(value) for value in wanted):
             return []
         return [
             other
             for other in self.store.all(sobject_type.name)
             if other["Id"] != record_id
-            and [_normalized(other.get(name)) for name in names] == wanted
+            and [normalized(other.get(name)) for name in names] == wanted
         ]
 
     def _take_write_faults(
@@ -448,59 +316,3 @@ class RecordService:
                 "block",
             )
             raise duplicates_detected(sobject_type, rule, [], context)
-
-
-def duplicates_detected(
-    sobject_type: SObjectType,
-    rule: DuplicateRule,
-    matches: list[dict],
-    context: WriteContext,
-) -> ApiError:
-    """Salesforce's DUPLICATES_DETECTED error with its duplicateResult."""
-    sobject = sobject_type.name
-    match_records = [
-        {
-            "additionalInformation": [],
-            "fieldDiffs": [],
-            "matchConfidence": 100.0,
-            "record": _matched_record(sobject_type, match, context),
-        }
-        for match in matches
-    ]
-    duplicate_result = {
-        "allowSave": rule.action == "alert",
-        "duplicateRule": rule.name,
-        "duplicateRuleEntityType": sobject,
-        "errorMessage": rule.message,
-        "matchResults": [
-            {
-                "entityType": sobject,
-                "errors": [],
-                "matchEngine": "ExactMatchEngine",
-                "matchRecords": match_records,
-                "rule": rule.name.replace("Duplicate_Rule", "Match_Rule"),
-                "size": len(match_records),
-                "success": True,
-            }
-        ],
-    }
-    return ApiError(
-        400,
-        [
-            {
-                "duplicateResult": duplicate_result,
-                "errorCode": "DUPLICATES_DETECTED",
-                "message": rule.message,
-            }
-        ],
-    )
-
-
-def _matched_record(
-    sobject_type: SObjectType, data: dict, context: WriteContext
-) -> dict:
-    """The duplicate as the header asked for it: every field, or only its Id."""
-    record = with_attributes(sobject_type, data, context.version)
-    if context.include_record_details:
-        return record
-    return {"attributes": record["attributes"], "Id": data["Id"]}

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from . import composite, sobject_collections, soql
+from .context import WriteContext
 from .errors import ApiError, api_error, bad_request, not_found
 from .messages import Request, Response
-from .records import WriteContext, record_url, with_attributes
+from .query import Executor
 from .schema import STANDARD_OBJECTS
 from .state import QUERY_BATCH_SIZE, SandboxState
+from .wire import record_url, with_attributes
 
 VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)(?P<rest>/.*)?$")
 API_VERSIONS = [
@@ -290,7 +292,7 @@ class RestApi:
         if not text:
             raise bad_request("MALFORMED_QUERY", "A query string has to be specified")
         parsed = soql.parse(text)
-        executor = soql.Executor(self.state.settings.sobject_type, self._load, version)
+        executor = Executor(self.state.settings.sobject_type, self._load, version)
         with self.state.store.atomic():
             total, records = executor.run(parsed, include_deleted=include_deleted)
         if parsed.count_only:
