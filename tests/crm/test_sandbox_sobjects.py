@@ -297,3 +297,28 @@ def test_versions_resource_lists_api_versions(salesforce_sandbox):
         "url": "/services/data/v61.0",
         "version": "61.0",
     } in versions
+
+
+def test_empty_string_clears_a_field_like_null(sf):
+    record_id = sf.Contact.create({"LastName": "Jansen", "Title": "CTO"})["id"]
+
+    sf.Contact.update(record_id, {"Title": ""})
+
+    assert sf.Contact.get(record_id)["Title"] is None
+
+
+def test_empty_update_is_a_no_op(sf):
+    record_id = sf.Account.create({"Name": "Acme"})["id"]
+
+    assert sf.Account.update(record_id, {}) == 204
+
+
+def test_invalid_json_body_is_a_json_parser_error(api, salesforce_sandbox):
+    response = api.post(
+        f"{salesforce_sandbox.data_url}/sobjects/Account/",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "JSON_PARSER_ERROR"

@@ -24,14 +24,23 @@ class RecordService:
     # Reads
 
     def get(self, sobject: str, record_id: str) -> tuple[SObjectType, dict]:
+        sobject_type, data, is_deleted = self._find(sobject, record_id)
+        if is_deleted:
+            raise not_found()
+        return sobject_type, data
+
+    def _find(self, sobject: str, record_id: str) -> tuple[SObjectType, dict, bool]:
         sobject_type = self.settings.sobject_type(sobject)
         canonical = ids.canonical_id(record_id)
-        found = self.store.get(canonical) if canonical else None
-        if found is None or found[0] != sobject_type.name or found[2]:
+        if canonical is None:
+            # Salesforce reads a segment that is no id as the name of an external id field.
             raise not_found(
                 f"Provided external ID field does not exist or is not accessible: {record_id}"
             )
-        return sobject_type, found[1]
+        found = self.store.get(canonical)
+        if found is None or found[0] != sobject_type.name:
+            raise not_found()
+        return sobject_type, found[1], found[2]
 
     def find_by_field(
         self, sobject_type: SObjectType, each: Field, value: object
@@ -81,10 +90,11 @@ class RecordService:
     ) -> None:
         with self.store.atomic():
             sobject_type, current = self._writable(sobject, record_id)
+            # Echoing the record's own Id in the body is harmless; any other Id is refused.
             body = {
                 key: value
                 for key, value in body.items()
-                if not (key == "Id" and value == record_id)
+                if not (key == "Id" and ids.canonical_id(value) == current["Id"])
             }
             values = self._validated_values(sobject_type, body, creating=False)
             data = {**current, **values}
@@ -139,16 +149,10 @@ class RecordService:
             )
 
     def _writable(self, sobject: str, record_id: str) -> tuple[SObjectType, dict]:
-        sobject_type = self.settings.sobject_type(sobject)
-        canonical = ids.canonical_id(record_id)
-        found = self.store.get(canonical) if canonical else None
-        if found is None or found[0] != sobject_type.name:
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {record_id}"
-            )
-        if found[2]:
+        sobject_type, data, is_deleted = self._find(sobject, record_id)
+        if is_deleted:
             raise api_error(404, "ENTITY_IS_DELETED", "entity is deleted", [])
-        return sobject_type, found[1]
+        return sobject_type, data
 
     # Validation, in the order a real org reports problems
 

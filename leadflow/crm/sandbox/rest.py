@@ -256,9 +256,7 @@ class RestApi:
         each = self.records.external_id_field(sobject_type, field)
         matches = self.records.find_by_field(sobject_type, each, value)
         if not matches:
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {value}"
-            )
+            raise not_found()
         return matches
 
     def upsert(

@@ -72,13 +72,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        body: object = raw
+        body: object = raw or None
         if raw and "json" in headers.get("content-type", "json"):
             try:
                 body = json.loads(raw)
             except ValueError:
                 return None
-        return Request(self.command, path, query_string, headers, body or None)
+        return Request(self.command, path, query_string, headers, body)
 
     def _respond_safely(self, request: Request) -> tuple[Response, float]:
         """Like _respond, but a sandbox bug reaches the client as a 500, not a dropped connection."""

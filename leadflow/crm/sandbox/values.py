@@ -81,7 +81,8 @@ def _coerce_boolean(value: object) -> bool:
 
 def coerce(each: Field, value: object) -> object:
     """The stored form of a JSON value for a field, or the error Salesforce gives for it."""
-    if value is None:
+    # Salesforce stores no empty strings: "" clears a field just like null.
+    if value is None or value == "":
         return None
     if each.type in TEXT_TYPES:
         return _coerce_text(each, value)
