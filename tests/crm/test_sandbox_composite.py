@@ -298,3 +298,31 @@ def test_composite_graph_commits_good_graphs_and_rolls_back_bad_ones(
     assert [record["Name"] for record in salesforce_sandbox.records("Account")] == [
         "Acme BV"
     ]
+
+
+def test_all_or_none_collection_inside_a_composite_rolls_back_on_its_own(
+    sf, salesforce_sandbox
+):
+    collection = {
+        "method": "POST",
+        "url": f"{V}/composite/sobjects",
+        "referenceId": "refCollection",
+        "body": {
+            "allOrNone": True,
+            "records": [
+                {"attributes": {"type": "Account"}, "Name": "In collection"},
+                {"attributes": {"type": "Account"}},
+            ],
+        },
+    }
+
+    results = _composite(sf, _account(), collection, all_or_none=False)
+
+    assert results[0]["httpStatusCode"] == 201
+    assert (
+        results[1]["body"][0]["errors"][0]["statusCode"]
+        == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    )
+    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == [
+        "Acme BV"
+    ]
