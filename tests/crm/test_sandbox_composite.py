@@ -13,24 +13,22 @@ def sf(salesforce_sandbox):
     return salesforce_sandbox.client()
 
 
-def _account(reference_id="refAccount", **fields):
-    body = {"Name": "Acme BV", **fields}
+def _create(sobject, reference_id, body):
     return {
         "method": "POST",
-        "url": f"{V}/sobjects/Account",
+        "url": f"{V}/sobjects/{sobject}",
         "referenceId": reference_id,
         "body": body,
     }
+
+
+def _account(reference_id="refAccount", **fields):
+    return _create("Account", reference_id, {"Name": "Acme BV", **fields})
 
 
 def _contact(reference_id="refContact", **fields):
     body = {"LastName": "Jansen", "AccountId": "@{refAccount.id}", **fields}
-    return {
-        "method": "POST",
-        "url": f"{V}/sobjects/Contact",
-        "referenceId": reference_id,
-        "body": body,
-    }
+    return _create("Contact", reference_id, body)
 
 
 def _opportunity(reference_id="refOpportunity", **fields):
@@ -42,12 +40,7 @@ def _opportunity(reference_id="refOpportunity", **fields):
         "ContactId": "@{refContact.id}",
         **fields,
     }
-    return {
-        "method": "POST",
-        "url": f"{V}/sobjects/Opportunity",
-        "referenceId": reference_id,
-        "body": body,
-    }
+    return _create("Opportunity", reference_id, body)
 
 
 def _composite(sf, *subrequests, all_or_none=True):

@@ -134,48 +134,25 @@ def _leadflow_id() -> Field:
     )
 
 
+def _system(name: str, type_: str) -> Field:
+    """A field Salesforce maintains itself: always set, never written by clients."""
+    return Field(
+        name,
+        type_,
+        18 if type_ == "id" else 0,
+        nillable=False,
+        createable=False,
+        updateable=False,
+        defaulted_on_create=True,
+    )
+
+
 SYSTEM_FIELDS = (
-    Field(
-        "Id",
-        "id",
-        18,
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "IsDeleted",
-        "boolean",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "CreatedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "LastModifiedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "SystemModstamp",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
+    _system("Id", "id"),
+    _system("IsDeleted", "boolean"),
+    _system("CreatedDate", "datetime"),
+    _system("LastModifiedDate", "datetime"),
+    _system("SystemModstamp", "datetime"),
 )
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
