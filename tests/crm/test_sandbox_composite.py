@@ -122,7 +122,9 @@ def test_without_all_or_none_successes_stay_and_dependants_of_a_failure_halt(
     assert [result["httpStatusCode"] for result in results] == [201, 400, 400]
     assert results[1]["body"][0]["errorCode"] == "REQUIRED_FIELD_MISSING"
     assert results[2]["body"][0]["errorCode"] == "PROCESSING_HALTED"
-    assert "refContact" in results[2]["body"][0]["message"]
+    assert results[2]["body"][0]["message"] == (
+        "Invalid reference specified. No value for refContact.id found in refContact"
+    )
     assert len(salesforce_sandbox.records("Account")) == 1
 
 
