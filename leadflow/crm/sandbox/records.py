@@ -73,7 +73,7 @@ class RecordService:
         data.update(values)
         with self.store.atomic():
             self._check_record_rules(sobject_type, data, None, context)
-            self._take_write_faults("POST", context, sobject_type, creating=True)
+            self._take_write_faults("POST", context, sobject_type, record_id=None)
             stamp = now()
             system = {
                 "IsDeleted": False,
@@ -99,7 +99,9 @@ class RecordService:
             values = self._validated_values(sobject_type, body, creating=False)
             data = {**current, **values}
             self._check_record_rules(sobject_type, data, current["Id"], context)
-            self._take_write_faults("PATCH", context, sobject_type, creating=False)
+            self._take_write_faults(
+                "PATCH", context, sobject_type, record_id=current["Id"]
+            )
             stamp = now()
             self.store.replace(
                 current["Id"],
@@ -141,7 +143,9 @@ class RecordService:
     def delete(self, sobject: str, record_id: str, context: WriteContext) -> None:
         with self.store.atomic():
             sobject_type, current = self._writable(sobject, record_id)
-            self._take_write_faults("DELETE", context, sobject_type, creating=False)
+            self._take_write_faults(
+                "DELETE", context, sobject_type, record_id=current["Id"]
+            )
             self.store.replace(
                 current["Id"],
                 {**current, "IsDeleted": True, "SystemModstamp": now()},
@@ -302,15 +306,17 @@ class RecordService:
         context: WriteContext,
         sobject_type: SObjectType,
         *,
-        creating: bool,
+        record_id: str | None,
     ) -> None:
+        """Armed faults for this write; a create has no record_id yet."""
         if self.faults.take(faults.UNABLE_TO_LOCK_ROW, method, *context.paths):
+            locked = f": {record_id}" if record_id else ""
             raise bad_request(
                 "UNABLE_TO_LOCK_ROW",
-                "unable to obtain exclusive access to this record or 1 records: ",
+                f"unable to obtain exclusive access to this record or 1 records{locked}",
                 [],
             )
-        if creating and self.faults.take(
+        if record_id is None and self.faults.take(
             faults.DUPLICATES_DETECTED, method, *context.paths
         ):
             rule = DuplicateRule(
