@@ -14,7 +14,7 @@ from .context import WriteContext
 from .errors import ApiError, api_error, bad_request, not_found
 from .messages import Request, Response
 from .query import Executor
-from .schema import STANDARD_OBJECTS
+from .schema import STANDARD_OBJECTS, SObjectType
 from .state import QUERY_BATCH_SIZE, SandboxState
 from .wire import record_url, with_attributes
 
@@ -226,14 +226,9 @@ class RestApi:
         self, request: Request, version: str, sobject: str, field: str, value: str
     ) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
-        matches = self._by_external_id(sobject_type, field, value)
-        if len(matches) > 1:
-            urls = [
-                record_url(version, sobject_type.name, data["Id"]) for data in matches
-            ]
-            return Response(300, urls)
+        data = self._one_by_external_id(sobject_type, field, value, version)
         return Response(
-            200, _selected(with_attributes(sobject_type, matches[0], version), request)
+            200, _selected(with_attributes(sobject_type, data, version), request)
         )
 
     def delete_by_external_id(
@@ -241,23 +236,24 @@ class RestApi:
     ) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
         with self.state.store.atomic():
-            matches = self._by_external_id(sobject_type, field, value)
-            if len(matches) > 1:
-                urls = [
-                    record_url(version, sobject_type.name, data["Id"])
-                    for data in matches
-                ]
-                return Response(300, urls)
-            context = self._context(request, version)
-            self.records.delete(sobject, matches[0]["Id"], context)
+            data = self._one_by_external_id(sobject_type, field, value, version)
+            self.records.delete(sobject, data["Id"], self._context(request, version))
         return Response(204)
 
-    def _by_external_id(self, sobject_type, field: str, value: str) -> list[dict]:
+    def _one_by_external_id(
+        self, sobject_type: SObjectType, field: str, value: str, version: str
+    ) -> dict:
+        """The record with this external id; 404 if none, 300 with their URLs if several."""
         each = self.records.external_id_field(sobject_type, field)
         matches = self.records.find_by_field(sobject_type, each, value)
         if not matches:
             raise not_found()
-        return matches
+        if len(matches) > 1:
+            urls = [
+                record_url(version, sobject_type.name, data["Id"]) for data in matches
+            ]
+            raise ApiError(300, urls)
+        return matches[0]
 
     def upsert(
         self, request: Request, version: str, sobject: str, field: str, value: str
