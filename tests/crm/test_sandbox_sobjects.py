@@ -322,3 +322,14 @@ def test_invalid_json_body_is_a_json_parser_error(api, salesforce_sandbox):
 
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+
+
+def test_delete_by_external_id_removes_the_record(api, salesforce_sandbox):
+    url = f"{salesforce_sandbox.data_url}/sobjects/Lead/Leadflow_Id__c/lead-9"
+    api.patch(url, json={"LastName": "Smit", "Company": "Smit BV"})
+
+    response = api.delete(url)
+
+    assert response.status_code == 204
+    assert salesforce_sandbox.records("Lead") == []
+    assert api.get(url).status_code == 404
