@@ -281,6 +281,22 @@ def test_describe_tells_required_fields_lengths_and_external_ids(sf):
     assert fields["Id"]["defaultedOnCreate"] is True
 
 
+def test_describe_lists_picklist_values_with_the_default(sf):
+    fields = {field["name"]: field for field in sf.Lead.describe()["fields"]}
+    stages = sf.Opportunity.describe()["fields"]
+
+    statuses = fields["Status"]["picklistValues"]
+    assert statuses[0] == {
+        "active": True,
+        "defaultValue": True,
+        "label": "Open - Not Contacted",
+        "validFor": None,
+        "value": "Open - Not Contacted",
+    }
+    [stage_name] = [field for field in stages if field["name"] == "StageName"]
+    assert "Closed Won" in [value["value"] for value in stage_name["picklistValues"]]
+
+
 def test_any_api_version_is_served(api, salesforce_sandbox):
     url = f"{salesforce_sandbox.url}/services/data/v45.0/sobjects/Account/describe"
 
