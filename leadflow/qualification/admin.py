@@ -152,6 +152,10 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
                 request, f"Saved. The open leads ({saved.run.total}) are being re-classified.", messages.SUCCESS
             )
 
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: list, add: bool = False) -> str:
+        """The formsets were not saved here, so describe the change instead of listing saved objects."""
+        return "Changed the conversion criteria; see “Criteria changes” for what changed."
+
     def test_criteria_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Classify the open leads with the submitted, unsaved criteria. Saves nothing."""
         obj = self.get_object(request, str(object_id))
