@@ -2,7 +2,8 @@
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -55,14 +56,14 @@ class Assessment:
         """The weighted rules that hold, i.e. where the score comes from."""
         return [r for r in self.results if not r.hard and r.weight and r.passed]
 
-    @property
+    @cached_property
     def score(self) -> int:
         possible = sum(r.weight for r in self.results if not r.hard)
         if not possible:
             return 100
         return round(100 * sum(r.weight for r in self.contributions) / possible)
 
-    @property
+    @cached_property
     def verdict(self) -> str:
         """Qualify automatically, leave to a person, or suggest rejection (a failed hard requirement does too)."""
         if not self.fit or self.score < self.reject_below:
@@ -87,7 +88,7 @@ def lead_assessments_store(assessments: dict[int, Assessment]) -> None:
                 score=a.score,
                 verdict=a.verdict,
                 hard_requirements_met=a.fit,
-                results=[asdict(r) for r in a.results],
+                results=[dict(vars(r)) for r in a.results],
                 assessed_at=now,
             )
             for lead_id, a in assessments.items()
