@@ -86,6 +86,7 @@ class QualificationRuleInline(admin.TabularInline):
     form = QualificationRuleForm
     extra = 1
     ordering = ("order", "id")
+    verbose_name = "rule"
     verbose_name_plural = "Rules (checked in this order)"
 
 
