@@ -84,7 +84,7 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
     same_account = bool(
         (a.domain and a.domain == b.domain)
         or (a.vat and a.vat == b.vat)
-        or (a.company and _company_similarity(a.company, b.company) >= 0.95)
+        or (_company_similarity(a.company, b.company) or 0.0) >= 0.95
     )
     veto = _not_the_same_person(a, b)
     if a.email and a.email == b.email and a.email_local not in ROLE_MAILBOXES:
@@ -200,10 +200,19 @@ def _not_the_same_person(a: Profile, b: Profile) -> str:
     """The rules that no amount of shared address or phone outweighs; '' when none applies."""
     if a.is_person != b.is_person:
         return "One record is a person and the other a company: at most the same account."
-    first = _first_name_similarity(a.first, b.first)
-    swapped = _first_name_similarity(a.first, b.last)
-    if first is not None and first < 0.75 and not (swapped is not None and swapped >= 0.9):
-        return "Different first names: family members or colleagues are different people."
+    # A birth date or national id both records share outweighs a mangled name; a household shares neither.
+    same_individual = (a.birth_date and a.birth_date == b.birth_date) or (
+        a.national_id and a.national_id == b.national_id
+    )
+    swapped = [_first_name_similarity(a.first, b.last), _first_name_similarity(a.last, b.first)]
+    names_swapped = None not in swapped and min(swapped) >= 0.8
+    if not same_individual and not names_swapped:
+        first = _first_name_similarity(a.first, b.first)
+        if first is not None and first < 0.75:
+            return "Different first names: family members or colleagues are different people."
+        last = _last_name_similarity(a, b.last, b.last_core)
+        if last is not None and last < 0.75:
+            return "Different last names: colleagues sharing a company or a first name are different people."
     if a.is_person and a.company and b.company and (_company_similarity(a.company, b.company) or 0) < 0.6:
         return "Works at a different company: the same person there is a new lead, not a duplicate."
     return ""
