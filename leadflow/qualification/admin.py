@@ -63,7 +63,7 @@ class LeadAssessmentInline(ReadOnlyAdminMixin, admin.StackedInline):
                         r["reason"],
                         " (hard requirement)" if r["hard"] else f" (+{r['weight']})" if r["passed"] else "",
                     )
-                    for r in obj.results
+                    for r in obj.results or ()  # the blank template row the admin renders has none
                 ),
             ),
         )

@@ -21,13 +21,13 @@ class QualificationSettings(models.Model):
 
     qualify_at = models.PositiveSmallIntegerField(
         "auto-qualify at",
-        default=45,
+        default=30,
         validators=[MaxValueValidator(100)],
         help_text="A lead whose hard requirements all hold qualifies automatically at this score (0-100) or above.",
     )
     reject_below = models.PositiveSmallIntegerField(
         "suggest rejection below",
-        default=20,
+        default=15,
         validators=[MaxValueValidator(100)],
         help_text="Below this score a lead is suggested for rejection; a person decides. Never rejected automatically.",
     )

@@ -16,6 +16,7 @@ from django.db import models
 
 from leadflow.leads.models import Lead
 from leadflow.qualification.criteria import CriterionResult
+from leadflow.quality.normalize import is_free_mail_domain
 
 CUSTOM_FIELD_PREFIX = "custom_fields."
 MAX_PATTERN_LENGTH = 200
@@ -24,46 +25,6 @@ MAX_MATCHED_LENGTH = 1000
 MATCH_TIMEOUT_SECONDS = 0.02
 MAX_LIST_ITEMS = 100
 SHOWN_VALUE_LENGTH = 60
-
-# Mailbox providers whose addresses say nothing about a company.
-COMMON_FREE_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "hotmail.com",
-        "hotmail.nl",
-        "hotmail.de",
-        "hotmail.be",
-        "outlook.com",
-        "outlook.nl",
-        "outlook.de",
-        "live.com",
-        "live.nl",
-        "live.be",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.de",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "t-online.de",
-        "ziggo.nl",
-        "kpnmail.nl",
-        "planet.nl",
-        "home.nl",
-        "telenet.be",
-        "skynet.be",
-        "proton.me",
-        "protonmail.com",
-    }
-)
-
-
-def is_free_mail_domain(domain: str) -> bool:
-    return (domain or "").strip().casefold() in COMMON_FREE_MAIL_DOMAINS
 
 
 class Operator(models.TextChoices):
