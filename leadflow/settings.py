@@ -228,6 +228,10 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
+    "resume-stalled-reclassifications": {
+        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
+        "schedule": 300.0,
+    },
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [
