@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from leadflow.quality import normalize
+from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
 FINGERPRINT_VERSION = 1
@@ -105,20 +106,8 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
     )
 
 
-LEAD_PROFILE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "website",
-    "vat_number",
-    "registration_number",
-    "street",
-    "postcode",
-    "city",
-    "country",
-)
+# A profile reads the fields a CRM record carries, so leads and CRM records compare alike.
+LEAD_PROFILE_FIELDS = REMOTE_FIELDS
 
 
 def profile_from_lead(lead: Any) -> Profile:
