@@ -203,13 +203,24 @@ LEADFLOW_PIPELINE = [
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
 LEADFLOW_VALIDATORS = [
+    "leadflow.quality.validators.TextHygieneValidator",
+    "leadflow.quality.validators.CountryValidator",
+    "leadflow.quality.validators.PersonNameValidator",
+    "leadflow.quality.validators.CompanyNameValidator",
     "leadflow.quality.validators.RequiredFieldsValidator",
     "leadflow.quality.validators.EmailValidator",
     "leadflow.quality.validators.PhoneValidator",
+    "leadflow.quality.validators.WebsiteValidator",
+    "leadflow.quality.validators.VatNumberValidator",
+    "leadflow.quality.validators.RegistrationNumberValidator",
+    "leadflow.quality.validators.PostcodeValidator",
 ]
-LEADFLOW_MATCHERS = ["leadflow.quality.matchers.ExactContactMatcher"]
+LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
 # Conversion criteria: each a leadflow.qualification.criteria.Criterion.
-LEADFLOW_CRITERIA = ["leadflow.qualification.criteria.CompanyAndPersonKnown"]
+LEADFLOW_CRITERIA = [
+    "leadflow.qualification.criteria.CompanyAndPersonKnown",
+    "leadflow.qualification.criteria.RuleCriteria",
+]
 # Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
 LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABILITY", default=False)
 # Region for phone numbers typed without a country code when the lead's country is unknown.
@@ -217,9 +228,27 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
+    "resume-stalled-reclassifications": {
+        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
+        "schedule": 300.0,
+    },
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
+    "leadflow.qualification.admin.LeadAssessmentInline",
 ]
+
+# --- qualification ------------------------------------------------------------------------------
+# Links on the conversion-criteria admin page to where the other conversion settings are edited:
+# (label, "app_label") for an app's admin index or (label, "app_label.ModelName") for one model's list.
+LEADFLOW_CRITERIA_RELATED_ADMIN = [
+    ("Opportunity defaults and Salesforce field mapping", "crm"),
+    ("Duplicate thresholds", "quality.MatchSettings"),
+]
+
+# --- quality ------------------------------------------------------------------------------------
+# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
+# (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
+LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
