@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import Q
 
+from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import CUSTOM_PREFIX, IGNORE, ColumnMapping
 from leadflow.intake.importing.tables import Table
 from leadflow.leads.models import Lead, SourceKind
@@ -232,3 +234,45 @@ def _create_one(row: MappedRow, *, source: str, actor: Actor, report: ImportRepo
 def _batches(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
     while batch := list(islice(rows, size)):
         yield batch
+
+
+def import_job_run(*, job_id: int) -> None:
+    """Run an uploaded import (admin), saving progress as it goes so the page can show a progress bar.
+
+    Claimed with a conditional update, so a redelivered task does not import the file twice at once;
+    a re-run after a crash skips the rows that already landed (their ids are known).
+    """
+    from django.utils import timezone
+
+    from leadflow.intake.importing.columns import column_mapping_guess
+    from leadflow.intake.importing.tables import table_open
+    from leadflow.intake.models import ImportJob, ImportStatus
+
+    stale = timezone.now() - timezone.timedelta(minutes=5)  # a worker died mid-import: its job may be taken over
+    claimed = ImportJob.objects.filter(
+        Q(status=ImportStatus.PENDING) | Q(status=ImportStatus.RUNNING, updated_at__lt=stale), pk=job_id
+    ).update(status=ImportStatus.RUNNING, processed=0, updated_at=timezone.now())
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    processed = 0
+
+    def save_progress(rows: int) -> None:
+        nonlocal processed
+        processed += rows
+        ImportJob.objects.filter(pk=job_id).update(processed=processed, updated_at=timezone.now())
+
+    try:
+        with table_open(job.file.path) as table:
+            ImportJob.objects.filter(pk=job_id).update(row_count=table.row_count)
+            report = leads_import(
+                table=table,
+                mapping=column_mapping_guess(table.headers, job.mapping),
+                source=job.source,
+                actor=job.created_by or f"import:{job.source}",
+                on_progress=save_progress,
+            )
+    except ApplicationError as exc:
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=exc.message)
+        return
+    ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, report=report.as_dict())
