@@ -8,13 +8,15 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from leadflow.core.exceptions import ApplicationError, RateLimited, TryAgainLater
+from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, RateLimited, TryAgainLater
 
 RETRY_AFTER_SECONDS = 5
 
@@ -31,6 +33,8 @@ def error_body(code: str, message: str, *, fields: Any = None, detail: Any = Non
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Ratelimited):
         exc = RateLimited("Too many requests; slow down and retry later.", retry_after=60)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The request body is too large.")
     if isinstance(exc, OperationalError | InterfaceError):
         exc = TryAgainLater("The service cannot store anything right now; send the same request again shortly.")
     if isinstance(exc, ApplicationError):
@@ -40,6 +44,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         elif isinstance(exc, TryAgainLater):
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

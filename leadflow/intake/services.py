@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,8 +34,9 @@ from leadflow.intake.models import (
 from leadflow.leads.models import SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_create
 
+EXTERNAL_ID_CONSTRAINT = "lead_external_id_unique_per_source"
 TIMESTAMP_SALT = "leadflow.intake.form-shown"
-LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS)
+LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
 
 @dataclass
@@ -54,6 +56,11 @@ class FormOutcome:
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+
+class ExternalIdTaken(ApplicationError):
+    status_code = 409
+    code = "external_id_taken"
 
 
 class IdempotencyConflict(ApplicationError):
@@ -188,8 +195,12 @@ def api_lead_create(
     *, token: ApiToken, values: dict[str, Any], payload: dict[str, Any], meta: RequestMeta
 ) -> Submission:
     """Store an API submission and its lead in one transaction. `values` are validated; `payload` is verbatim."""
+    values = dict(values)
+    given_custom = values.pop("custom_fields", {})
     fields, custom = split_lead_fields(values)
-    custom = {**custom, **fields.pop("custom_fields", {})}
+    custom = {**custom, **given_custom}
+    if fields.get("consent_given"):
+        fields["consent_at"] = timezone.now()
     with transaction.atomic():
         submission = Submission.objects.create(
             channel=SubmissionChannel.API,
@@ -208,8 +219,10 @@ def api_lead_create(
                     custom_fields=custom,
                     **fields,
                 )
-        except IntegrityError as exc:
-            raise IdempotencyConflict(
+        except (IntegrityError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) and EXTERNAL_ID_CONSTRAINT not in str(exc):
+                raise
+            raise ExternalIdTaken(
                 "A lead with this external_id already exists for this source.",
                 extra={"external_id": fields.get("external_id", "")},
             ) from exc
