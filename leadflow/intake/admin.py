@@ -2,6 +2,7 @@
 and the file import (upload → mapping → preview → progress)."""
 
 import json
+from itertools import islice
 from typing import Any
 
 from django import forms
@@ -201,7 +202,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                 chosen = {h: request.POST.get(f"col-{i}", "") for i, h in enumerate(table.headers)}
                 overrides = {h: t for h, t in chosen.items() if t} if request.method == "POST" else job.mapping
                 mapping = column_mapping_guess(table.headers, overrides)
-                rows = [row_map(mapping, cells, n) for n, cells in zip(range(1, PREVIEW_ROWS + 1), table.rows)]
+                rows = [row_map(mapping, cells, n) for n, cells in enumerate(islice(table.rows, PREVIEW_ROWS), start=1)]
                 row_count = table.row_count
         except ApplicationError as exc:
             messages.error(request, exc.message)

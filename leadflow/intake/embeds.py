@@ -23,9 +23,12 @@ def embed_snippets(form: LeadForm) -> dict[str, str]:
 
 
 def plain_form_snippet(form: LeadForm) -> str:
-    """A static <form> posting straight to Leadflow; errors show on the hosted page with the values kept."""
+    """A static <form> posting straight to Leadflow; errors show on the hosted page with the values kept.
+
+    `novalidate`: the server's messages come in the form's language, the browser's in the browser's.
+    """
     context = form_context(form, form.default_language)
-    lines = [f'<form action="{context["submit_url"]}" method="post" class="lf-form">']
+    lines = [f'<form action="{context["submit_url"]}" method="post" class="lf-form" novalidate>']
     for field in context["fields"]:
         required = " required" if field["required"] else ""
         name = field["name"]

@@ -156,7 +156,7 @@ def hosted_form_response(
         consent_errors=errors.get("consent", []),
         hidden_fields=[{"name": n, "value": values.get(n) or request.GET.get(n, "")} for n in HIDDEN_FIELDS],
         error_summary=notice or (text("fix_errors", language) if errors else ""),
-        return_to=values.get("lf_return", "") or request.GET.get("return", ""),
+        return_to=_return_address(request, form, values),
     )
     response = render(request, "intake/form_page.html", context, status=status)
     return allow_framing_by(response, form)
@@ -195,8 +195,8 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
     if form.redirect_url:
         return HttpResponseRedirect(form.redirect_url)
     query = {"lang": language}
-    back = str(data.get("lf_return") or request.headers.get("Referer", ""))
-    if _origin_of(back) in form.origins:
+    back = _return_address(request, form, data)
+    if back:
         query["return"] = back
     return HttpResponseRedirect(reverse("intake:form-thanks", args=[form.key]) + "?" + urlencode(query))
 
@@ -265,6 +265,14 @@ def _refusal(
     if status == 429:
         response["Retry-After"] = "60"
     return response
+
+
+def _return_address(request: HttpRequest, form: LeadForm, values: Any) -> str:
+    """Where the visitor came from on the embedding site, if that site is one of the form's origins."""
+    for candidate in (values.get("lf_return"), request.GET.get("return"), request.headers.get("Referer")):
+        if candidate and _origin_of(candidate) in form.origins:
+            return candidate
+    return ""
 
 
 def _origin_of(url: str) -> str:
