@@ -197,8 +197,9 @@ def api_lead_create(
     """Store an API submission and its lead in one transaction. `values` are validated; `payload` is verbatim."""
     values = dict(values)
     given_custom = values.pop("custom_fields", {})
+    payload = _json_safe(payload)
     fields, custom = split_lead_fields(values)
-    custom = {**custom, **given_custom}
+    custom = _json_safe({**custom, **given_custom})
     if fields.get("consent_given"):
         fields["consent_at"] = timezone.now()
     with transaction.atomic():
@@ -271,8 +272,21 @@ def idempotency_keys_purge() -> int:
     return deleted
 
 
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """A QueryDict or parsed JSON as plain JSON: single values unwrapped, repeated ones kept as lists."""
+def _json_safe(data: Any) -> Any:
+    """A QueryDict or parsed JSON as plain JSON: single values unwrapped, repeated ones kept as lists.
+
+    NUL characters, which PostgreSQL cannot store in text or JSON, become U+FFFD; known fields reject them.
+    """
     if hasattr(data, "lists"):
-        return {k: v[0] if len(v) == 1 else v for k, v in data.lists()}
-    return json.loads(json.dumps(data, default=str))
+        data = {k: v[0] if len(v) == 1 else v for k, v in data.lists()}
+    return _without_nul(json.loads(json.dumps(data, default=str)))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value

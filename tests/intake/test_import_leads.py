@@ -139,3 +139,9 @@ def test_unknown_column_in_map_option_is_a_clear_error(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         run(tmp_path / "absent.csv")
+
+
+@pytest.mark.django_db
+def test_nul_characters_in_a_cell_are_replaced_not_fatal(tmp_path):
+    run(write(tmp_path, "nul.csv", "id,first_name\n1,An\x00na\n"))
+    assert Lead.objects.get().first_name == "An\ufffdna"

@@ -165,7 +165,8 @@ def cell_text(value: Any) -> str:
 
 
 def _clean_cells(row: list[str]) -> list[str]:
-    return [cell.strip() for cell in row]
+    # NUL cannot be stored in PostgreSQL text; U+FFFD marks where it was.
+    return [cell.replace("\x00", "\ufffd").strip() for cell in row]
 
 
 def clean_headers(header: list[str]) -> list[str]:
