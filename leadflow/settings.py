@@ -257,3 +257,5 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCach
 # Django's own Redis cache increments atomically, but django-ratelimit only knows django-redis by name.
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.W001"]
 CELERY_BEAT_SCHEDULE["purge-intake-leftovers"] = {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0}
+# Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
+LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import QuerySet
 
@@ -13,7 +15,17 @@ SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 
 def form_get_active(*, key: str) -> LeadForm | None:
-    return LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first()
+    """The form with its fields, from the cache when recently read: every submission needs it, and a form
+    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`)."""
+    return cache.get_or_set(
+        form_cache_key(key),
+        lambda: LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first(),
+        timeout=settings.LEADFLOW_FORM_CACHE_SECONDS,
+    )
+
+
+def form_cache_key(key: str) -> str:
+    return f"intake:form:{key}"
 
 
 def form_origin_allowed(*, form: LeadForm, origin: str) -> bool:

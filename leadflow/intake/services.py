@@ -123,8 +123,7 @@ def form_submission_receive(*, form: LeadForm, data: dict[str, Any], language: s
         fields.update(consent_given=True, consent_text=form.text("consent_text", language), consent_at=timezone.now())
     fields["language"] = fields.get("language") or language
     with transaction.atomic():
-        submission = Submission.objects.create(status=SubmissionStatus.ACCEPTED, **common)
-        submission.lead = lead_create(
+        lead = lead_create(
             actor=f"form:{form.key}",
             source_kind=SourceKind.FORM,
             source=form.source,
@@ -132,7 +131,7 @@ def form_submission_receive(*, form: LeadForm, data: dict[str, Any], language: s
             custom_fields=custom,
             **fields,
         )
-        submission.save(update_fields=["lead"])
+        submission = Submission.objects.create(status=SubmissionStatus.ACCEPTED, lead=lead, **common)
     return FormOutcome(submission)
 
 

@@ -3,11 +3,14 @@ from typing import Any
 
 from corsheaders.signals import check_request_enabled
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import Http404
 
-from leadflow.intake.selectors import form_origin_allowed
+from leadflow.intake.models import FormField, LeadForm
+from leadflow.intake.selectors import form_cache_key, form_origin_allowed
 
 FORM_PATH = re.compile(r"^/intake/forms/(?P<key>[-\w]+)/")
 
@@ -27,3 +30,11 @@ def cors_for_form_origins(sender: Any, request: Any, **kwargs: Any) -> bool:
     except DatabaseError:
         return True  # the view can only answer 503 "try again"; let the script read that and retry
     return form_origin_allowed(form=form, origin=request.headers.get("Origin", ""))
+
+
+@receiver([post_save, post_delete], sender=LeadForm)
+@receiver([post_save, post_delete], sender=FormField)
+def form_cache_forget(sender: Any, instance: LeadForm | FormField, **kwargs: Any) -> None:
+    """A changed form (or one of its fields) is read fresh on the next request."""
+    form = instance if isinstance(instance, LeadForm) else instance.form
+    cache.delete(form_cache_key(form.key))
