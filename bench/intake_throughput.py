@@ -134,7 +134,7 @@ def open_loop(args: tuple) -> list[tuple[float, int]]:
     results, start, i = [], time.perf_counter(), 0
     while (scheduled := start + i / rate) < start + seconds:
         time.sleep(max(0.0, scheduled - time.perf_counter()))
-        elapsed, status = one_request(connection, path, offset + i)
+        _, status = one_request(connection, path, offset + i)
         results.append((time.perf_counter() - scheduled, status))
         i += 1
     return results
@@ -171,7 +171,7 @@ def main() -> None:
     try:
         with multiprocessing.Pool(args.clients) as pool:
             pool.map(closed_loop, [(port, submit, 1.0, 10_000_000 + i * 10_000) for i in range(args.clients)])
-            print(f"gunicorn 2 workers × 8 threads, PostgreSQL, {args.clients} clients, {args.seconds:.0f} s each")
+            print(f"gunicorn 2 workers x 8 threads, PostgreSQL, {args.clients} clients, {args.seconds:.0f} s each")
             runs = {}
             for name, path in (("bare Django view", "/bench/bare/"), ("intake form submit", submit)):
                 chunks = pool.map(closed_loop, [(port, path, args.seconds, i * 1_000_000) for i in range(args.clients)])
