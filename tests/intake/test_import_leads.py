@@ -121,10 +121,14 @@ def test_repeated_ids_empty_rows_and_bad_values_are_reported_not_lost(tmp_path):
     assert [(r["row"], r["reason"][:20]) for r in rows] == [("2", "Id '1' appears earli"), ("3", "Empty row.")]
 
 
-def test_name_column_is_split_when_no_person_columns_and_company_otherwise():
+def test_generic_name_column_is_read_by_what_else_the_file_holds():
     assert column_mapping_guess(["name", "email"]).targets == ["name", "email"]
+    assert column_mapping_guess(["name", "company"]).targets == ["name", "company"]
+    assert column_mapping_guess(["id", "name", "addr", "city", "phone"]).targets[1:3] == ["company", "street"]
     assert column_mapping_guess(["first_name", "last_name", "name"]).targets[2] == "company"
     assert column_mapping_guess(["first_name", "name", "company"]).targets[1] == "custom:name"
+    assert column_mapping_guess(["full_name", "city"]).targets[0] == "name"
+    assert column_mapping_guess(["full_name", "email"], {"full_name": "company"}).targets[0] == "company"
     assert split_person_name("Berg, Jan") == {"first_name": "Jan", "last_name": "Berg"}
     assert split_person_name("Madonna") == {"last_name": "Madonna"}
 

@@ -90,6 +90,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "street": (
         "address",
+        "addr",
         "address_1",
         "address1",
         "address_line_1",
@@ -147,6 +148,8 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+# Headers that may name a person or an organisation; the other `name` synonyms always name a person.
+GENERIC_NAMES = ("name", "naam")
 _TARGET_BY_HEADER = {normalise_header(name): target for target, names in SYNONYMS.items() for name in names}
 
 
@@ -182,17 +185,18 @@ def target_is_valid(target: str) -> bool:
 def column_mapping_guess(headers: list[str], overrides: dict[str, str] | None = None) -> ColumnMapping:
     """Map each header through the synonyms, apply `overrides` ({header: target}), then settle conflicts.
 
-    `name`: split into first and last name when the file has no first/last name column; when it does,
-    `name` is the company if no company column exists, and a custom field otherwise.
+    A generic `name` column (name, naam, full_name, …) is read by what else the file holds:
+    first/last name columns → it is the company (a custom field if there is a company column too);
+    a company column, or an email column → it is the person's name, split into first and last name;
+    neither → it is the company (a restaurant, shop or product list: record-linkage data sets mostly are).
     A second column for a target already taken keeps its data as a custom field under its header.
     """
     overrides = _resolve_overrides(headers, overrides or {})
     guessed = [overrides.get(h) or _TARGET_BY_HEADER.get(normalise_header(h), _custom(h)) for h in headers]
     notes = []
-    has_person = bool({"first_name", "last_name"} & set(guessed))
-    replacement = ("company" if "company" not in guessed else None) if has_person else "name"
+    replacement = _generic_name_target(set(guessed))
     for index, target in enumerate(guessed):
-        if target == "name" and headers[index] not in overrides:
+        if target == "name" and headers[index] not in overrides and normalise_header(headers[index]) in GENERIC_NAMES:
             guessed[index] = replacement or _custom(headers[index])
             notes.append(f"Column {headers[index]!r} read as {guessed[index]}.")
     taken: set[str] = set()
@@ -206,6 +210,14 @@ def column_mapping_guess(headers: list[str], overrides: dict[str, str] | None = 
         if target == "name":
             taken.update(("first_name", "last_name"))
     return ColumnMapping(headers=list(headers), targets=guessed, notes=notes)
+
+
+def _generic_name_target(targets: set[str]) -> str | None:
+    if targets & {"first_name", "last_name"}:
+        return None if "company" in targets else "company"
+    if targets & {"company", "email"}:
+        return "name"
+    return "company"
 
 
 def parse_map_options(options: list[str]) -> dict[str, str]:
