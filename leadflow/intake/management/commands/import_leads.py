@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from leadflow.core.csv import csv_safe_row
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import column_mapping_guess, parse_map_options
 from leadflow.intake.importing.services import BATCH_SIZE, ImportReport, leads_import, row_map
@@ -116,7 +117,7 @@ class Command(BaseCommand):
             with open(report_path, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out)
                 writer.writerow(["row", "external_id", "reason"])
-                writer.writerows((s.row_number, s.external_id, s.reason) for s in report.skipped_rows)
+                writer.writerows(csv_safe_row((s.row_number, s.external_id, s.reason)) for s in report.skipped_rows)
             self.stdout.write(f"Skipped rows written to {report_path}.")
 
 
