@@ -152,3 +152,20 @@ def test_definition_is_in_the_visitors_language_with_a_fresh_timestamp(client, l
 def test_unknown_or_inactive_form_is_404(client, db):
     form = LeadFormFactory(is_active=False)
     assert post_json(client, form, GOOD).status_code == 404
+
+
+REDIS_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
+}
+
+
+@pytest.mark.redis
+@override_settings(CACHES=REDIS_CACHE, LEADFLOW_FORM_RATE_LIMIT_PER_FORM="2/m")
+def test_rate_limit_per_form_counts_in_redis_shared_by_all_workers(client, lead_form):
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [post_json(client, lead_form, {**GOOD, "email": f"r{i}@example.nl"}).status_code for i in range(3)]
+    assert statuses == [200, 200, 429]
+    assert Lead.objects.count() == 2
+    cache.clear()
