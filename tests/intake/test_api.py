@@ -186,3 +186,12 @@ def test_openapi_schema_is_served_with_examples(client, db):
     create = schema["paths"]["/api/leads/"]["post"]
     assert "examples" in create["requestBody"]["content"]["application/json"]
     assert {"201", "400", "401", "409", "413", "415", "429"} <= set(create["responses"])
+
+
+def test_schema_request_example_is_accepted_by_the_api(client, api):
+    schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    examples = schema["paths"]["/api/leads/"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    for example in examples.values():
+        response = post(api, example["value"])
+        assert response.status_code == 201, response.json()
+        assert set(response.json()) >= set(schema["components"]["schemas"]["LeadDetail"]["required"])

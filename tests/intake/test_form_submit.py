@@ -169,3 +169,14 @@ def test_rate_limit_per_form_counts_in_redis_shared_by_all_workers(client, lead_
     assert statuses == [200, 200, 429]
     assert Lead.objects.count() == 2
     cache.clear()
+
+
+def test_csrf_is_checked_when_the_browser_carries_a_leadflow_session(db, lead_form):
+    from django.test import Client
+
+    url = reverse("intake:form-submit", args=[lead_form.key])
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(url, {"email": "x@example.nl", "consent": "on"}).status_code == 302
+    browser.cookies["sessionid"] = "some-session"
+    assert browser.post(url, {"email": "y@example.nl", "consent": "on"}).status_code == 403
+    assert list(Lead.objects.values_list("email", flat=True)) == ["x@example.nl"]
