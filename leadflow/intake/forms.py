@@ -1,5 +1,6 @@
 """The visitor's form, built from a LeadForm's configuration, validating in the visitor's language."""
 
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -53,13 +54,18 @@ def _validate_phone(value: str) -> None:
 def visitor_form_class(lead_form: LeadForm) -> type[forms.Form]:
     """A Django form class with the configured fields, the hidden UTM fields and, if there is consent text,
     a required consent checkbox."""
-    attrs: dict[str, Any] = {f.name: _django_field(f.name, f.required) for f in lead_form.fields.all()}
+    has_consent = bool(lead_form.consent_text_en or lead_form.consent_text_nl or lead_form.consent_text_de)
+    return _form_class(tuple((f.name, f.required) for f in lead_form.fields.all()), has_consent)
+
+
+@lru_cache(maxsize=256)
+def _form_class(fields: tuple[tuple[str, bool], ...], has_consent: bool) -> type[forms.Form]:
+    # Built once per shape: messages are translated when validating, so one class serves every language.
+    attrs: dict[str, Any] = {name: _django_field(name, required) for name, required in fields}
     for name in HIDDEN_FIELDS:
         attrs.setdefault(name, forms.CharField(required=False, max_length=2048 if name == "referrer" else 255))
-    if lead_form.consent_text_en or lead_form.consent_text_nl or lead_form.consent_text_de:
-        attrs[CONSENT_FIELD] = forms.BooleanField(
-            required=True, error_messages={"required": text("consent_required", "en")}
-        )
+    if has_consent:
+        attrs[CONSENT_FIELD] = forms.BooleanField(required=True)
     return type("VisitorForm", (forms.Form,), attrs)
 
 
