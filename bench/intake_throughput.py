@@ -171,7 +171,9 @@ def main() -> None:
     try:
         with multiprocessing.Pool(args.clients) as pool:
             pool.map(closed_loop, [(port, submit, 1.0, 10_000_000 + i * 10_000) for i in range(args.clients)])
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"gunicorn 2 workers x 8 threads, PostgreSQL, {args.clients} clients, {args.seconds:.0f} s each")
+            print(f"machine: {os.cpu_count()} CPUs, load average before the runs {load}")
             runs = {}
             for name, path in (("bare Django view", "/bench/bare/"), ("intake form submit", submit)):
                 chunks = pool.map(closed_loop, [(port, path, args.seconds, i * 1_000_000) for i in range(args.clients)])
