@@ -149,3 +149,9 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_nul_characters_in_a_cell_are_replaced_not_fatal(tmp_path):
     run(write(tmp_path, "nul.csv", "id,first_name\n1,An\x00na\n"))
     assert Lead.objects.get().first_name == "An\ufffdna"
+
+
+@pytest.mark.django_db
+def test_a_very_long_cell_is_kept_not_fatal(tmp_path):
+    run(write(tmp_path, "long.csv", "id,notes\n1," + "x" * 200_000 + "\n"))
+    assert len(Lead.objects.get().message) == 200_000

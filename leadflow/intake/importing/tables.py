@@ -15,6 +15,7 @@ from leadflow.core.exceptions import ApplicationError
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 XLSX_MAGIC = b"PK\x03\x04"
+MAX_CELL_CHARACTERS = 16 * 1024 * 1024
 
 
 class UnreadableFile(ApplicationError):
@@ -117,6 +118,7 @@ def _csv_open(path: Path, *, encoding: str | None, delimiter: str | None) -> Ite
 
 
 def _csv_reader(text: IO[str], delimiter: str) -> Iterator[list[str]]:
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARACTERS))  # long notes are data, not an error
     # skipinitialspace: many exports (FEBRL among them) write "a, b, c".
     return csv.reader(text, delimiter=delimiter, skipinitialspace=True)
 
