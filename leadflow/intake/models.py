@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -12,6 +13,19 @@ from leadflow.core.models import TimeStampedModel
 from leadflow.leads.models import Lead
 
 LANGUAGE_CODES = ("en", "nl", "de")
+# Names the form machinery posts itself (honeypot, timestamp, consent, language, return address, lead bookkeeping).
+RESERVED_FIELD_NAMES = (
+    "lf_fax",
+    "lf_ts",
+    "lf_return",
+    "consent",
+    "language",
+    "custom_fields",
+    "external_id",
+    "consent_given",
+    "consent_text",
+    "csrfmiddlewaretoken",
+)
 field_name_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,62}$", "Lower-case letters, digits and underscores, starting with a letter."
 )
@@ -81,6 +95,10 @@ class FormField(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.name in RESERVED_FIELD_NAMES:
+            raise ValidationError({"name": f"{self.name!r} is used by the form itself; choose another name."})
 
     def text(self, attribute: str, language: str) -> str:
         return getattr(self, f"{attribute}_{language}") or getattr(self, f"{attribute}_en")

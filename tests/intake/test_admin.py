@@ -76,3 +76,13 @@ def test_import_upload_mapping_preview_and_progress(admin_client, django_capture
 
 def test_import_pages_need_staff(client, db):
     assert client.get(reverse("admin:intake_importjob_upload")).status_code == 302
+
+
+def test_a_form_field_may_not_take_a_name_the_form_posts_itself(db):
+    from django.core.exceptions import ValidationError
+
+    from leadflow.intake.models import FormField
+
+    field = FormField(form=LeadFormFactory(), name="consent", label_en="Consent")
+    with pytest.raises(ValidationError, match="used by the form itself"):
+        field.full_clean()
