@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 path, encoding=options["encoding"], delimiter=_delimiter(options["delimiter"]), sheet=options["sheet"]
             ) as table:
                 mapping = column_mapping_guess(table.headers, overrides)
-                self._describe(table, mapping, source)
+                if options["verbosity"] or options["dry_run"]:
+                    self._describe(table, mapping, source)
                 if options["dry_run"]:
                     self._preview(path, options, mapping)
                 total = min(table.row_count, options["limit"] or table.row_count)
