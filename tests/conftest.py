@@ -3,6 +3,8 @@ import pytest
 from leadflow import celery_app
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.plugins.salesforce_sandbox"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _run_tasks_in_process():
