@@ -221,3 +221,8 @@ LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
 ]
+
+# --- quality ------------------------------------------------------------------------------------
+# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
+# (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
+LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
