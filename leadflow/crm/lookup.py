@@ -4,7 +4,6 @@ Set `LEADFLOW_REMOTE_DIRECTORY=leadflow.crm.lookup.SalesforceDirectory`. One sea
 Composite request holding up to three SOQL queries (Contacts, Leads, Accounts).
 """
 
-
 from leadflow.crm.client import SalesforceClient, soql_contains, soql_in
 from leadflow.crm.models import FieldMapping
 from leadflow.crm.queries import (

@@ -21,12 +21,13 @@ from leadflow.crm.queries import (
     QUERY_LIMIT,
     account_identifier_fields,
     account_query,
+    identifier_key,
     same_company,
     same_domain,
     same_identifier,
 )
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import is_free_mail_domain, registrable_domain
+from leadflow.quality.normalize import company_key, is_free_mail_domain, registrable_domain
 
 
 @dataclass
@@ -214,3 +215,25 @@ def company_domain(lead: Lead) -> str:
         return domain
     email_domain = registrable_domain(lead.email)
     return "" if not email_domain or is_free_mail_domain(email_domain) else email_domain
+
+
+def deferred_for_shared_accounts(plans: Sequence[ConversionPlan]) -> set[int]:
+    """Indexes of plans that would create an Account another plan of the batch creates too (same VAT or KvK
+    number, domain or normalised name). Run after the first, their lookup links to the Account it made."""
+    seen: set[str] = set()
+    deferred = set()
+    for index, plan in enumerate(plans):
+        keys = _new_account_keys(plan)
+        if keys & seen:
+            deferred.add(index)
+        seen |= keys
+    return deferred
+
+
+def _new_account_keys(plan: ConversionPlan) -> set[str]:
+    if plan.account.action != RecordAction.CREATED:
+        return set()
+    lead = plan.lead
+    keys = {f"{field}:{identifier_key(getattr(lead, field))}" for field in ACCOUNT_IDENTIFIERS}
+    keys |= {f"domain:{company_domain(lead)}", f"name:{company_key(lead.company)}"}
+    return {key for key in keys if not key.endswith(":")}

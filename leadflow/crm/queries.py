@@ -40,7 +40,8 @@ def account_query(
     """
     conditions = []
     for lead_field, values in identifiers.items():
-        wanted = {v.strip() for v in values if v and v.strip()}
+        # As typed and compacted ("NL 1234.56.789" and "NL123456789"); SOQL compares text without case.
+        wanted = {form for v in values if v and v.strip() for form in (v.strip(), identifier_key(v))}
         if lead_field in identifier_fields and wanted:
             conditions.append(f"{identifier_fields[lead_field]} IN {soql_in(wanted)}")
     conditions += [f"Website LIKE {soql_contains(d)}" for d in sorted({d for d in domains if d})]
@@ -56,7 +57,7 @@ def account_query(
 
 def same_identifier(a: str, b: str) -> bool:
     """VAT and chamber of commerce numbers compared without spaces, dots or case."""
-    key_a, key_b = (_identifier_key(a), _identifier_key(b))
+    key_a, key_b = (identifier_key(a), identifier_key(b))
     return bool(key_a) and key_a == key_b
 
 
@@ -69,5 +70,5 @@ def same_company(name: str, other: str) -> bool:
     return bool(key) and key == company_key(other or "")
 
 
-def _identifier_key(value: str) -> str:
+def identifier_key(value: str) -> str:
     return "".join(ch for ch in (value or "").upper() if ch.isalnum())
