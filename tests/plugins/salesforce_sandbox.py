@@ -108,7 +108,8 @@ def running_salesforce_sandbox(
 ) -> Iterator[SalesforceSandbox]:
     """A sandbox served from a background thread; `options` are those of make_server."""
     server = make_server("127.0.0.1", 0, db_path, **options)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    # A short poll interval keeps shutdown, and so every test's teardown, fast.
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         yield SalesforceSandbox(
             server.url,

@@ -182,8 +182,7 @@ def _resolve(found: re.Match, bodies: dict) -> object:
     reference_id, path = found.group("reference_id"), found.group("path")
     missing = UnresolvedReference(
         f"Invalid reference specified. No value for {reference_id}.{path} found in "
-        f"{reference_id}. Provided referenceId ('{reference_id}') must be the referenceId "
-        "of a previous successful subrequest."
+        f"{reference_id}"
     )
     if reference_id not in bodies:
         raise missing

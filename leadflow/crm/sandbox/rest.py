@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from . import composite, sobject_collections, soql
+from .context import WriteContext
 from .errors import ApiError, api_error, bad_request, not_found
 from .messages import Request, Response
-from .records import WriteContext, record_url, with_attributes
-from .schema import STANDARD_OBJECTS
+from .query import Executor
+from .schema import STANDARD_OBJECTS, SObjectType
 from .state import QUERY_BATCH_SIZE, SandboxState
+from .wire import record_url, with_attributes
 
 VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)(?P<rest>/.*)?$")
 API_VERSIONS = [
@@ -136,13 +138,12 @@ class RestApi:
         return handler(request, found.version, **found.params)
 
     def _context(self, request: Request, version: str) -> WriteContext:
-        duplicate_header = request.header("sforce-duplicate-rule-header").replace(
-            " ", ""
-        )
+        options = _header_options(request.header("sforce-duplicate-rule-header"))
         return WriteContext(
             version=version,
             paths=(request.path, request.outer_path),
-            allow_save="allowsave=true" in duplicate_header.lower(),
+            allow_save=options.get("allowsave") == "true",
+            include_record_details=options.get("includerecorddetails") == "true",
         )
 
     # Org information
@@ -225,14 +226,9 @@ class RestApi:
         self, request: Request, version: str, sobject: str, field: str, value: str
     ) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
-        matches = self._by_external_id(sobject_type, field, value)
-        if len(matches) > 1:
-            urls = [
-                record_url(version, sobject_type.name, data["Id"]) for data in matches
-            ]
-            return Response(300, urls)
+        data = self._one_by_external_id(sobject_type, field, value, version)
         return Response(
-            200, _selected(with_attributes(sobject_type, matches[0], version), request)
+            200, _selected(with_attributes(sobject_type, data, version), request)
         )
 
     def delete_by_external_id(
@@ -240,25 +236,24 @@ class RestApi:
     ) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
         with self.state.store.atomic():
-            matches = self._by_external_id(sobject_type, field, value)
-            if len(matches) > 1:
-                urls = [
-                    record_url(version, sobject_type.name, data["Id"])
-                    for data in matches
-                ]
-                return Response(300, urls)
-            context = self._context(request, version)
-            self.records.delete(sobject, matches[0]["Id"], context)
+            data = self._one_by_external_id(sobject_type, field, value, version)
+            self.records.delete(sobject, data["Id"], self._context(request, version))
         return Response(204)
 
-    def _by_external_id(self, sobject_type, field: str, value: str) -> list[dict]:
+    def _one_by_external_id(
+        self, sobject_type: SObjectType, field: str, value: str, version: str
+    ) -> dict:
+        """The record with this external id; 404 if none, 300 with their URLs if several."""
         each = self.records.external_id_field(sobject_type, field)
         matches = self.records.find_by_field(sobject_type, each, value)
         if not matches:
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {value}"
-            )
-        return matches
+            raise not_found()
+        if len(matches) > 1:
+            urls = [
+                record_url(version, sobject_type.name, data["Id"]) for data in matches
+            ]
+            raise ApiError(300, urls)
+        return matches[0]
 
     def upsert(
         self, request: Request, version: str, sobject: str, field: str, value: str
@@ -291,7 +286,7 @@ class RestApi:
         if not text:
             raise bad_request("MALFORMED_QUERY", "A query string has to be specified")
         parsed = soql.parse(text)
-        executor = soql.Executor(self.state.settings.sobject_type, self._load, version)
+        executor = Executor(self.state.settings.sobject_type, self._load, version)
         with self.state.store.atomic():
             total, records = executor.run(parsed, include_deleted=include_deleted)
         if parsed.count_only:
@@ -401,6 +396,12 @@ def _selected(record: dict, request: Request) -> dict:
         for key, value in record.items()
         if key == "attributes" or key.lower() in names
     }
+
+
+def _header_options(value: str) -> dict[str, str]:
+    """'allowSave=true; includeRecordDetails=true' as lower-cased name -> value."""
+    pairs = (part.partition("=") for part in re.split(r"[;,]", value))
+    return {name.strip().lower(): option.strip().lower() for name, _, option in pairs}
 
 
 def _batch_size(request: Request) -> int:

@@ -19,6 +19,8 @@ class Field:
     defaulted_on_create: bool = False
     reference_to: tuple[str, ...] = ()
     default_value: object = None
+    # Shown in describe; like an unrestricted picklist, other values are still accepted.
+    picklist_values: tuple[str, ...] = ()
     # A validation rule is invisible in describe: the field stays nillable but a blank value is refused.
     validation_message: str = ""
 
@@ -55,7 +57,16 @@ class Field:
             "caseSensitive": False,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
-            "picklistValues": [],
+            "picklistValues": [
+                {
+                    "active": True,
+                    "defaultValue": value == self.default_value,
+                    "label": value,
+                    "validFor": None,
+                    "value": value,
+                }
+                for value in self.picklist_values
+            ],
             "precision": 18 if self.type in ("double", "currency") else 0,
             "scale": 2 if self.type in ("double", "currency") else 0,
             "digits": 9 if self.type == "int" else 0,
@@ -111,6 +122,31 @@ class SObjectType:
         }
 
 
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+LEAD_STATUSES = (
+    "Open - Not Contacted",
+    "Working - Contacted",
+    "Closed - Converted",
+    "Closed - Not Converted",
+)
+OPPORTUNITY_STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+)
+
+
+def _picklist(name: str, values: tuple[str, ...], **options) -> Field:
+    return Field(name, "picklist", 255, picklist_values=values, **options)
+
+
 def _text(name: str, length: int, **options) -> Field:
     return Field(name, "string", length, **options)
 
@@ -134,48 +170,25 @@ def _leadflow_id() -> Field:
     )
 
 
+def _system(name: str, type_: str) -> Field:
+    """A field Salesforce maintains itself: always set, never written by clients."""
+    return Field(
+        name,
+        type_,
+        18 if type_ == "id" else 0,
+        nillable=False,
+        createable=False,
+        updateable=False,
+        defaulted_on_create=True,
+    )
+
+
 SYSTEM_FIELDS = (
-    Field(
-        "Id",
-        "id",
-        18,
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "IsDeleted",
-        "boolean",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "CreatedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "LastModifiedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "SystemModstamp",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
+    _system("Id", "id"),
+    _system("IsDeleted", "boolean"),
+    _system("CreatedDate", "datetime"),
+    _system("LastModifiedDate", "datetime"),
+    _system("SystemModstamp", "datetime"),
 )
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
@@ -229,7 +242,7 @@ CONTACT = SObjectType(
         Field("MobilePhone", "phone", 40),
         _text("Title", 128),
         _text("Department", 80),
-        Field("LeadSource", "picklist", 255),
+        _picklist("LeadSource", LEAD_SOURCES),
         Field("Description", "textarea", 32000),
         _reference("AccountId", "Account"),
         *_address("Mailing"),
@@ -244,12 +257,12 @@ OPPORTUNITY = SObjectType(
     SYSTEM_FIELDS
     + (
         _required_text("Name", 120),
-        Field("StageName", "picklist", 255, nillable=False),
+        _picklist("StageName", OPPORTUNITY_STAGES, nillable=False),
         Field("CloseDate", "date", nillable=False),
         Field("Amount", "currency"),
         Field("Probability", "double"),
         Field("Type", "picklist", 255),
-        Field("LeadSource", "picklist", 255),
+        _picklist("LeadSource", LEAD_SOURCES),
         Field("NextStep", "string", 255),
         Field("Description", "textarea", 32000),
         _reference("AccountId", "Account"),
@@ -273,13 +286,12 @@ LEAD = SObjectType(
         Field("MobilePhone", "phone", 40),
         Field("Website", "url", 255),
         Field("Industry", "picklist", 255),
-        Field("LeadSource", "picklist", 255),
-        Field(
+        _picklist("LeadSource", LEAD_SOURCES),
+        _picklist(
             "Status",
-            "picklist",
-            255,
+            LEAD_STATUSES,
             defaulted_on_create=True,
-            default_value="Open - Not Contacted",
+            default_value=LEAD_STATUSES[0],
         ),
         Field("NumberOfEmployees", "int"),
         Field("Description", "textarea", 32000),

@@ -7,9 +7,9 @@ record is still checked, then all are rolled back and the valid ones report that
 from collections.abc import Callable
 
 from . import ids
+from .context import WriteContext
 from .errors import ApiError, bad_request
 from .messages import Request, Response
-from .records import WriteContext
 from .state import SandboxState
 
 MAX_RECORDS = 200

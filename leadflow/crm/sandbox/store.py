@@ -1,7 +1,8 @@
 """SQLite persistence for sandbox records, one JSON document per record.
 
 A single connection guarded by one re-entrant lock: requests are served by many threads, and a
-composite request must read its own uncommitted writes and roll them all back together.
+composite request must read its own uncommitted writes and roll them all back together. Nested
+atomic blocks are savepoints, so an all-or-none collection inside a composite rolls back alone.
 """
 
 import json
@@ -45,29 +46,31 @@ class RecordStore:
 
     @contextmanager
     def atomic(self) -> Iterator[Transaction]:
-        """One transaction; nested calls join the outermost one."""
+        """A transaction; a nested call is a savepoint that can roll back on its own."""
         with self._lock:
             transaction = Transaction()
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield transaction
-                finally:
-                    self._depth -= 1
-                return
-            self._connection.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._depth += 1
+            savepoint = f"level_{self._depth}"
+            self._connection.execute(
+                f"SAVEPOINT {savepoint}" if self._depth > 1 else "BEGIN IMMEDIATE"
+            )
             try:
                 yield transaction
             except BaseException:
-                self._connection.execute("ROLLBACK")
+                self._end(savepoint, rollback=True)
                 raise
             else:
-                self._connection.execute(
-                    "ROLLBACK" if transaction.rollback else "COMMIT"
-                )
+                self._end(savepoint, rollback=transaction.rollback)
             finally:
-                self._depth = 0
+                self._depth -= 1
+
+    def _end(self, savepoint: str, *, rollback: bool) -> None:
+        if self._depth > 1:
+            if rollback:
+                self._connection.execute(f"ROLLBACK TO {savepoint}")
+            self._connection.execute(f"RELEASE {savepoint}")
+        else:
+            self._connection.execute("ROLLBACK" if rollback else "COMMIT")
 
     def insert(self, sobject: str, key_prefix: str, data: dict) -> str:
         with self.atomic():
