@@ -3,8 +3,7 @@ import pytest
 V = "/services/data/v61.0"
 ROLLED_BACK = {
     "errorCode": "PROCESSING_HALTED",
-    "message": "The transaction was rolled back since another operation in the same "
-    "transaction failed.",
+    "message": "The transaction was rolled back since another operation in the same transaction failed.",
 }
 
 
@@ -48,9 +47,7 @@ def _composite(sf, *subrequests, all_or_none=True):
     return sf.restful("composite", method="POST", json=body)["compositeResponse"]
 
 
-def test_composite_creates_account_contact_and_opportunity_with_references(
-    sf, salesforce_sandbox
-):
+def test_composite_creates_account_contact_and_opportunity_with_references(sf, salesforce_sandbox):
     results = _composite(sf, _account(), _contact(), _opportunity())
 
     assert [result["httpStatusCode"] for result in results] == [201, 201, 201]
@@ -60,9 +57,7 @@ def test_composite_creates_account_contact_and_opportunity_with_references(
         "refOpportunity",
     ]
     account_id = results[0]["body"]["id"]
-    assert results[0]["httpHeaders"] == {
-        "Location": f"{V}/sobjects/Account/{account_id}"
-    }
+    assert results[0]["httpHeaders"] == {"Location": f"{V}/sobjects/Account/{account_id}"}
     [contact] = salesforce_sandbox.records("Contact")
     [opportunity] = salesforce_sandbox.records("Opportunity")
     assert contact["AccountId"] == account_id
@@ -108,9 +103,7 @@ def test_composite_outer_status_is_200_even_when_subrequests_fail(salesforce_san
     assert response.status_code == 200
 
 
-def test_without_all_or_none_successes_stay_and_dependants_of_a_failure_halt(
-    sf, salesforce_sandbox
-):
+def test_without_all_or_none_successes_stay_and_dependants_of_a_failure_halt(sf, salesforce_sandbox):
     results = _composite(
         sf,
         _account(),
@@ -182,9 +175,7 @@ def test_composite_refuses_more_than_25_subrequests(salesforce_sandbox):
     assert salesforce_sandbox.records("Account") == []
 
 
-def test_collection_create_reports_each_record_without_all_or_none(
-    sf, salesforce_sandbox
-):
+def test_collection_create_reports_each_record_without_all_or_none(sf, salesforce_sandbox):
     records = [
         {"attributes": {"type": "Account"}, "Name": "A"},
         {"attributes": {"type": "Account"}},
@@ -234,11 +225,7 @@ def test_collection_update_upsert_and_delete(sf, salesforce_sandbox):
     updated = sf.restful(
         "composite/sobjects",
         method="PATCH",
-        json={
-            "records": [
-                {"attributes": {"type": "Account"}, "id": record_id, "Name": "B"}
-            ]
-        },
+        json={"records": [{"attributes": {"type": "Account"}, "id": record_id, "Name": "B"}]},
     )
     upserted = sf.restful(
         "composite/sobjects/Contact/Leadflow_Id__c",
@@ -253,9 +240,7 @@ def test_collection_update_upsert_and_delete(sf, salesforce_sandbox):
             ]
         },
     )
-    deleted = sf.restful(
-        "composite/sobjects", method="DELETE", params={"ids": record_id}
-    )
+    deleted = sf.restful("composite/sobjects", method="DELETE", params={"ids": record_id})
 
     assert updated == [{"id": record_id, "success": True, "errors": []}]
     assert upserted[0]["created"] is True
@@ -267,17 +252,13 @@ def test_collection_refuses_more_than_200_records(salesforce_sandbox):
     api = salesforce_sandbox.rest_session()
     records = [{"attributes": {"type": "Account"}, "Name": "A"}] * 201
 
-    response = api.post(
-        f"{salesforce_sandbox.data_url}/composite/sobjects", json={"records": records}
-    )
+    response = api.post(f"{salesforce_sandbox.data_url}/composite/sobjects", json={"records": records})
 
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
 
 
-def test_composite_graph_commits_good_graphs_and_rolls_back_bad_ones(
-    sf, salesforce_sandbox
-):
+def test_composite_graph_commits_good_graphs_and_rolls_back_bad_ones(sf, salesforce_sandbox):
     good = {"graphId": "good", "compositeRequest": [_account(), _contact()]}
     bad = {
         "graphId": "bad",
@@ -290,14 +271,10 @@ def test_composite_graph_commits_good_graphs_and_rolls_back_bad_ones(
     assert outcomes == {"good": True, "bad": False}
     bad_responses = result["graphs"][1]["graphResponse"]["compositeResponse"]
     assert bad_responses[0]["body"] == [ROLLED_BACK]
-    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == [
-        "Acme BV"
-    ]
+    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == ["Acme BV"]
 
 
-def test_all_or_none_collection_inside_a_composite_rolls_back_on_its_own(
-    sf, salesforce_sandbox
-):
+def test_all_or_none_collection_inside_a_composite_rolls_back_on_its_own(sf, salesforce_sandbox):
     collection = {
         "method": "POST",
         "url": f"{V}/composite/sobjects",
@@ -314,10 +291,5 @@ def test_all_or_none_collection_inside_a_composite_rolls_back_on_its_own(
     results = _composite(sf, _account(), collection, all_or_none=False)
 
     assert results[0]["httpStatusCode"] == 201
-    assert (
-        results[1]["body"][0]["errors"][0]["statusCode"]
-        == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
-    )
-    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == [
-        "Acme BV"
-    ]
+    assert results[1]["body"][0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == ["Acme BV"]

@@ -46,9 +46,7 @@ def test_token_and_control_calls_are_not_counted(salesforce_sandbox):
     assert salesforce_sandbox.api_calls == 0
 
 
-def test_calls_over_the_limit_are_refused_with_request_limit_exceeded(
-    sf, salesforce_sandbox
-):
+def test_calls_over_the_limit_are_refused_with_request_limit_exceeded(sf, salesforce_sandbox):
     salesforce_sandbox.configure(api_limit=2)
     sf.query("SELECT Id FROM Account")
     sf.query("SELECT Id FROM Account")
@@ -82,9 +80,7 @@ def test_unavailable_fault_answers_503_for_matching_paths_only(sf, salesforce_sa
             sf.restful("composite", method="POST", json={"compositeRequest": []})
         assert excinfo.value.status == 503
         assert excinfo.value.content[0]["errorCode"] == "SERVER_UNAVAILABLE"
-    with pytest.raises(
-        SalesforceMalformedRequest
-    ):  # third call reaches the real handler
+    with pytest.raises(SalesforceMalformedRequest):  # third call reaches the real handler
         sf.restful("composite", method="POST", json={"compositeRequest": []})
 
 
@@ -96,17 +92,13 @@ def test_expire_sessions_fault_invalidates_issued_tokens(sf, salesforce_sandbox)
 
 
 def test_timeout_after_commit_loses_the_response_but_keeps_the_data(salesforce_sandbox):
-    salesforce_sandbox.fail_next(
-        "timeout_after_commit", seconds=1.5, path_contains="/sobjects"
-    )
+    salesforce_sandbox.fail_next("timeout_after_commit", seconds=1.5, path_contains="/sobjects")
     impatient = salesforce_sandbox.client(timeout=0.3)
 
     with pytest.raises(requests.exceptions.ReadTimeout):
         impatient.Account.create({"Name": "Acme"})
 
-    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == [
-        "Acme"
-    ]
+    assert [record["Name"] for record in salesforce_sandbox.records("Account")] == ["Acme"]
 
 
 def test_unable_to_lock_row_fault_fails_the_next_write_once(sf, salesforce_sandbox):
@@ -120,12 +112,8 @@ def test_unable_to_lock_row_fault_fails_the_next_write_once(sf, salesforce_sandb
     assert len(salesforce_sandbox.records("Account")) == 1
 
 
-def test_unable_to_lock_row_inside_composite_rolls_everything_back(
-    sf, salesforce_sandbox
-):
-    salesforce_sandbox.fail_next(
-        "unable_to_lock_row", path_contains="/sobjects/Contact"
-    )
+def test_unable_to_lock_row_inside_composite_rolls_everything_back(sf, salesforce_sandbox):
+    salesforce_sandbox.fail_next("unable_to_lock_row", path_contains="/sobjects/Contact")
     v = "/services/data/v61.0"
     subrequests = [
         {
@@ -162,9 +150,7 @@ def test_duplicates_detected_fault_refuses_the_next_create(sf, salesforce_sandbo
 
 
 def test_unknown_fault_kind_is_refused(salesforce_sandbox):
-    response = requests.post(
-        f"{salesforce_sandbox.url}/_sandbox/faults", json={"kind": "gremlins"}
-    )
+    response = requests.post(f"{salesforce_sandbox.url}/_sandbox/faults", json={"kind": "gremlins"})
 
     assert response.status_code == 400
 
@@ -198,9 +184,7 @@ def test_concurrent_upserts_of_one_external_id_create_one_record(salesforce_sand
     statuses = []
 
     def upsert():
-        response = requests.patch(
-            url, json={"Name": "Acme"}, headers={"Authorization": f"Bearer {token}"}
-        )
+        response = requests.patch(url, json={"Name": "Acme"}, headers={"Authorization": f"Bearer {token}"})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=upsert) for _ in range(10)]
@@ -214,13 +198,9 @@ def test_concurrent_upserts_of_one_external_id_create_one_record(salesforce_sand
 
 
 def test_slow_response_does_not_block_other_clients(salesforce_sandbox):
-    salesforce_sandbox.fail_next(
-        "timeout_after_commit", seconds=1, path_contains="/limits"
-    )
+    salesforce_sandbox.fail_next("timeout_after_commit", seconds=1, path_contains="/limits")
     api = salesforce_sandbox.rest_session()
-    slow = threading.Thread(
-        target=api.get, args=(f"{salesforce_sandbox.data_url}/limits",)
-    )
+    slow = threading.Thread(target=api.get, args=(f"{salesforce_sandbox.data_url}/limits",))
     slow.start()
     time.sleep(0.1)
 

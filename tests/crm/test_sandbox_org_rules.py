@@ -10,16 +10,12 @@ def sf(salesforce_sandbox):
 
 
 def _contact_rule(salesforce_sandbox, action):
-    salesforce_sandbox.configure(
-        duplicate_rules=[{"sobject": "Contact", "fields": ["Email"], "action": action}]
-    )
+    salesforce_sandbox.configure(duplicate_rules=[{"sobject": "Contact", "fields": ["Email"], "action": action}])
 
 
 def test_blocking_duplicate_rule_refuses_a_matching_create(sf, salesforce_sandbox):
     _contact_rule(salesforce_sandbox, "block")
-    existing = sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})[
-        "id"
-    ]
+    existing = sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})["id"]
 
     with pytest.raises(SalesforceMalformedRequest) as excinfo:
         sf.Contact.create({"LastName": "Jansen", "Email": "J@ACME.example"})
@@ -35,19 +31,13 @@ def test_blocking_duplicate_rule_refuses_a_matching_create(sf, salesforce_sandbo
     assert match["matchRecords"][0]["record"]["Id"] == existing
 
 
-def test_include_record_details_returns_the_fields_of_the_duplicates(
-    sf, salesforce_sandbox
-):
+def test_include_record_details_returns_the_fields_of_the_duplicates(sf, salesforce_sandbox):
     _contact_rule(salesforce_sandbox, "block")
     sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})
-    header = {
-        "Sforce-Duplicate-Rule-Header": "allowSave=false; includeRecordDetails=true"
-    }
+    header = {"Sforce-Duplicate-Rule-Header": "allowSave=false; includeRecordDetails=true"}
 
     with pytest.raises(SalesforceMalformedRequest) as excinfo:
-        sf.Contact.create(
-            {"LastName": "Jansen", "Email": "j@acme.example"}, headers=header
-        )
+        sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"}, headers=header)
 
     result = excinfo.value.content[0]["duplicateResult"]
     record = result["matchResults"][0]["matchRecords"][0]["record"]
@@ -59,33 +49,23 @@ def test_blocking_rule_ignores_the_allow_save_header(sf, salesforce_sandbox):
     sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})
 
     with pytest.raises(SalesforceMalformedRequest):
-        sf.Contact.create(
-            {"LastName": "Jansen", "Email": "j@acme.example"}, headers=ALLOW_SAVE
-        )
+        sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"}, headers=ALLOW_SAVE)
 
 
-def test_alert_rule_refuses_without_header_and_saves_with_allow_save(
-    sf, salesforce_sandbox
-):
+def test_alert_rule_refuses_without_header_and_saves_with_allow_save(sf, salesforce_sandbox):
     _contact_rule(salesforce_sandbox, "alert")
     sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})
 
     with pytest.raises(SalesforceMalformedRequest) as excinfo:
         sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})
-    sf.Contact.create(
-        {"LastName": "Jansen", "Email": "j@acme.example"}, headers=ALLOW_SAVE
-    )
+    sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"}, headers=ALLOW_SAVE)
 
     assert excinfo.value.content[0]["duplicateResult"]["allowSave"] is True
     assert len(salesforce_sandbox.records("Contact")) == 2
 
 
-def test_allow_save_header_on_a_composite_request_applies_to_its_subrequests(
-    sf, salesforce_sandbox
-):
-    salesforce_sandbox.configure(
-        duplicate_rules=[{"sobject": "Account", "fields": ["Name"], "action": "alert"}]
-    )
+def test_allow_save_header_on_a_composite_request_applies_to_its_subrequests(sf, salesforce_sandbox):
+    salesforce_sandbox.configure(duplicate_rules=[{"sobject": "Account", "fields": ["Name"], "action": "alert"}])
     sf.Account.create({"Name": "Acme BV"})
     subrequest = {
         "method": "POST",
@@ -111,13 +91,9 @@ def test_duplicate_rules_do_not_match_blank_values(sf, salesforce_sandbox):
     assert len(salesforce_sandbox.records("Contact")) == 2
 
 
-def test_required_custom_field_shows_in_describe_and_is_enforced(
-    sf, salesforce_sandbox
-):
+def test_required_custom_field_shows_in_describe_and_is_enforced(sf, salesforce_sandbox):
     salesforce_sandbox.configure(
-        custom_fields=[
-            {"sobject": "Account", "name": "Region__c", "length": 40, "required": True}
-        ]
+        custom_fields=[{"sobject": "Account", "name": "Region__c", "length": 40, "required": True}]
     )
 
     fields = {field["name"]: field for field in sf.Account.describe()["fields"]}
@@ -131,9 +107,7 @@ def test_required_custom_field_shows_in_describe_and_is_enforced(
     assert excinfo.value.content[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
 
 
-def test_validation_rule_on_custom_field_is_a_custom_validation_exception(
-    sf, salesforce_sandbox
-):
+def test_validation_rule_on_custom_field_is_a_custom_validation_exception(sf, salesforce_sandbox):
     salesforce_sandbox.configure(
         custom_fields=[
             {

@@ -12,9 +12,7 @@ def accounts(sf):
     names = ["Acme BV", "Beta Tools", "acme trading", "Gamma", "O'Brien & Sons"]
     employees = [50, 10, 200, None, 5]
     return [
-        sf.Account.create(
-            {"Name": name, "NumberOfEmployees": count, "BillingCountry": "NL"}
-        )["id"]
+        sf.Account.create({"Name": name, "NumberOfEmployees": count, "BillingCountry": "NL"})["id"]
         for name, count in zip(names, employees, strict=True)
     ]
 
@@ -43,9 +41,7 @@ def test_query_returns_salesforce_shaped_records(sf, accounts):
 
 
 def test_text_equality_is_case_insensitive(sf, accounts):
-    assert _names(sf.query("SELECT Name FROM Account WHERE Name = 'GAMMA'")) == [
-        "Gamma"
-    ]
+    assert _names(sf.query("SELECT Name FROM Account WHERE Name = 'GAMMA'")) == ["Gamma"]
 
 
 def test_like_matches_wildcards_case_insensitively(sf, accounts):
@@ -55,12 +51,8 @@ def test_like_matches_wildcards_case_insensitively(sf, accounts):
 
 
 def test_in_and_not_in_filter_on_lists(sf, accounts):
-    inside = sf.query(
-        "SELECT Name FROM Account WHERE Name IN ('Gamma', 'Beta Tools') ORDER BY Name"
-    )
-    outside = sf.query(
-        "SELECT Name FROM Account WHERE Name NOT IN ('Gamma', 'Beta Tools')"
-    )
+    inside = sf.query("SELECT Name FROM Account WHERE Name IN ('Gamma', 'Beta Tools') ORDER BY Name")
+    outside = sf.query("SELECT Name FROM Account WHERE Name NOT IN ('Gamma', 'Beta Tools')")
 
     assert _names(inside) == ["Beta Tools", "Gamma"]
     assert outside["totalSize"] == 3
@@ -76,9 +68,7 @@ def test_and_or_parentheses_and_numbers_combine(sf, accounts):
 
 
 def test_null_comparison_finds_missing_values(sf, accounts):
-    assert _names(
-        sf.query("SELECT Name FROM Account WHERE NumberOfEmployees = null")
-    ) == ["Gamma"]
+    assert _names(sf.query("SELECT Name FROM Account WHERE NumberOfEmployees = null")) == ["Gamma"]
 
 
 def test_escaped_quote_in_string_literal(sf, accounts):
@@ -163,9 +153,7 @@ def test_large_results_are_paged_with_next_records_url(salesforce_sandbox):
         )
     api.headers["Sforce-Query-Options"] = "batchSize=200"
 
-    first = api.get(
-        f"{salesforce_sandbox.data_url}/query", params={"q": "SELECT Id FROM Lead"}
-    )
+    first = api.get(f"{salesforce_sandbox.data_url}/query", params={"q": "SELECT Id FROM Lead"})
     second = api.get(salesforce_sandbox.url + first.json()["nextRecordsUrl"])
     third = api.get(salesforce_sandbox.url + second.json()["nextRecordsUrl"])
 
@@ -184,10 +172,7 @@ def test_large_results_are_paged_with_next_records_url(salesforce_sandbox):
 def test_simple_salesforce_query_all_follows_next_records_url(sf, salesforce_sandbox):
     api = salesforce_sandbox.rest_session()
     for _ in range(11):
-        records = [
-            {"attributes": {"type": "Lead"}, "LastName": "L", "Company": "C"}
-            for _ in range(200)
-        ]
+        records = [{"attributes": {"type": "Lead"}, "LastName": "L", "Company": "C"} for _ in range(200)]
         api.post(
             f"{salesforce_sandbox.data_url}/composite/sobjects",
             json={"records": records},

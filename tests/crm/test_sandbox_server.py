@@ -38,15 +38,11 @@ def test_unknown_resource_is_404(salesforce_sandbox):
     response = api.get(f"{salesforce_sandbox.data_url}/wave/datasets")
 
     assert response.status_code == 404
-    assert response.json() == [
-        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
-    ]
+    assert response.json() == [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}]
 
 
 def test_session_scoped_sandbox_can_be_reset_between_uses(salesforce_sandbox_session):
-    salesforce_sandbox_session.client().Lead.create(
-        {"LastName": "Smit", "Company": "S"}
-    )
+    salesforce_sandbox_session.client().Lead.create({"LastName": "Smit", "Company": "S"})
 
     salesforce_sandbox_session.reset()
 

@@ -29,15 +29,11 @@ def test_only_the_sandbox_host_and_port_are_rewritten():
 def test_https_instance_urls_are_left_alone():
     session = salesforce_http_session("https://example.my.salesforce.com", timeout=5)
 
-    assert session.get_adapter(
-        "https://example.my.salesforce.com/"
-    ) is session.get_adapter("https://other.example/")
+    assert session.get_adapter("https://example.my.salesforce.com/") is session.get_adapter("https://other.example/")
 
 
 def test_requests_time_out_after_the_default_timeout(salesforce_sandbox):
-    salesforce_sandbox.fail_next(
-        "timeout_after_commit", seconds=1, path_contains="/limits"
-    )
+    salesforce_sandbox.fail_next("timeout_after_commit", seconds=1, path_contains="/limits")
     session = salesforce_http_session(salesforce_sandbox.url, timeout=0.2)
     session.headers["Authorization"] = f"Bearer {salesforce_sandbox.token()}"
 
@@ -46,9 +42,7 @@ def test_requests_time_out_after_the_default_timeout(salesforce_sandbox):
 
 
 def test_an_explicit_timeout_wins_over_the_default(salesforce_sandbox):
-    salesforce_sandbox.fail_next(
-        "timeout_after_commit", seconds=0.3, path_contains="/limits"
-    )
+    salesforce_sandbox.fail_next("timeout_after_commit", seconds=0.3, path_contains="/limits")
     session = salesforce_http_session(salesforce_sandbox.url, timeout=0.1)
     session.headers["Authorization"] = f"Bearer {salesforce_sandbox.token()}"
 

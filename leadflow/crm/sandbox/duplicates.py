@@ -53,9 +53,7 @@ def duplicates_detected(
     )
 
 
-def _matched_record(
-    sobject_type: SObjectType, data: dict, context: WriteContext
-) -> dict:
+def _matched_record(sobject_type: SObjectType, data: dict, context: WriteContext) -> dict:
     """The duplicate as the header asked for it: every field, or only its Id."""
     record = with_attributes(sobject_type, data, context.version)
     if context.include_record_details:

@@ -46,9 +46,7 @@ def _form(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-def _check_client_credentials(
-    state: SandboxState, request: Request, form: dict[str, str]
-) -> None:
+def _check_client_credentials(state: SandboxState, request: Request, form: dict[str, str]) -> None:
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     authorization = request.header("authorization")
     if authorization.lower().startswith("basic "):
@@ -95,9 +93,7 @@ def _token_response(state: SandboxState, base_url: str) -> dict:
     identity = f"{base_url}/id/{ORG_ID}/{USER_ID}"
     issued_at = str(int(time.time() * 1000))
     # Salesforce signs identity URL + issued_at with the client secret so clients can verify both.
-    digest = hmac.new(
-        state.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
-    )
+    digest = hmac.new(state.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256)
     return {
         "access_token": state.sessions.issue(),
         "signature": base64.b64encode(digest.digest()).decode(),

@@ -32,11 +32,7 @@ class Executor:
         root = self._root_type(query.sobject)
         for path in query.fields + [item.path for item in query.order_by]:
             self.resolve(root, path)
-        matching = [
-            data
-            for data in self.load(root.name, include_deleted)
-            if self._matches(root, data, query.where)
-        ]
+        matching = [data for data in self.load(root.name, include_deleted) if self._matches(root, data, query.where)]
         for item in reversed(query.order_by):
             matching = self._sorted(root, matching, item)
         matching = matching[query.offset :]
@@ -44,9 +40,7 @@ class Executor:
             matching = matching[: query.limit]
         if query.count_only:
             return len(matching), []
-        return len(matching), [
-            self._project(root, data, query.fields) for data in matching
-        ]
+        return len(matching), [self._project(root, data, query.fields) for data in matching]
 
     def _root_type(self, name: str) -> SObjectType:
         try:
@@ -59,9 +53,7 @@ class Executor:
                 "the appropriate names.",
             ) from None
 
-    def resolve(
-        self, sobject_type: SObjectType, path: str
-    ) -> list[tuple[SObjectType, Field]]:
+    def resolve(self, sobject_type: SObjectType, path: str) -> list[tuple[SObjectType, Field]]:
         """The chain of (sObject, field) a dotted path walks through, e.g. Account.Name from Contact."""
         *relationships, name = path.split(".")
         chain, current = [], sobject_type
@@ -70,8 +62,7 @@ class Executor:
                 (
                     each
                     for each in current.fields
-                    if each.relationship_name
-                    and each.relationship_name.lower() == relationship.lower()
+                    if each.relationship_name and each.relationship_name.lower() == relationship.lower()
                 ),
                 None,
             )
@@ -96,21 +87,13 @@ class Executor:
 
     def _parent(self, sobject: str, record_id: str | None) -> dict | None:
         if sobject not in self._parents:
-            self._parents[sobject] = {
-                data["Id"]: data for data in self.load(sobject, False)
-            }
+            self._parents[sobject] = {data["Id"]: data for data in self.load(sobject, False)}
         return self._parents[sobject].get(record_id) if record_id else None
 
-    def value(
-        self, root: SObjectType, data: dict | None, path: str
-    ) -> tuple[Field, object]:
+    def value(self, root: SObjectType, data: dict | None, path: str) -> tuple[Field, object]:
         chain = self.resolve(root, path)
         for _sobject_type, reference in chain[:-1]:
-            data = (
-                self._parent(reference.reference_to[0], data.get(reference.name))
-                if data
-                else None
-            )
+            data = self._parent(reference.reference_to[0], data.get(reference.name)) if data else None
         last = chain[-1][1]
         return last, data.get(last.name) if data else None
 
@@ -118,9 +101,7 @@ class Executor:
         if condition is None:
             return True
         if isinstance(condition, BooleanExpression):
-            results = (
-                self._matches(root, data, operand) for operand in condition.operands
-            )
+            results = (self._matches(root, data, operand) for operand in condition.operands)
             if condition.operator == "and":
                 return all(results)
             if condition.operator == "or":
@@ -129,15 +110,9 @@ class Executor:
         each, value = self.value(root, data, condition.path)
         return compare(each, value, condition.operator, condition.operand)
 
-    def _sorted(
-        self, root: SObjectType, records: list[dict], item: OrderItem
-    ) -> list[dict]:
-        present = [
-            data for data in records if self.value(root, data, item.path)[1] is not None
-        ]
-        absent = [
-            data for data in records if self.value(root, data, item.path)[1] is None
-        ]
+    def _sorted(self, root: SObjectType, records: list[dict], item: OrderItem) -> list[dict]:
+        present = [data for data in records if self.value(root, data, item.path)[1] is not None]
+        absent = [data for data in records if self.value(root, data, item.path)[1] is None]
         present.sort(
             key=lambda data: sort_key(*self.value(root, data, item.path)),
             reverse=item.descending,
@@ -155,9 +130,7 @@ class Executor:
             self._project_path(record, root, data, self.resolve(root, path))
         return record
 
-    def _project_path(
-        self, record: dict, sobject_type: SObjectType, data: dict, chain: list
-    ) -> None:
+    def _project_path(self, record: dict, sobject_type: SObjectType, data: dict, chain: list) -> None:
         _owner, each = chain[0]
         if len(chain) == 1:
             record[each.name] = data.get(each.name)
@@ -179,9 +152,7 @@ class Executor:
 
 
 def sort_key(each: Field, value: object) -> object:
-    return (
-        value.lower() if isinstance(value, str) and each.type in TEXT_TYPES else value
-    )
+    return value.lower() if isinstance(value, str) and each.type in TEXT_TYPES else value
 
 
 def _comparable(each: Field, literal: Literal) -> object:
@@ -201,10 +172,7 @@ def compare(each: Field, value: object, operator: str, operand: object) -> bool:
         return found if operator == "in" else not found
     expected = _comparable(each, operand)
     if operator == "like":
-        return (
-            isinstance(value, str)
-            and like_pattern(expected).fullmatch(value) is not None
-        )
+        return isinstance(value, str) and like_pattern(expected).fullmatch(value) is not None
     if each.type == "datetime" and isinstance(value, str):
         value = value[:19]
     if isinstance(value, str) and isinstance(expected, str):

@@ -14,9 +14,7 @@ IGNORED_BODY_KEYS = {"attributes"}
 
 
 class RecordService:
-    def __init__(
-        self, store: RecordStore, settings: OrgSettings, fault_board: faults.FaultBoard
-    ) -> None:
+    def __init__(self, store: RecordStore, settings: OrgSettings, fault_board: faults.FaultBoard) -> None:
         self.store = store
         self.settings = settings
         self.faults = fault_board
@@ -34,30 +32,20 @@ class RecordService:
         canonical = ids.canonical_id(record_id)
         if canonical is None:
             # Salesforce reads a segment that is no id as the name of an external id field.
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {record_id}"
-            )
+            raise not_found(f"Provided external ID field does not exist or is not accessible: {record_id}")
         found = self.store.get(canonical)
         if found is None or found[0] != sobject_type.name:
             raise not_found()
         return sobject_type, found[1], found[2]
 
-    def find_by_field(
-        self, sobject_type: SObjectType, each: Field, value: object
-    ) -> list[dict]:
+    def find_by_field(self, sobject_type: SObjectType, each: Field, value: object) -> list[dict]:
         wanted = normalized(coerce(each, value))
-        return [
-            data
-            for data in self.store.all(sobject_type.name)
-            if normalized(data.get(each.name)) == wanted
-        ]
+        return [data for data in self.store.all(sobject_type.name) if normalized(data.get(each.name)) == wanted]
 
     def external_id_field(self, sobject_type: SObjectType, name: str) -> Field:
         each = sobject_type.field(name)
         if each is None or not (each.external_id or each.name == "Id"):
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {name}"
-            )
+            raise not_found(f"Provided external ID field does not exist or is not accessible: {name}")
         return each
 
     # Writes
@@ -65,11 +53,7 @@ class RecordService:
     def create(self, sobject: str, body: dict, context: WriteContext) -> str:
         sobject_type = self.settings.sobject_type(sobject)
         values = self._validated_values(sobject_type, body, creating=True)
-        data = {
-            each.name: each.default_value
-            for each in sobject_type.fields
-            if each.default_value is not None
-        }
+        data = {each.name: each.default_value for each in sobject_type.fields if each.default_value is not None}
         data.update(values)
         with self.store.atomic():
             self._check_record_rules(sobject_type, data, None, context)
@@ -81,13 +65,9 @@ class RecordService:
                 "LastModifiedDate": stamp,
                 "SystemModstamp": stamp,
             }
-            return self.store.insert(
-                sobject_type.name, sobject_type.key_prefix, {**data, **system}
-            )
+            return self.store.insert(sobject_type.name, sobject_type.key_prefix, {**data, **system})
 
-    def update(
-        self, sobject: str, record_id: str, body: dict, context: WriteContext
-    ) -> None:
+    def update(self, sobject: str, record_id: str, body: dict, context: WriteContext) -> None:
         with self.store.atomic():
             sobject_type, current = self._writable(sobject, record_id)
             # Echoing the record's own Id in the body is harmless; any other Id is refused.
@@ -99,9 +79,7 @@ class RecordService:
             values = self._validated_values(sobject_type, body, creating=False)
             data = {**current, **values}
             self._check_record_rules(sobject_type, data, current["Id"], context)
-            self._take_write_faults(
-                "PATCH", context, sobject_type, record_id=current["Id"]
-            )
+            self._take_write_faults("PATCH", context, sobject_type, record_id=current["Id"])
             stamp = now()
             self.store.replace(
                 current["Id"],
@@ -122,18 +100,13 @@ class RecordService:
         if each.name == "Id":
             self.update(sobject, value, body, context)
             return ids.canonical_id(value), False
-        body = {
-            key: item for key, item in body.items() if key.lower() != each.name.lower()
-        }
+        body = {key: item for key, item in body.items() if key.lower() != each.name.lower()}
         with self.store.atomic():
             matches = self.find_by_field(sobject_type, each, value)
             if len(matches) > 1:
                 raise ApiError(
                     300,
-                    [
-                        record_url(context.version, sobject_type.name, match["Id"])
-                        for match in matches
-                    ],
+                    [record_url(context.version, sobject_type.name, match["Id"]) for match in matches],
                 )
             if matches:
                 self.update(sobject, matches[0]["Id"], body, context)
@@ -143,9 +116,7 @@ class RecordService:
     def delete(self, sobject: str, record_id: str, context: WriteContext) -> None:
         with self.store.atomic():
             sobject_type, current = self._writable(sobject, record_id)
-            self._take_write_faults(
-                "DELETE", context, sobject_type, record_id=current["Id"]
-            )
+            self._take_write_faults("DELETE", context, sobject_type, record_id=current["Id"])
             self.store.replace(
                 current["Id"],
                 {**current, "IsDeleted": True, "SystemModstamp": now()},
@@ -160,13 +131,9 @@ class RecordService:
 
     # Validation, in the order a real org reports problems
 
-    def _validated_values(
-        self, sobject_type: SObjectType, body: dict, *, creating: bool
-    ) -> dict:
+    def _validated_values(self, sobject_type: SObjectType, body: dict, *, creating: bool) -> dict:
         if not isinstance(body, dict):
-            raise bad_request(
-                "JSON_PARSER_ERROR", "Expected a JSON object as the request body"
-            )
+            raise bad_request("JSON_PARSER_ERROR", "Expected a JSON object as the request body")
         values = {}
         for key, value in body.items():
             if key in IGNORED_BODY_KEYS:
@@ -189,15 +156,11 @@ class RecordService:
         self._check_references(sobject_type, values)
         return values
 
-    def _check_required(
-        self, sobject_type: SObjectType, values: dict, *, creating: bool
-    ) -> None:
+    def _check_required(self, sobject_type: SObjectType, values: dict, *, creating: bool) -> None:
         missing = [
             each.name
             for each in sobject_type.fields
-            if each.required
-            and (each.name in values or creating)
-            and is_blank(values.get(each.name))
+            if each.required and (each.name in values or creating) and is_blank(values.get(each.name))
         ]
         if missing:
             raise bad_request(
@@ -256,19 +219,13 @@ class RecordService:
             if matches:
                 raise duplicates_detected(sobject_type, rule, matches, context)
 
-    def _check_unique(
-        self, sobject_type: SObjectType, data: dict, record_id: str | None
-    ) -> None:
+    def _check_unique(self, sobject_type: SObjectType, data: dict, record_id: str | None) -> None:
         for each in sobject_type.fields:
             value = data.get(each.name)
             if not each.unique or is_blank(value):
                 continue
             clash = next(
-                (
-                    other
-                    for other in self.find_by_field(sobject_type, each, value)
-                    if other["Id"] != record_id
-                ),
+                (other for other in self.find_by_field(sobject_type, each, value) if other["Id"] != record_id),
                 None,
             )
             if clash:
@@ -285,19 +242,14 @@ class RecordService:
         data: dict,
         record_id: str | None,
     ) -> list:
-        names = [
-            sobject_type.field(name).name
-            for name in rule.fields
-            if sobject_type.field(name)
-        ]
+        names = [sobject_type.field(name).name for name in rule.fields if sobject_type.field(name)]
         wanted = [normalized(data.get(name)) for name in names]
         if not names or any(is_blank(value) for value in wanted):
             return []
         return [
             other
             for other in self.store.all(sobject_type.name)
-            if other["Id"] != record_id
-            and [normalized(other.get(name)) for name in names] == wanted
+            if other["Id"] != record_id and [normalized(other.get(name)) for name in names] == wanted
         ]
 
     def _take_write_faults(
@@ -316,9 +268,7 @@ class RecordService:
                 f"unable to obtain exclusive access to this record or 1 records{locked}",
                 [],
             )
-        if record_id is None and self.faults.take(
-            faults.DUPLICATES_DETECTED, method, *context.paths
-        ):
+        if record_id is None and self.faults.take(faults.DUPLICATES_DETECTED, method, *context.paths):
             rule = DuplicateRule(
                 f"Leadflow_{sobject_type.name}_Duplicate_Rule",
                 sobject_type.name,

@@ -32,11 +32,7 @@ class Field:
     def relationship_name(self) -> str | None:
         if self.type != "reference":
             return None
-        return (
-            self.name[:-2]
-            if self.name.endswith("Id")
-            else self.name.replace("__c", "__r")
-        )
+        return self.name[:-2] if self.name.endswith("Id") else self.name.replace("__c", "__r")
 
     def describe(self) -> dict:
         return {
@@ -84,20 +80,12 @@ class SObjectType:
         """Field by name, case-insensitively as Salesforce resolves them."""
         lowered = name.lower()
         return next(
-            (
-                candidate
-                for candidate in self.fields
-                if candidate.name.lower() == lowered
-            ),
+            (candidate for candidate in self.fields if candidate.name.lower() == lowered),
             None,
         )
 
     def with_field(self, extra: Field) -> "SObjectType":
-        others = tuple(
-            existing
-            for existing in self.fields
-            if existing.name.lower() != extra.name.lower()
-        )
+        others = tuple(existing for existing in self.fields if existing.name.lower() != extra.name.lower())
         return replace(self, fields=others + (extra,))
 
     def describe(self) -> dict:
@@ -196,12 +184,7 @@ _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
 
 def _address(prefix: str) -> tuple[Field, ...]:
     lengths = {"Street": 255, "City": 40, "State": 80, "PostalCode": 20, "Country": 80}
-    return tuple(
-        Field(
-            prefix + part, "textarea" if part == "Street" else "string", lengths[part]
-        )
-        for part in _ADDRESS
-    )
+    return tuple(Field(prefix + part, "textarea" if part == "Street" else "string", lengths[part]) for part in _ADDRESS)
 
 
 ACCOUNT = SObjectType(

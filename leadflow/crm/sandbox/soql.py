@@ -223,21 +223,13 @@ class Parser:
         operands = [self.conjunction()]
         while self.accept_keyword("or"):
             operands.append(self.conjunction())
-        return (
-            operands[0]
-            if len(operands) == 1
-            else BooleanExpression("or", tuple(operands))
-        )
+        return operands[0] if len(operands) == 1 else BooleanExpression("or", tuple(operands))
 
     def conjunction(self) -> object:
         operands = [self.negation()]
         while self.accept_keyword("and"):
             operands.append(self.negation())
-        return (
-            operands[0]
-            if len(operands) == 1
-            else BooleanExpression("and", tuple(operands))
-        )
+        return operands[0] if len(operands) == 1 else BooleanExpression("and", tuple(operands))
 
     def negation(self) -> object:
         if self.accept_keyword("not"):
@@ -301,9 +293,7 @@ def unescape(body: str, *, like: bool = False) -> str:
         elif escaped in ESCAPES:
             result.append(ESCAPES[escaped])
         else:
-            raise malformed(
-                f"Invalid string literal '{body}'. Illegal character sequence '\\{escaped}'"
-            )
+            raise malformed(f"Invalid string literal '{body}'. Illegal character sequence '\\{escaped}'")
         index += 2
     return "".join(result)
 

@@ -38,9 +38,7 @@ class Transaction:
 class RecordStore:
     def __init__(self, db_path: str) -> None:
         self._lock = threading.RLock()
-        self._connection = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None
-        )
+        self._connection = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._connection.executescript(SCHEMA)
         self._depth = 0
 
@@ -51,9 +49,7 @@ class RecordStore:
             transaction = Transaction()
             self._depth += 1
             savepoint = f"level_{self._depth}"
-            self._connection.execute(
-                f"SAVEPOINT {savepoint}" if self._depth > 1 else "BEGIN IMMEDIATE"
-            )
+            self._connection.execute(f"SAVEPOINT {savepoint}" if self._depth > 1 else "BEGIN IMMEDIATE")
             try:
                 yield transaction
             except BaseException:
@@ -113,9 +109,7 @@ class RecordStore:
         if not include_deleted:
             sql += " AND is_deleted = 0"
         with self._lock:
-            rows = self._connection.execute(
-                sql + " ORDER BY sequence", (sobject,)
-            ).fetchall()
+            rows = self._connection.execute(sql + " ORDER BY sequence", (sobject,)).fetchall()
         return [json.loads(row[0]) for row in rows]
 
     def clear(self) -> None:

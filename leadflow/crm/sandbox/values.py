@@ -13,11 +13,7 @@ def label(each: Field) -> str:
     if each.label:
         return each.label
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", each.name)
-    return (
-        spaced[:-3] + " ID"
-        if each.type == "reference" and spaced.endswith(" Id")
-        else spaced
-    )
+    return spaced[:-3] + " ID" if each.type == "reference" and spaced.endswith(" Id") else spaced
 
 
 def _parser_error(type_name: str, value: object) -> ApiError:

@@ -7,9 +7,7 @@ from .schema import SObjectType
 
 def salesforce_datetime(moment: dt.datetime) -> str:
     """Salesforce's dateTime format: 2024-05-01T09:30:00.000+0000."""
-    return (
-        moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-    )
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
 def now() -> str:
