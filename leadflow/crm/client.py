@@ -144,10 +144,10 @@ def soql_literal(value: str) -> str:
     return f"'{escaped}'"
 
 
-def soql_contains(value: str) -> str:
-    """A LIKE pattern matching text that contains `value`, its own % and _ taken literally."""
-    escaped = soql_literal(value)[1:-1].replace("%", "\\%").replace("_", "\\_")
-    return f"'%{escaped}%'"
+def soql_contains(*words: str) -> str:
+    """A LIKE pattern for text containing these words in order; their own % and _ are taken literally."""
+    escaped = [soql_literal(word)[1:-1].replace("%", "\\%").replace("_", "\\_") for word in words]
+    return "'%" + "%".join(escaped) + "%'"
 
 
 def soql_in(values: Iterable[str]) -> str:
