@@ -77,6 +77,9 @@ class ConversionPlan:
             "url": external_id_url(sobject, self.external_key),
             "referenceId": reference_id,
             "body": values,
+            # Leadflow looked for existing records itself: duplicate rules set to Alert may let the save through;
+            # rules set to Block still refuse it.
+            "httpHeaders": {"Sforce-Duplicate-Rule-Header": "allowSave=true"},
         }
 
 

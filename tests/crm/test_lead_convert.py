@@ -340,6 +340,19 @@ def test_blocking_duplicate_rule_leaves_the_lead_qualified_with_salesforces_mess
     assert qualified_lead.events.filter(kind=LeadEvent.Kind.CONVERSION, reason__contains="failed").exists()
 
 
+@pytest.mark.parametrize(("action", "status"), [("alert", ConversionStatus.DONE), ("block", ConversionStatus.FAILED)])
+def test_duplicate_rules_that_alert_let_the_conversion_through_and_rules_that_block_stop_it(
+    salesforce, qualified_lead, action, status
+):
+    salesforce.client().Contact.create({"LastName": "de Vries", "Email": "other@elsewhere.nl"})
+    salesforce.configure(duplicate_rules=[{"sobject": "Contact", "fields": ["LastName"], "action": action}])
+
+    conversion = convert(qualified_lead)
+
+    assert conversion.status == status
+    assert len(salesforce.records("Contact")) == (2 if status == ConversionStatus.DONE else 1)
+
+
 def test_missing_required_custom_field_fails_then_converts_once_mapped(salesforce, qualified_lead):
     salesforce.configure(custom_fields=[{"sobject": "Account", "name": "Region__c", "required": True}])
 
