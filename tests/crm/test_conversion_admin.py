@@ -8,12 +8,6 @@ from tests.factories import LeadFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def convert_url(lead):
     return reverse("admin:crm_conversion_convert", args=[lead.pk])
 
