@@ -293,7 +293,8 @@ LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)
 # --- crm ----------------------------------------------------------------------------------------
 # Salesforce org reached through simple-salesforce. The defaults point at the local sandbox
 # (`manage.py salesforce_sandbox`); see docs/salesforce.md for a real org.
-SALESFORCE_INSTANCE_URL = env.str("SALESFORCE_INSTANCE_URL", default="http://127.0.0.1:8765").rstrip("/")
+_SANDBOX_URL = f"http://127.0.0.1:{env.int('SALESFORCE_SANDBOX_PORT', default=8765)}"  # Procfile.dev's sandbox
+SALESFORCE_INSTANCE_URL = env.str("SALESFORCE_INSTANCE_URL", default=_SANDBOX_URL).rstrip("/")
 SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="61.0")
 SALESFORCE_AUTH_FLOW = env.str("SALESFORCE_AUTH_FLOW", default="client_credentials")  # or jwt_bearer
 SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="leadflow-sandbox")

@@ -53,6 +53,7 @@ class ConversionPlan:
     account: RecordPlan
     contact: RecordPlan
     opportunity: RecordPlan
+    unknown_fields: list[str] = field(default_factory=list)  # mapped fields the org lacks, left out
 
     @property
     def records(self) -> tuple[RecordPlan, RecordPlan, RecordPlan]:
@@ -111,8 +112,17 @@ class ConversionPlanner:
 
     def __init__(self, client: SalesforceClient) -> None:
         self.client = client
-        self.mappings = list(FieldMapping.objects.filter(enabled=True))
         self.options = OpportunitySettings.current()
+        mappings = list(FieldMapping.objects.filter(enabled=True))
+        org_fields = client.field_names(SalesforceObject.values)
+        # A mapped field the org does not have would make Salesforce refuse every conversion (INVALID_FIELD):
+        # it is left out and named in the preview, so an admin can create the field or switch the mapping off.
+        self.unknown_fields = [
+            f"{m.sobject}.{m.salesforce_field}"
+            for m in mappings
+            if org_fields.get(m.sobject) is not None and m.salesforce_field.lower() not in org_fields[m.sobject]
+        ]
+        self.mappings = [m for m in mappings if f"{m.sobject}.{m.salesforce_field}" not in self.unknown_fields]
         self.account_fields = account_identifier_fields(self.mappings)
 
     def plan(self, items: Sequence[tuple[Lead, str]]) -> list[ConversionPlan]:
@@ -131,6 +141,7 @@ class ConversionPlanner:
             account=self._account_plan(lead, account),
             contact=self._contact_plan(lead, contact),
             opportunity=self._opportunity_plan(lead),
+            unknown_fields=self.unknown_fields,
         )
 
     def _account_plan(self, lead: Lead, match: tuple[dict, str] | None) -> RecordPlan:
