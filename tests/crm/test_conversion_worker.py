@@ -1,13 +1,12 @@
 """End to end through a real Celery worker process: request → Redis → worker → sandbox over HTTP → database."""
 
-import time
-
 import pytest
 
 from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.crm.tasks import sweep_conversions
 from leadflow.leads.models import Lead, LeadState
+from tests.leads.test_worker import wait_for
 
 pytestmark = [pytest.mark.redis]
 
@@ -19,15 +18,6 @@ def converting_worker(transactional_db, salesforce, monkeypatch, request):
     monkeypatch.setenv("SALESFORCE_CLIENT_ID", salesforce.client_id)
     monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", salesforce.client_secret)
     return request.getfixturevalue("celery_worker_process")
-
-
-def wait_for(predicate, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_converts_a_qualified_lead_into_exactly_one_account_contact_and_opportunity(
