@@ -1,0 +1,42 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.leads.services import lead_reject, lead_transition
+from leadflow.review.dashboard import funnel_report
+from tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_funnel_counts_states_sources_rejections_and_median_time_to_convert():
+    converted = [LeadFactory(state=LeadState.QUALIFIED, source="web") for _ in range(2)]
+    for hours, lead in zip((10, 30), converted, strict=True):
+        Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(hours=hours))
+        lead_transition(lead=lead, name="convert", actor=None)
+    lead_reject(lead=LeadFactory(source="web"), actor=None, reason="Spam")
+    lead_reject(lead=LeadFactory(source="api"), actor=None, reason="Spam")
+    LeadFactory(state=LeadState.DUPLICATE, source="api")
+    report = funnel_report(days=30)
+    assert report.total == 5
+    assert {(s.source, s.leads, s.converted) for s in report.by_source} == {("web", 3, 2), ("api", 2, 0)}
+    assert report.rejected_by_reason == [("Spam", 2)]
+    assert report.duplicates_held == 1
+    assert report.converted == 2
+    assert report.median_hours_to_convert == pytest.approx(20, abs=0.1)
+    assert LeadEvent.objects.filter(to_state="converted").count() == 2
+
+
+def test_leads_older_than_the_period_are_left_out():
+    lead = LeadFactory()
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=100))
+    assert funnel_report(days=90).total == 0
+
+
+def test_dashboard_page_renders_numbers_and_chart_data_safely(manager_client):
+    lead_reject(lead=LeadFactory(), actor=None, reason="</script><script>alert(1)</script>")
+    body = manager_client.get("/dashboard/").content.decode()
+    assert 'id="funnel-data"' in body
+    assert "<script>alert(1)</script>" not in body
