@@ -63,7 +63,10 @@
   function onKey(event) {
     if (event.metaKey || event.ctrlKey || event.altKey) return;
     if (event.key === "?" && !typing(event)) { event.preventDefault(); toggleHelp(); return; }
-    if (typing(event)) return;
+    if (typing(event)) {
+      if (event.key === "Escape") event.target.blur();  // leave a field to use the shortcuts again
+      return;
+    }
     var page = document.body.getAttribute("data-page");
     var handlers = {
       j: function () { page === "lead" ? moveFromLead(1) : moveInQueue(1); },

@@ -3,12 +3,15 @@ from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
 from leadflow.review.models import AssignmentRule, ResponseTarget, Team, TeamMembership
+from leadflow.review.roles import grant_admin_permissions
 from tests.factories import UserFactory
 
 
 def user_with_role(username: str, role: str, **fields):
     user = UserFactory(username=username, **fields)
-    user.groups.add(Group.objects.get(name=role))
+    # get_or_create: transactional (browser) tests flush the groups the data migration made.
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    grant_admin_permissions()
     return user
 
 
