@@ -204,11 +204,19 @@ LEADFLOW_PIPELINE = [
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
 LEADFLOW_VALIDATORS = [
+    "leadflow.quality.validators.TextHygieneValidator",
+    "leadflow.quality.validators.CountryValidator",
+    "leadflow.quality.validators.PersonNameValidator",
+    "leadflow.quality.validators.CompanyNameValidator",
     "leadflow.quality.validators.RequiredFieldsValidator",
     "leadflow.quality.validators.EmailValidator",
     "leadflow.quality.validators.PhoneValidator",
+    "leadflow.quality.validators.WebsiteValidator",
+    "leadflow.quality.validators.VatNumberValidator",
+    "leadflow.quality.validators.RegistrationNumberValidator",
+    "leadflow.quality.validators.PostcodeValidator",
 ]
-LEADFLOW_MATCHERS = ["leadflow.quality.matchers.ExactContactMatcher"]
+LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
 # Conversion criteria: each a leadflow.qualification.criteria.Criterion.
 LEADFLOW_CRITERIA = ["leadflow.qualification.criteria.CompanyAndPersonKnown"]
 # Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
@@ -224,6 +232,11 @@ LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
 ]
+
+# --- quality ------------------------------------------------------------------------------------
+# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
+# (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
+LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
 
 # --- review (sales workspace) -------------------------------------------------------------------
 LOGIN_URL = "review:login"
