@@ -14,6 +14,7 @@ SORT_LABELS = {
     "company": "Company",
     "state": "State",
     "owner": "Owner",
+    "score": "Highest score",
 }
 
 
@@ -29,6 +30,7 @@ class QueueFilterForm(forms.Form):
     created_to = forms.DateField(required=False, label="Created to", widget=forms.DateInput(attrs={"type": "date"}))
     has_duplicates = forms.BooleanField(required=False, label="Has duplicates")
     has_findings = forms.BooleanField(required=False, label="Has findings")
+    min_score = forms.IntegerField(required=False, min_value=0, max_value=100, label="Minimum score")
     overdue = forms.BooleanField(required=False, label="Past response SLA")
     stale = forms.BooleanField(required=False, label="Stale")
     sort = forms.ChoiceField(required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS])
@@ -52,6 +54,7 @@ class QueueFilterForm(forms.Form):
             created_to=data.get("created_to"),
             has_duplicates=data.get("has_duplicates", False),
             has_findings=data.get("has_findings", False),
+            min_score=data.get("min_score"),
             overdue=data.get("overdue", False),
             stale=data.get("stale", False),
             sort=data.get("sort") or "newest",

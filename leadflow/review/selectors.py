@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ SORTS = {
     "company": ("company", "id"),
     "state": ("state", "-created_at", "-id"),
     "owner": ("owner__username", "-created_at", "-id"),
+    "score": (F("assessment__score").desc(nulls_last=True), "-created_at", "-id"),
 }
 
 
@@ -44,6 +45,7 @@ class QueueFilters:
     created_to: date | None = None
     has_duplicates: bool = False
     has_findings: bool = False
+    min_score: int | None = None
     overdue: bool = False
     stale: bool = False
     sort: str = "newest"
@@ -122,6 +124,9 @@ def _filtered(user: AbstractBaseUser, filters: QueueFilters, targets: dict[str, 
         leads = leads.filter(Exists(_open_candidates()))
     if filters.has_findings:
         leads = leads.filter(Exists(_problem_findings()))
+    if filters.min_score is not None:
+        # The criteria app stores each lead's latest score; unassessed leads have none and drop out.
+        leads = leads.filter(assessment__score__gte=filters.min_score)
     if filters.overdue:
         leads = leads.filter(overdue_condition(timezone.now(), targets))
     if filters.stale:
@@ -148,14 +153,15 @@ def _problem_findings() -> QuerySet[LeadFinding]:
 def lead_queue_for(user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Lead]:
     """The queue's leads with what each row shows; a constant number of queries however long the page is.
 
-    Rows carry `has_open_duplicates`, `has_findings`, `first_response_at` and `last_touched_at`;
+    Rows carry `assessment` (the stored qualification score, or none), `has_open_duplicates`,
+    `has_findings`, `first_response_at` and `last_touched_at`;
     `response_flags` turns the last two into overdue/stale flags.
     """
     targets = response_targets()
     leads = _filtered(user, filters, targets)
     human = _human_events()
     return (
-        leads.select_related("owner")
+        leads.select_related("owner", "assessment")
         .annotate(
             has_open_duplicates=Exists(_open_candidates()),
             has_findings=Exists(_problem_findings()),

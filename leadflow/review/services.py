@@ -9,9 +9,9 @@ from django.db import transaction
 
 from leadflow.core.exceptions import ApplicationError, PermissionDenied
 from leadflow.core.tasks import enqueue_on_commit
+from leadflow.crm.services import lead_convert_request
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject
-from leadflow.review.integrations import conversion_request_service
 from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, Note, Team, TeamMembership
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.review.selectors import visible_leads
@@ -123,8 +123,6 @@ def _check_bulk_params(action: str, params: dict[str, Any]) -> None:
         owner = get_user_model().objects.filter(pk=params.get("owner_id") or 0, is_active=True).first()
         if owner is None or role_of(owner) == Role.NONE:
             raise ApplicationError("Leads can only be assigned to people in a sales role.")
-    if action == BulkAction.CONVERT and conversion_request_service() is None:
-        raise ApplicationError("Conversion to Salesforce is not available.")
 
 
 def bulk_job_run(*, job_id: int) -> None:
@@ -161,5 +159,4 @@ def _bulk_action(job: BulkJob) -> Any:
         return lambda lead: lead_reject(lead=lead, actor=actor, reason=job.params["reason"])
     if job.action == BulkAction.QUALIFY:
         return lambda lead: lead_qualify(lead=lead, actor=actor)
-    convert = conversion_request_service()
-    return lambda lead: convert(lead=lead, actor=actor)
+    return lambda lead: lead_convert_request(lead=lead, actor=actor)

@@ -16,14 +16,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from leadflow.crm import services as crm_services
+from leadflow.crm.selectors import conversion_preview_context
 from leadflow.leads import services as lead_services
-from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import LeadState
 from leadflow.leads.selectors import lead_audit_trail
+from leadflow.qualification.models import Verdict
+from leadflow.qualification.services import lead_assess
+from leadflow.quality import services as quality_services
 from leadflow.quality.models import CandidateStatus
 from leadflow.review import dashboard as funnel
-from leadflow.review import integrations, services
 from leadflow.review import selectors as sel
+from leadflow.review import services
 from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm, RejectForm
 from leadflow.review.models import BulkAction, BulkJob
 from leadflow.review.roles import Role, is_manager, role_of
@@ -88,7 +92,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query": _query_without(request, "page"),
         "state_query": _query_without(request, "page", "state"),
         "is_manager": manager,
-        "bulk_actions": _bulk_actions() if manager else [],
+        "bulk_actions": BulkAction.choices if manager else [],
         "owners": sel.assignable_users() if manager else [],
         "sources": sel.queue_sources(),
     }
@@ -103,13 +107,6 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     return query.urlencode()
 
 
-def _bulk_actions() -> list[tuple[str, str]]:
-    offered = [(value, label) for value, label in BulkAction.choices if value != BulkAction.CONVERT]
-    if integrations.conversion_request_service() is not None:
-        offered.append((BulkAction.CONVERT, BulkAction.CONVERT.label))
-    return offered
-
-
 # --- Lead page -----------------------------------------------------------------------------------
 
 
@@ -118,20 +115,21 @@ def _bulk_actions() -> list[tuple[str, str]]:
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
     comparisons, remote_candidates = sel.lead_duplicate_comparisons(lead)
-    score, results = integrations.lead_score(lead=lead)
-    preview = integrations.conversion_preview_service()
+    assessment = lead_assess(lead=lead)
     context = {
         "lead": lead,
         "field_rows": sel.lead_field_rows(lead),
         "findings": sel.lead_findings(lead),
         "comparisons": comparisons,
         "remote_candidates": remote_candidates,
-        "can_merge": integrations.merge_service() is not None,
-        "can_dismiss": integrations.dismiss_service() is not None,
-        "score": score,
-        "criteria_results": results,
-        "conversion_preview": _conversion_preview(preview, lead),
-        "transitions": _transitions(lead),
+        "assessment": assessment,
+        "verdict": Verdict(assessment.verdict).label,
+        **conversion_preview_context(lead=lead),
+        "transitions": [
+            (name, reasons)
+            for name, reasons in lead_services.lead_available_transitions(lead=lead)
+            if name in MANUAL_TRANSITIONS
+        ],
         "events": lead_audit_trail(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
@@ -140,23 +138,6 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "owners": sel.assignable_users() if is_manager(request.user) else [],
     }
     return render(request, "review/lead.html", context)
-
-
-def _conversion_preview(preview: Callable | None, lead: Any) -> Any:
-    if preview is None or not lead.is_open:
-        return None
-    try:
-        return preview(lead=lead)
-    except ApplicationError as exc:
-        return {"error": exc.message}
-
-
-def _transitions(lead: Any) -> list[tuple[str, list[str]]]:
-    """Manual transitions from the lead's state with their blocking reasons, plus convert when the CRM offers it."""
-    offered = [(n, r) for n, r in lead_services.lead_available_transitions(lead=lead) if n in MANUAL_TRANSITIONS]
-    if lead.state == LeadState.QUALIFIED and integrations.conversion_request_service() is not None:
-        offered.append(("convert", blocking_reasons(lead, "convert")))
-    return offered
 
 
 @require_http_methods(["GET", "POST"])
@@ -188,10 +169,7 @@ def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpRespon
     lead = sel.get_lead_for_user(request.user, lead_id)
     try:
         if name == "convert":
-            convert = integrations.conversion_request_service()
-            if convert is None:
-                raise Http404("Conversion is not available.")
-            convert(lead=lead, actor=request.user)
+            crm_services.lead_convert_request(lead=lead, actor=request.user)
         elif name in MANUAL_TRANSITIONS:
             MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
         else:
@@ -259,11 +237,8 @@ def _open_candidate(lead: Any, candidate_id: int) -> Any:
 def candidate_dismiss(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
     candidate = _open_candidate(lead, candidate_id)
-    dismiss = integrations.dismiss_service()
-    if dismiss is None:
-        raise Http404("Dismissing candidates is not available.")
     try:
-        dismiss(candidate=candidate, actor=request.user)
+        quality_services.candidate_dismiss(candidate=candidate, actor=request.user)
     except ApplicationError as exc:
         _report(request, exc)
     else:
@@ -278,8 +253,7 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
     lead = sel.get_lead_for_user(request.user, lead_id)
     candidate = _open_candidate(lead, candidate_id)
     other = candidate.other_lead
-    merge = integrations.merge_service()
-    if other is None or merge is None:
+    if other is None:
         raise Http404("These records cannot be merged here.")
     other = sel.get_lead_for_user(request.user, other.pk)
     comparisons, _ = sel.lead_duplicate_comparisons(lead)
@@ -296,7 +270,7 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
         for name, source in form.field_sources().items()
     }
     try:
-        merge(survivor=survivor, loser=loser, field_choices=field_choices, actor=request.user)
+        quality_services.lead_merge(survivor=survivor, loser=loser, field_choices=field_choices, actor=request.user)
     except ApplicationError as exc:
         _report(request, exc)
         return _back_to_lead(lead.pk, "#duplicates")

@@ -7,7 +7,6 @@ import pytest
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import lead_reject
 from leadflow.quality.models import DuplicateCandidate
-from leadflow.review import integrations
 from tests.factories import LeadFactory, UserFactory
 from tests.review.factories import user_with_role
 
@@ -151,7 +150,6 @@ def test_queue_fits_a_phone_screen(browser, live_server):
     context.close()
 
 
-@pytest.mark.skipif(integrations.merge_service() is None, reason="The quality app provides no lead_merge yet.")
 def test_manager_resolves_a_duplicate_by_merging_field_by_field(page, live_server):
     user_with_role("maria", "Sales manager")
     first = LeadFactory(email="anna@acme.nl", city="Amsterdam", job_title="")

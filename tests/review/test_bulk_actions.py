@@ -47,11 +47,6 @@ def test_bulk_assign_needs_a_person_in_a_sales_role(manager, db):
         bulk_job_start(action="assign", lead_ids=[LeadFactory().pk], actor=manager, params={"owner_id": 99999})
 
 
-def test_bulk_convert_is_refused_while_the_crm_offers_no_conversion(manager):
-    with pytest.raises(ApplicationError, match="not available"):
-        bulk_job_start(action="convert", lead_ids=[LeadFactory().pk], actor=manager)
-
-
 def test_reps_cannot_start_bulk_jobs(rep):
     with pytest.raises(PermissionDenied):
         bulk_job_start(action="qualify", lead_ids=[LeadFactory().pk], actor=rep)

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import lead_reject, lead_transition
 from leadflow.review.dashboard import funnel_report
@@ -15,6 +16,10 @@ def test_funnel_counts_states_sources_rejections_and_median_time_to_convert():
     converted = [LeadFactory(state=LeadState.QUALIFIED, source="web") for _ in range(2)]
     for hours, lead in zip((10, 30), converted, strict=True):
         Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(hours=hours))
+        # Conversion is gated on Salesforce holding the records; the crm app records them like this.
+        Conversion.objects.create(
+            lead=lead, status="done", account_id=f"001{lead.pk:015d}", contact_id=f"003{lead.pk:015d}"
+        )
         lead_transition(lead=lead, name="convert", actor=None)
     lead_reject(lead=LeadFactory(source="web"), actor=None, reason="Spam")
     lead_reject(lead=LeadFactory(source="api"), actor=None, reason="Spam")
