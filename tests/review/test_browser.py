@@ -1,6 +1,7 @@
 """End-to-end flows in Debian's Chromium: each role signs in through the login page and works the screens."""
 
 import os
+from importlib import import_module
 
 import pytest
 
@@ -66,8 +67,8 @@ def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server
     assert page.get_by_text("Someone-Elses").count() == 0
     page.get_by_label("Search name, email or company").fill("ready")
     page.wait_for_function("document.querySelectorAll('tr[data-lead-url]').length === 1")
-    page.keyboard.press("Escape")
-    page.locator("body").press("j")
+    page.get_by_role("heading", name="Lead queue").click()  # leave the search field for the shortcuts
+    page.keyboard.press("j")
     page.keyboard.press("o")
     page.wait_for_url(f"**/leads/{ready.pk}/")
     page.locator("body").press("q")
@@ -166,3 +167,28 @@ def test_manager_resolves_a_duplicate_by_merging_field_by_field(page, live_serve
     second.refresh_from_db()
     assert (first.city, first.job_title) == ("Rotterdam", "CTO")
     assert second.state == LeadState.DUPLICATE
+
+
+@pytest.fixture
+def default_field_mappings(db):
+    """Transactional tests flush the tables, so load again the mappings the crm migration installs."""
+    from django.apps import apps
+
+    import_module("leadflow.crm.migrations.0002_default_field_mappings").add_defaults(apps, None)
+
+
+def test_manager_converts_a_qualified_lead_and_sees_the_salesforce_ids(
+    page, live_server, salesforce, default_field_mappings
+):
+    user_with_role("maria", "Sales manager")
+    lead = LeadFactory(state=LeadState.QUALIFIED, company="Noordzee Foods B.V.", last_name="Visser")
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    assert page.get_by_role("heading", name="On conversion in Salesforce").is_visible()
+    page.get_by_role("button", name="Convert to Salesforce").click()
+    page.wait_for_selector("text=convert done")
+    lead.refresh_from_db()
+    assert lead.state == LeadState.CONVERTED, lead.conversion.last_error
+    account_ids = [record["Id"] for record in salesforce.records("Account")]
+    shown_ids = page.locator(".sf-id").all_inner_texts()
+    assert account_ids and account_ids[0] in shown_ids
