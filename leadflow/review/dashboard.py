@@ -35,6 +35,7 @@ class FunnelReport:
     median_hours_to_convert: float | None
     converted: int
     duplicates_held: int
+    duplicates_caught: int
     candidates_by_status: dict[str, int]
     rejected_by_reason: list[tuple[str, int]]
     total: int
@@ -98,6 +99,7 @@ def funnel_report(*, days: int) -> FunnelReport:
         median_hours_to_convert=median(hours) if hours else None,
         converted=len(hours),
         duplicates_held=sum(per_week[LeadState.DUPLICATE]),
+        duplicates_caught=leads.filter(duplicate_candidates__isnull=False).distinct().count(),
         candidates_by_status=dict(candidates),
         rejected_by_reason=[(reason or "(no reason)", n) for reason, n in rejected],
         total=sum(sum(counts) for counts in per_week.values()),

@@ -89,6 +89,13 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-help-open]")) toggleHelp();
   });
+  // On a phone the filters start folded so the leads come first.
+  function foldFiltersOnSmallScreens() {
+    var filters = document.querySelector("details.filters");
+    if (filters && window.matchMedia("(max-width: 900px)").matches) filters.open = false;
+  }
+
   document.addEventListener("DOMContentLoaded", rememberQueue);
+  document.addEventListener("DOMContentLoaded", foldFiltersOnSmallScreens);
   document.addEventListener("htmx:afterSwap", rememberQueue);
 })();

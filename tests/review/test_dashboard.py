@@ -6,6 +6,7 @@ from django.utils import timezone
 from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import lead_reject, lead_transition
+from leadflow.quality.models import DuplicateCandidate
 from leadflow.review.dashboard import funnel_report
 from tests.factories import LeadFactory
 
@@ -23,12 +24,13 @@ def test_funnel_counts_states_sources_rejections_and_median_time_to_convert():
         lead_transition(lead=lead, name="convert", actor=None)
     lead_reject(lead=LeadFactory(source="web"), actor=None, reason="Spam")
     lead_reject(lead=LeadFactory(source="api"), actor=None, reason="Spam")
-    LeadFactory(state=LeadState.DUPLICATE, source="api")
+    held = LeadFactory(state=LeadState.DUPLICATE, source="api")
+    DuplicateCandidate.objects.create(lead=held, other_lead=converted[0], matcher="exact", score=1, decision="auto")
     report = funnel_report(days=30)
     assert report.total == 5
     assert {(s.source, s.leads, s.converted) for s in report.by_source} == {("web", 3, 2), ("api", 2, 0)}
     assert report.rejected_by_reason == [("Spam", 2)]
-    assert report.duplicates_held == 1
+    assert (report.duplicates_held, report.duplicates_caught) == (1, 1)
     assert report.converted == 2
     assert report.median_hours_to_convert == pytest.approx(20, abs=0.1)
     assert LeadEvent.objects.filter(to_state="converted").count() == 2

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from leadflow.crm.models import Conversion, ConversionStatus, RecordAction
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.review import roles
@@ -172,7 +173,18 @@ class Command(BaseCommand):
         if roll < 0.15 and lead.is_open:
             lead_services.lead_reject(lead=lead, actor=actor, reason=rng.choice(REJECTION_REASONS))
         elif roll < 0.45 and lead.state == LeadState.QUALIFIED:
-            lead_services.lead_transition(lead=lead, name="convert", actor=actor, reason="Demo data: converted.")
+            # Demo conversions record Salesforce ids in Salesforce's format without calling it.
+            Conversion.objects.create(
+                lead=lead,
+                status=ConversionStatus.DONE,
+                requested_by=actor,
+                completed_at=timezone.now(),
+                account_id=f"001DEMO{lead.pk:011d}",
+                account_action=RecordAction.CREATED,
+                contact_id=f"003DEMO{lead.pk:011d}",
+                contact_action=RecordAction.CREATED,
+            )
+            lead_services.lead_transition(lead=lead, name="convert", actor=actor, reason="Converted in Salesforce.")
         elif roll < 0.6:
             note_add(lead=lead, author=actor, body="Called, asked for a quote next week.")
 
