@@ -77,8 +77,9 @@ def _back_to_lead(lead_id: int, anchor: str = "") -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    paginator = Paginator(sel.lead_queue_for(request.user, filters), settings.LEADFLOW_QUEUE_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = sel.lead_queue_page(
+        request.user, filters, page_number=request.GET.get("page"), per_page=settings.LEADFLOW_QUEUE_PAGE_SIZE
+    )
     targets, now = sel.response_targets(), timezone.now()
     rows = [(lead, sel.response_flags(lead, targets=targets, now=now)) for lead in page]
     manager = is_manager(request.user)
