@@ -8,6 +8,7 @@ import pytest
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import lead_reject
 from leadflow.quality.models import DuplicateCandidate
+from leadflow.review.management.commands.take_screenshots import CHROMIUM_ARGS
 from tests.factories import LeadFactory, UserFactory
 from tests.review.factories import user_with_role
 
@@ -17,15 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct horse battery staple"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">'
 
 
