@@ -63,7 +63,7 @@ class LeadAssessmentInline(ReadOnlyAdminMixin, admin.StackedInline):
                         r["reason"],
                         " (hard requirement)" if r["hard"] else f" (+{r['weight']})" if r["passed"] else "",
                     )
-                    for r in obj.results
+                    for r in obj.results or ()  # the blank template row the admin renders has none
                 ),
             ),
         )
@@ -129,7 +129,12 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None):
         extra_context = {**(extra_context or {}), **self._page_context()}
-        return super().change_view(request, object_id, form_url, extra_context)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            # The service refused (e.g. another admin saved meanwhile); the admin's transaction rolled back.
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def save_model(self, request: HttpRequest, obj: QualificationSettings, form: Any, change: bool) -> None:
         """Nothing is saved here: `save_related` hands thresholds and rules together to the service."""

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from leadflow.leads.models import Lead
 from leadflow.qualification.rules import CompiledRule, Operator, compile_rule
@@ -21,13 +22,13 @@ class QualificationSettings(models.Model):
 
     qualify_at = models.PositiveSmallIntegerField(
         "auto-qualify at",
-        default=45,
+        default=30,
         validators=[MaxValueValidator(100)],
         help_text="A lead whose hard requirements all hold qualifies automatically at this score (0-100) or above.",
     )
     reject_below = models.PositiveSmallIntegerField(
         "suggest rejection below",
-        default=20,
+        default=15,
         validators=[MaxValueValidator(100)],
         help_text="Below this score a lead is suggested for rejection; a person decides. Never rejected automatically.",
     )
@@ -155,6 +156,9 @@ class ReclassificationRun(models.Model):
     qualified = models.PositiveIntegerField(default=0, help_text="Validated leads qualified because of the change.")
     last_lead_id = models.BigIntegerField(default=0, help_text="Leads up to this id are done.")
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, db_index=True, help_text="When it was queued or last made progress."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

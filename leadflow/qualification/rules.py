@@ -13,9 +13,12 @@ from typing import Any
 import regex
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
 
 from leadflow.leads.models import Lead
+from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.qualification.criteria import CriterionResult
+from leadflow.quality.normalize import is_free_mail_domain
 
 CUSTOM_FIELD_PREFIX = "custom_fields."
 MAX_PATTERN_LENGTH = 200
@@ -24,46 +27,6 @@ MAX_MATCHED_LENGTH = 1000
 MATCH_TIMEOUT_SECONDS = 0.02
 MAX_LIST_ITEMS = 100
 SHOWN_VALUE_LENGTH = 60
-
-# Mailbox providers whose addresses say nothing about a company.
-COMMON_FREE_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "hotmail.com",
-        "hotmail.nl",
-        "hotmail.de",
-        "hotmail.be",
-        "outlook.com",
-        "outlook.nl",
-        "outlook.de",
-        "live.com",
-        "live.nl",
-        "live.be",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.de",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "t-online.de",
-        "ziggo.nl",
-        "kpnmail.nl",
-        "planet.nl",
-        "home.nl",
-        "telenet.be",
-        "skynet.be",
-        "proton.me",
-        "protonmail.com",
-    }
-)
-
-
-def is_free_mail_domain(domain: str) -> bool:
-    return (domain or "").strip().casefold() in COMMON_FREE_MAIL_DOMAINS
 
 
 class Operator(models.TextChoices):
@@ -127,22 +90,9 @@ def _lead_attribute(name: str) -> Callable[[Lead], Any]:
     return lambda lead: getattr(lead, name)
 
 
-_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "language",
-    "company",
-    "website",
-    "vat_number",
-    "registration_number",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "message",
+# Lead fields rules may test: what people and intake fill in, plus where the lead came from.
+_LEAD_FIELDS = (
+    *EDITABLE_FIELDS,
     "source_kind",
     "source",
     "utm_source",
@@ -151,17 +101,19 @@ _TEXT_FIELDS = (
     "utm_term",
     "utm_content",
     "referrer",
+    "consent_given",
 )
+_KIND_OF_MODEL_FIELD = {"PositiveIntegerField": Kind.NUMBER, "BooleanField": Kind.BOOLEAN}
+
+
+def _lead_field(name: str) -> RuleField:
+    model_field = Lead._meta.get_field(name)
+    kind = _KIND_OF_MODEL_FIELD.get(model_field.get_internal_type(), Kind.TEXT)
+    return RuleField(name, capfirst(str(model_field.verbose_name)), kind, _lead_attribute(name))
+
 
 FIELDS: dict[str, RuleField] = {
-    **{
-        name: RuleField(
-            name, str(Lead._meta.get_field(name).verbose_name).capitalize(), Kind.TEXT, _lead_attribute(name)
-        )
-        for name in _TEXT_FIELDS
-    },
-    "company_size": RuleField("company_size", "Company size", Kind.NUMBER, _lead_attribute("company_size")),
-    "consent_given": RuleField("consent_given", "Consent given", Kind.BOOLEAN, _lead_attribute("consent_given")),
+    **{name: _lead_field(name) for name in _LEAD_FIELDS},
     "email_domain": RuleField("email_domain", "Email domain", Kind.TEXT, _email_domain),
     "email_is_free_mail": RuleField(
         "email_is_free_mail", "Email is free-mail (gmail.com, ziggo.nl, …)", Kind.BOOLEAN, _email_is_free_mail

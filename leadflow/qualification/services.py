@@ -29,6 +29,8 @@ from leadflow.qualification.models import (
 from leadflow.qualification.selectors import CriteriaConfig, criteria_config_load, criteria_config_scope
 
 RECLASSIFY_BATCH_SIZE = 500
+# A re-classification run that made no progress for this long is handed to a worker again.
+RECLASSIFY_STALLED_AFTER_SECONDS = 600
 PREVIEW_SAMPLE_SIZE = 25
 RULE_ATTRIBUTES = ("order", "label", "field", "operator", "value", "hard", "weight", "active")
 
@@ -254,18 +256,18 @@ def _criteria_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
 def criteria_reclassify(*, run_id: int, batch_size: int = RECLASSIFY_BATCH_SIZE) -> None:
     """Re-assess the open leads in id order, batch by batch, recording progress on the run. Safe to run twice:
     the run's cursor says where to go on. A validated lead that now qualifies is qualified (by the system,
-    naming the change); nothing is ever un-qualified, and closed leads are not touched."""
+    naming the change); nothing is ever un-qualified, and closed leads are not touched. A later change
+    supersedes the run: the later run covers every open lead with the newer criteria."""
     run = ReclassificationRun.objects.select_related("change").filter(pk=run_id).first()
     if run is None or run.status in (ReclassificationRun.Status.DONE, ReclassificationRun.Status.SUPERSEDED):
         return
-    if ReclassificationRun.objects.filter(pk__gt=run.pk).exists():
-        _run_finish(run, ReclassificationRun.Status.SUPERSEDED)
-        return
     ReclassificationRun.objects.filter(pk=run.pk, started_at__isnull=True).update(started_at=timezone.now())
-    ReclassificationRun.objects.filter(pk=run.pk).update(status=ReclassificationRun.Status.RUNNING)
     reason = f"Meets the conversion criteria since change {run.change_id} by {run.change.actor_label}."
     with criteria_config_scope():
         while True:
+            if ReclassificationRun.objects.filter(pk__gt=run.pk).exists():
+                _run_finish(run, ReclassificationRun.Status.SUPERSEDED)
+                return
             to_qualify = _reclassify_next_batch(run.pk, batch_size)
             if to_qualify is None:
                 break
@@ -291,9 +293,25 @@ def _reclassify_next_batch(run_id: int, batch_size: int) -> list[Lead] | None:
         lead_assessments_store(assessments)
         run.processed += len(leads)
         run.last_lead_id = leads[-1].pk
-        run.save(update_fields=["processed", "last_lead_id"])
+        run.status, run.heartbeat_at = ReclassificationRun.Status.RUNNING, timezone.now()
+        run.save(update_fields=["processed", "last_lead_id", "status", "heartbeat_at"])
     return [
         lead for lead in leads if lead.state == LeadState.VALIDATED and assessments[lead.pk].verdict == Verdict.QUALIFY
+    ]
+
+
+def criteria_reclassify_claim_stalled(*, older_than_seconds: int = RECLASSIFY_STALLED_AFTER_SECONDS) -> list[int]:
+    """Claim unfinished runs that have made no progress for a while (lost message, killed worker)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    unfinished = (ReclassificationRun.Status.PENDING, ReclassificationRun.Status.RUNNING)
+    stalled_ids = list(
+        ReclassificationRun.objects.filter(status__in=unfinished, heartbeat_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    # A conditional update claims each run once even when two sweepers overlap.
+    return [
+        run_id
+        for run_id in stalled_ids
+        if ReclassificationRun.objects.filter(pk=run_id, heartbeat_at__lt=cutoff).update(heartbeat_at=timezone.now())
     ]
 
 

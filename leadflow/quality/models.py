@@ -111,11 +111,12 @@ BLOCKING_KEYS = (
     "registration_key",
     "domain",
     "company_key",
-    "name_key",
+    "name_company",
+    "name_place",
     "name_sound",
     "surname_place",
     "address_key",
-    "birth_date",
+    "birth_key",
     "national_id",
 )
 
@@ -136,11 +137,12 @@ class LeadFingerprint(models.Model):
     registration_key = models.CharField(max_length=64, blank=True)
     domain = models.CharField(max_length=255, blank=True, help_text="Company domain; never a free-mail one.")
     company_key = models.CharField(max_length=255, blank=True)
-    name_key = models.CharField(max_length=255, blank=True, help_text="Name words in alphabetical order.")
-    name_sound = models.CharField(max_length=32, blank=True, help_text="Sound-alike keys of first and last name.")
+    name_company = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with company.")
+    name_place = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with postcode or city.")
+    name_sound = models.CharField(max_length=64, blank=True, help_text="Sound-alike names with region.")
     surname_place = models.CharField(max_length=64, blank=True, help_text="Surname sound with postcode or city.")
     address_key = models.CharField(max_length=128, blank=True, help_text="Postcode (or city) with house number.")
-    birth_date = models.CharField(max_length=8, blank=True)
+    birth_key = models.CharField(max_length=16, blank=True, help_text="Date of birth with the name initials.")
     national_id = models.CharField(max_length=32, blank=True)
 
     class Meta:

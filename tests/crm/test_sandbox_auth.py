@@ -166,3 +166,18 @@ def test_expired_sessions_make_simple_salesforce_raise_expired_session(
     with pytest.raises(SalesforceExpiredSession):
         sf.query("SELECT Id FROM Account")
     assert salesforce_sandbox.client().query("SELECT Id FROM Account")["totalSize"] == 0
+
+
+def test_instance_url_follows_the_host_the_client_used(salesforce_sandbox):
+    port = salesforce_sandbox.url.rsplit(":", 1)[1]
+
+    response = requests.post(
+        f"http://localhost:{port}/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": salesforce_sandbox.client_id,
+            "client_secret": salesforce_sandbox.client_secret,
+        },
+    )
+
+    assert response.json()["instance_url"] == f"http://localhost:{port}"

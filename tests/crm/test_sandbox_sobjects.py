@@ -265,6 +265,22 @@ def test_describe_tells_required_fields_lengths_and_external_ids(sf):
     assert fields["Id"]["defaultedOnCreate"] is True
 
 
+def test_describe_lists_picklist_values_with_the_default(sf):
+    fields = {field["name"]: field for field in sf.Lead.describe()["fields"]}
+    stages = sf.Opportunity.describe()["fields"]
+
+    statuses = fields["Status"]["picklistValues"]
+    assert statuses[0] == {
+        "active": True,
+        "defaultValue": True,
+        "label": "Open - Not Contacted",
+        "validFor": None,
+        "value": "Open - Not Contacted",
+    }
+    [stage_name] = [field for field in stages if field["name"] == "StageName"]
+    assert "Closed Won" in [value["value"] for value in stage_name["picklistValues"]]
+
+
 def test_any_api_version_is_served(api, salesforce_sandbox):
     url = f"{salesforce_sandbox.url}/services/data/v45.0/sobjects/Account/describe"
 
@@ -281,3 +297,39 @@ def test_versions_resource_lists_api_versions(salesforce_sandbox):
         "url": "/services/data/v61.0",
         "version": "61.0",
     } in versions
+
+
+def test_empty_string_clears_a_field_like_null(sf):
+    record_id = sf.Contact.create({"LastName": "Jansen", "Title": "CTO"})["id"]
+
+    sf.Contact.update(record_id, {"Title": ""})
+
+    assert sf.Contact.get(record_id)["Title"] is None
+
+
+def test_empty_update_is_a_no_op(sf):
+    record_id = sf.Account.create({"Name": "Acme"})["id"]
+
+    assert sf.Account.update(record_id, {}) == 204
+
+
+def test_invalid_json_body_is_a_json_parser_error(api, salesforce_sandbox):
+    response = api.post(
+        f"{salesforce_sandbox.data_url}/sobjects/Account/",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+
+
+def test_delete_by_external_id_removes_the_record(api, salesforce_sandbox):
+    url = f"{salesforce_sandbox.data_url}/sobjects/Lead/Leadflow_Id__c/lead-9"
+    api.patch(url, json={"LastName": "Smit", "Company": "Smit BV"})
+
+    response = api.delete(url)
+
+    assert response.status_code == 204
+    assert salesforce_sandbox.records("Lead") == []
+    assert api.get(url).status_code == 404

@@ -54,13 +54,20 @@ def test_criteria_list_opens_the_one_criteria_page(admin_client):
     assert response.url == CHANGE_URL
 
 
-def test_criteria_page_shows_rules_thresholds_dry_run_and_related_settings(admin_client):
+def test_criteria_page_shows_rules_thresholds_dry_run_and_related_settings(admin_client, settings):
+    settings.LEADFLOW_CRITERIA_RELATED_ADMIN = [
+        ("All lead settings", "leads"),
+        ("Duplicate thresholds", "quality.MatchSettings"),
+        ("Opportunity defaults", "nosuchapp.OpportunityDefaults"),
+    ]
     response = admin_client.get(CHANGE_URL)
     assert response.status_code == 200
     content = response.content.decode()
     assert "Based in the Netherlands, Belgium or Germany" in content
     assert 'formaction="' + TEST_URL in content
-    assert "Duplicate thresholds (not installed yet)" in content
+    assert '<a href="/admin/leads/">All lead settings</a>' in content
+    assert '<a href="/admin/quality/matchsettings/">Duplicate thresholds</a>' in content
+    assert "Opportunity defaults (not installed yet)" in content
     assert 'value="email_is_free_mail"' in content
 
 

@@ -129,10 +129,17 @@ def test_failed_hard_requirement_blocks_qualifying_with_its_reason(weighted_rule
     assert blocked.value.reasons == ["Based in our sales region: no (FR)."]
 
 
-def test_example_criteria_from_the_migration_qualify_a_reachable_dutch_business_lead(db):
-    reachable = LeadFactory.build(country="NL", email="a@acme.nl", phone="+31201234567", company_size=None)
-    free_mail_only = LeadFactory.build(country="NL", email="a@gmail.com", phone="", company_size=None)
-    outside_region = LeadFactory.build(country="US", email="a@acme.com", company_size=500)
-    assert lead_assess(lead=reachable).verdict == Verdict.QUALIFY
-    assert lead_assess(lead=free_mail_only).verdict == Verdict.REJECT
-    assert lead_assess(lead=outside_region).verdict == Verdict.REJECT
+@pytest.mark.parametrize(
+    ("fields", "verdict"),
+    [
+        ({"email": "a@acme.nl", "phone": ""}, Verdict.QUALIFY),
+        ({"email": "a@gmail.com", "phone": "+31201234567", "website": "acme.nl"}, Verdict.QUALIFY),
+        ({"email": "a@gmail.com", "phone": "+31201234567"}, Verdict.REVIEW),
+        ({"email": "a@gmail.com", "phone": ""}, Verdict.REJECT),
+        ({"email": "a@acme.com", "country": "US", "company_size": 500}, Verdict.REJECT),
+        ({"email": "a@acme.nl", "country": ""}, Verdict.REJECT),
+    ],
+)
+def test_example_criteria_from_the_migration(db, fields, verdict):
+    lead = LeadFactory.build(**{"country": "NL", "company_size": None, **fields})
+    assert lead_assess(lead=lead).verdict == verdict

@@ -194,3 +194,23 @@ def test_preview_sample_is_limited(criteria):
     RuleFactory(field="company_size", operator="lt", value="10", weight=10)
     preview = criteria_preview(proposed=proposed, sample_size=2)
     assert (preview.changed, len(preview.sample)) == (4, 2)
+
+
+def test_rule_deleted_by_someone_else_meanwhile_is_reported(criteria, staff_user):
+    gone = RuleInput(id=987654, field="country", operator="equals", value="NL", weight=10)
+    with pytest.raises(ApplicationError, match="Someone else changed the rules meanwhile"):
+        save(staff_user, [gone])
+    assert not CriteriaChange.objects.exists()
+
+
+def test_stalled_run_is_claimed_once_and_finished_by_the_sweeper(criteria, staff_user):
+    lead = LeadFactory(state=LeadState.NEW, company_size=30)
+    change = save(staff_user, [SIZE_RULE])
+    ReclassificationRun.objects.filter(pk=change.run.pk).update(heartbeat_at="2020-01-01T00:00Z")
+    from leadflow.qualification.tasks import resume_stalled_reclassifications
+
+    assert resume_stalled_reclassifications() == 1
+    assert resume_stalled_reclassifications() == 0
+    change.run.refresh_from_db()
+    assert change.run.status == "done"
+    assert LeadAssessment.objects.get(lead=lead).verdict == Verdict.QUALIFY

@@ -1,7 +1,8 @@
 """Example criteria for a B2B seller in the Netherlands, Belgium and Germany; admins adjust them in the admin.
 
-Weights add up to 100, so a lead's score is the points it earns: a business email address and a phone number
-(45) qualify it; under 20 it is suggested for rejection.
+Weights add up to 100, so a lead's score is the points it earns. A named person at a named company in the
+region with a business email address (30) qualifies; with a free-mail address it takes two more signals (say, a
+phone number and a website); a free-mail address alone (0) is suggested for rejection (below 15).
 """
 
 from django.db import migrations
@@ -24,7 +25,7 @@ EXAMPLE_RULES = [
 def create_example_criteria(apps, schema_editor):
     QualificationSettings = apps.get_model("qualification", "QualificationSettings")
     QualificationRule = apps.get_model("qualification", "QualificationRule")
-    settings_row, _ = QualificationSettings.objects.get_or_create(pk=1, defaults={"qualify_at": 45, "reject_below": 20})
+    settings_row, _ = QualificationSettings.objects.get_or_create(pk=1, defaults={"qualify_at": 30, "reject_below": 15})
     if not QualificationRule.objects.exists():
         QualificationRule.objects.bulk_create(
             QualificationRule(qualification_settings=settings_row, order=position * 10, **rule)

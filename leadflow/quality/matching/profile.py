@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from leadflow.quality import normalize
+from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
 FINGERPRINT_VERSION = 1
@@ -105,20 +106,8 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
     )
 
 
-LEAD_PROFILE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "website",
-    "vat_number",
-    "registration_number",
-    "street",
-    "postcode",
-    "city",
-    "country",
-)
+# A profile reads the fields a CRM record carries, so leads and CRM records compare alike.
+LEAD_PROFILE_FIELDS = REMOTE_FIELDS
 
 
 def profile_from_lead(lead: Any) -> Profile:
@@ -129,10 +118,16 @@ def profile_from_lead(lead: Any) -> Profile:
 
 
 def blocking_keys(profile: Profile) -> dict[str, str]:
-    """The LeadFingerprint columns: records sharing any one of these are compared in full."""
+    """The LeadFingerprint columns: records sharing any one of these are compared in full.
+
+    Weak attributes (a name, a birth date) are combined with a second one so that each key stays rare as the
+    database grows: the work of matching one lead then does not grow with the number of leads stored.
+    """
     first_sound = normalize.phonetic_key(profile.first.split(" ")[0]) if profile.first else ""
     last_sound = normalize.phonetic_key(profile.last_core.replace(" ", ""))
     place = profile.postcode or profile.city.replace(" ", "")
+    name = " ".join(sorted(f"{profile.first} {profile.last}".split()))
+    initials = "".join(sorted(part[0] for part in (profile.first, profile.last_core) if part))
     return {
         "email_key": profile.email,
         "phone_key": profile.phone,
@@ -140,11 +135,14 @@ def blocking_keys(profile: Profile) -> dict[str, str]:
         "registration_key": profile.registration,
         "domain": profile.domain,
         "company_key": profile.company[:255],
-        "name_key": " ".join(sorted(f"{profile.first} {profile.last}".split()))[:255],
-        "name_sound": "+".join(sorted((first_sound, last_sound))) if first_sound and last_sound else "",
+        "name_company": f"{name}|{profile.company}"[:255] if name and profile.company else "",
+        "name_place": f"{name}|{place}"[:255] if name and place else "",
+        "name_sound": (
+            f"{'+'.join(sorted((first_sound, last_sound)))}|{place[:2]}" if first_sound and last_sound and place else ""
+        ),
         "surname_place": f"{last_sound}|{place}"[:64] if last_sound and place else "",
         "address_key": f"{place}|{profile.house_number}"[:128] if place and profile.house_number else "",
-        "birth_date": profile.birth_date,
+        "birth_key": f"{profile.birth_date}|{initials}" if profile.birth_date and initials else "",
         "national_id": profile.national_id[:32],
     }
 
