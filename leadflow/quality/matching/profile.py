@@ -61,14 +61,11 @@ class Profile:
     city: str = ""
     birth_date: str = ""
     national_id: str = ""
+    last_core: str = ""  # the surname without particles ("van der berg" → "berg")
 
     @property
     def is_person(self) -> bool:
         return bool(self.first or self.last)
-
-    @property
-    def last_core(self) -> str:
-        return normalize.surname_core(self.last)
 
     @property
     def email_local(self) -> str:
@@ -88,9 +85,11 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
         domain = ""
     street_typed = value("street") or _first(custom, CUSTOM_STREET)
     number, street = _split_house_number(street_typed)
+    last = " ".join(normalize.plain_words(value("last_name")))
     return Profile(
         first=" ".join(normalize.plain_words(value("first_name"))),
-        last=" ".join(normalize.plain_words(value("last_name"))),
+        last=last,
+        last_core=normalize.surname_core(last),
         email=email,
         phone=_phone_key(value("phone"), value("country")),
         company=normalize.company_key(value("company")),
