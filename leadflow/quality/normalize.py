@@ -181,6 +181,7 @@ def collapse_spaces(value: str) -> str:
 def plain_words(value: str) -> list[str]:
     """Case-folded words without diacritics or punctuation; dotted abbreviations join ('B.V.' → 'bv')."""
     value = _DOTTED_ABBREVIATION.sub(lambda m: m.group(1).replace(".", ""), strip_diacritics(value or ""))
+    value = value.replace("'", "").replace("\u2019", "")  # "Art's" is one word
     return [word for word in _NON_WORD.sub(" ", value.casefold().replace("_", " ")).split() if word]
 
 
