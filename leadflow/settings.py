@@ -217,7 +217,10 @@ LEADFLOW_VALIDATORS = [
 ]
 LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
 # Conversion criteria: each a leadflow.qualification.criteria.Criterion.
-LEADFLOW_CRITERIA = ["leadflow.qualification.criteria.CompanyAndPersonKnown"]
+LEADFLOW_CRITERIA = [
+    "leadflow.qualification.criteria.CompanyAndPersonKnown",
+    "leadflow.qualification.criteria.RuleCriteria",
+]
 # Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
 LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABILITY", default=False)
 # Region for phone numbers typed without a country code when the lead's country is unknown.
@@ -225,11 +228,24 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
+    "resume-stalled-reclassifications": {
+        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
+        "schedule": 300.0,
+    },
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
+    "leadflow.qualification.admin.LeadAssessmentInline",
+]
+
+# --- qualification ------------------------------------------------------------------------------
+# Links on the conversion-criteria admin page to where the other conversion settings are edited:
+# (label, "app_label") for an app's admin index or (label, "app_label.ModelName") for one model's list.
+LEADFLOW_CRITERIA_RELATED_ADMIN = [
+    ("Opportunity defaults and Salesforce field mapping", "crm"),
+    ("Duplicate thresholds", "quality.MatchSettings"),
 ]
 
 # --- quality ------------------------------------------------------------------------------------
