@@ -162,7 +162,7 @@ class MatchSettings(models.Model):
         default=0.6, help_text="At or above this score (and below the auto threshold) a person decides."
     )
     prior = models.FloatField(
-        default=-6.0,
+        default=-5.0,
         help_text="Starting evidence (log-odds) before any field is compared; more negative asks for more evidence.",
     )
     max_block_size = models.PositiveIntegerField(
