@@ -234,7 +234,11 @@ def _rolled_back(subresponse: dict) -> bool:
 def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str, str], *, calls: float) -> None:
     """Store the ids and mark the lead converted, hooks included, in one transaction."""
     with transaction.atomic():
-        conversion = Conversion.objects.select_for_update().select_related("lead", "requested_by").get(pk=conversion.pk)
+        conversion = (
+            Conversion.objects.select_for_update(of=("self",))
+            .select_related("lead", "requested_by")
+            .get(pk=conversion.pk)
+        )
         for reference, record in zip(REFERENCES, plan.records, strict=True):
             setattr(conversion, f"{reference}_id", ids.get(reference, record.record_id))
             setattr(conversion, f"{reference}_action", record.action)

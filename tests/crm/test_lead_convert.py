@@ -275,8 +275,9 @@ def test_session_expiring_mid_run_is_renewed_and_the_conversion_completes(salesf
     assert len(salesforce.records("Opportunity")) == 1
 
 
-def test_response_lost_after_commit_is_retried_without_duplicates(salesforce, qualified_lead, after_lookup):
-    after_lookup(lambda: salesforce.fail_next("timeout_after_commit", seconds=3, path_contains="/composite"))
+def test_response_lost_after_commit_is_retried_without_duplicates(salesforce, qualified_lead, after_lookup, settings):
+    settings.SALESFORCE_TIMEOUT = 1
+    after_lookup(lambda: salesforce.fail_next("timeout_after_commit", seconds=2, path_contains="/composite"))
 
     lost = convert(qualified_lead)
     qualified_lead.refresh_from_db()
