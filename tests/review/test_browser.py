@@ -1,6 +1,5 @@
 """End-to-end flows in Debian's Chromium: each role signs in through the login page and works the screens."""
 
-import os
 from importlib import import_module
 
 import pytest
@@ -14,15 +13,22 @@ from tests.review.factories import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make beside it are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="module")
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread while the browser is open; the ORM
+    calls made beside it (the tests' own and the database teardown) are safe."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
 
 PASSWORD = "correct horse battery staple"
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">'
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(_orm_beside_playwright):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
