@@ -80,10 +80,6 @@ class NoteForm(forms.Form):
     body = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=255)
-
-
 class BulkActionForm(forms.Form):
     action = forms.ChoiceField(choices=BulkAction.choices)
     lead_ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)

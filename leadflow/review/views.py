@@ -28,7 +28,7 @@ from leadflow.quality.models import CandidateStatus
 from leadflow.review import dashboard as funnel
 from leadflow.review import selectors as sel
 from leadflow.review import services
-from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm, RejectForm
+from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm
 from leadflow.review.models import BulkAction, BulkJob
 from leadflow.review.roles import Role, is_manager, role_of
 
@@ -134,7 +134,6 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "events": lead_audit_trail(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
-        "reject_form": RejectForm(),
         "is_manager": is_manager(request.user),
         "owners": sel.assignable_users() if is_manager(request.user) else [],
     }
@@ -193,14 +192,8 @@ def lead_assign(request: HttpRequest, lead_id: int) -> HttpResponse:
         owner = get_object_or_404(sel.assignable_users(), pk=owner_id if owner_id.isdigit() else 0)
     else:
         owner = None
-    try:
-        services.lead_assign_by(lead=lead, owner=owner, actor=request.user)
-    except PermissionDenied:
-        raise
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, f"Lead {lead.pk} is now {'owned by ' + str(owner) if owner else 'unassigned'}.")
+    services.lead_assign_by(lead=lead, owner=owner, actor=request.user)
+    messages.success(request, f"Lead {lead.pk} is now {'owned by ' + str(owner) if owner else 'unassigned'}.")
     return _back_to_lead(lead.pk)
 
 
