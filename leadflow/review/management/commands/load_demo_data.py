@@ -16,7 +16,7 @@ from leadflow.crm.models import Conversion, ConversionStatus, RecordAction
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.review import roles
-from leadflow.review.models import AssignmentRule, ResponseTarget, SalesProfile, Team, TeamMembership
+from leadflow.review.models import AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
 from leadflow.review.services import note_add
 
 PEOPLE = [
@@ -163,8 +163,13 @@ class Command(BaseCommand):
         created = timezone.now() - age
         Lead.objects.filter(pk=lead.pk).update(created_at=created)
         # Spread the recorded events over the lead's life so the timeline and the funnel read naturally.
-        for i, event in enumerate(lead.events.order_by("id")):
-            LeadEvent.objects.filter(pk=event.pk).update(created_at=created + (age / 4) * min(i, 3) * rng.random())
+        # Spread in order: each event after the one before it.
+        event_ids = list(lead.events.order_by("id").values_list("pk", flat=True))
+        offsets = sorted(rng.uniform(0, 0.5) for _ in event_ids[1:])
+        for event_id, offset in zip(event_ids, [0.0, *offsets], strict=True):
+            LeadEvent.objects.filter(pk=event_id).update(created_at=created + age * offset)
+        for note_event in lead.events.filter(kind=LeadEvent.Kind.NOTE):
+            Note.objects.filter(pk=note_event.data["note_id"]).update(created_at=note_event.created_at)
         return lead
 
     def _history(self, rng: random.Random, lead: Lead, people: dict[str, Any]) -> None:
