@@ -15,7 +15,7 @@ from leadflow.quality import normalize
 from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 
 # Imported lists carry columns Leadflow has no field for; intake keeps them in `custom_fields`. These are the
 # names (lower case, punctuation as "_") that hold supporting evidence, first match wins.
@@ -145,9 +145,10 @@ def blocking_keys(profile: Profile) -> dict[str, str]:
         "company_key": profile.company[:255],
         "name_company": f"{name}|{profile.company}"[:255] if name and profile.company else "",
         "name_place": f"{name}|{place}"[:255] if name and place else "",
-        "name_sound": (
-            f"{'+'.join(sorted((first_sound, last_sound)))}|{place[:2]}" if first_sound and last_sound and place else ""
-        ),
+        # People at a company are told apart within it; others within their region (first postcode digits).
+        "name_sound": f"{'+'.join(sorted((first_sound, last_sound)))}|{profile.company or place[:2]}"[:64]
+        if first_sound and last_sound and (profile.company or place)
+        else "",
         "surname_place": f"{last_sound}|{place}"[:64] if last_sound and place else "",
         "address_key": f"{place}|{profile.house_number}"[:128] if place and profile.house_number else "",
         "birth_key": f"{profile.birth_date}|{initials}" if profile.birth_date and initials else "",

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('auto_threshold', models.FloatField(default=0.9, help_text='At or above this score a lead is held as a probable duplicate.')),
                 ('review_threshold', models.FloatField(default=0.6, help_text='At or above this score (and below the auto threshold) a person decides.')),
-                ('prior', models.FloatField(default=-5.0, help_text='Starting evidence (log-odds) before any field is compared; more negative asks for more evidence.')),
+                ('prior', models.FloatField(default=-6.0, help_text='Starting evidence (log-odds) before any field is compared; more negative asks for more evidence.')),
                 ('max_block_size', models.PositiveIntegerField(default=200, help_text='A blocking key shared by more leads than this is too common to say anything.')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],

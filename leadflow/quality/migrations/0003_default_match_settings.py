@@ -14,8 +14,8 @@ WEIGHTS = {
     "house_number": (1.5, 2.0),
     "postcode": (1.5, 1.5),
     "city": (0.5, 0.5),
-    "birth_date": (6.0, 4.0),
-    "national_id": (8.0, 2.0),
+    "birth_date": (4.0, 4.0),
+    "national_id": (5.0, 2.0),
 }
 
 
@@ -24,7 +24,7 @@ def create_defaults(apps, schema_editor):
     FieldWeight = apps.get_model("quality", "FieldWeight")
     RequiredFieldRule = apps.get_model("quality", "RequiredFieldRule")
     settings, _ = MatchSettings.objects.get_or_create(
-        pk=1, defaults={"auto_threshold": 0.9, "review_threshold": 0.6, "prior": -5.0, "max_block_size": 200}
+        pk=1, defaults={"auto_threshold": 0.9, "review_threshold": 0.6, "prior": -6.0, "max_block_size": 200}
     )
     for field, (agree, disagree) in WEIGHTS.items():
         FieldWeight.objects.get_or_create(settings=settings, field=field, defaults={"agree": agree, "disagree": disagree})
