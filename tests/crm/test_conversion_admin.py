@@ -1,17 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.crm.models import Conversion, ConversionStatus, FieldMapping
 from leadflow.leads.models import Lead, LeadState
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 def convert_url(lead):
@@ -42,6 +36,14 @@ def test_convert_page_previews_what_will_be_created_before_confirming(admin_clie
     assert "Linked to an existing record (same website domain)" in html
     assert "Confirm conversion" in html
     assert not Conversion.objects.exists()
+
+
+def test_convert_page_warns_about_mapped_fields_the_org_lacks(admin_client, salesforce, qualified_lead):
+    FieldMapping.objects.create(sobject="Contact", lead_field="language", salesforce_field="Language__c")
+
+    page = admin_client.get(convert_url(qualified_lead))
+
+    assert "Salesforce has no field Contact.Language__c" in page.content.decode()
 
 
 def test_convert_page_says_when_salesforce_cannot_be_asked(admin_client, salesforce, qualified_lead):
