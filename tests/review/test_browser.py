@@ -66,6 +66,7 @@ def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server
     page.get_by_label("Search name, email or company").fill("ready")
     page.wait_for_function("document.querySelectorAll('tr[data-lead-url]').length === 1")
     page.get_by_role("heading", name="Lead queue").click()  # leave the search field for the shortcuts
+    page.wait_for_load_state("networkidle")  # leaving the field fires its change event: let that refresh land
     page.keyboard.press("j")
     page.keyboard.press("o")
     page.wait_for_url(f"**/leads/{ready.pk}/")
