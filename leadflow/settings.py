@@ -199,6 +199,7 @@ LEADFLOW_PIPELINE = [
     "leadflow.quality.services.lead_run_checks",
     "leadflow.leads.services.lead_auto_validate",
     "leadflow.qualification.services.lead_auto_qualify",
+    "leadflow.review.services.lead_auto_assign",
 ]
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
@@ -320,3 +321,14 @@ LEADFLOW_LEAD_ADMIN_INLINES = [*LEADFLOW_LEAD_ADMIN_INLINES, "leadflow.crm.admin
 # Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
 LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
 CELERY_BEAT_SCHEDULE["sweep-conversions"] = {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0}
+
+# --- review (sales workspace) -------------------------------------------------------------------
+LOGIN_URL = "review:login"
+LOGIN_REDIRECT_URL = "review:queue"
+LOGOUT_REDIRECT_URL = "review:login"
+# First-response SLA, in hours, for sources without their own ResponseTarget row.
+LEADFLOW_FIRST_RESPONSE_HOURS = env.int("LEADFLOW_FIRST_RESPONSE_HOURS", default=24)
+# Open leads no person has touched for this many days are marked stale in the queue.
+LEADFLOW_STALE_AFTER_DAYS = env.int("LEADFLOW_STALE_AFTER_DAYS", default=7)
+LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")

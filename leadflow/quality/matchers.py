@@ -11,6 +11,10 @@ from leadflow.quality.matching.profile import Profile, blocking_keys, profile_fr
 from leadflow.quality.matching.scoring import score_pair
 from leadflow.quality.remote import RemoteQuery, RemoteRecord, remote_directory
 
+# Keys that say "same company". For a person they find colleagues, and a same-account hint needs only a few
+# of them, so a person's look-up samples these blocks instead of scoring everyone at a large customer.
+ACCOUNT_KEYS = ("company_key", "domain")
+ACCOUNT_HINT_SAMPLE = 5
 # People records in the CRM; an Account is a company, so a match on it is a "same account" hint.
 REMOTE_PEOPLE = ("Lead", "Contact")
 
@@ -50,9 +54,10 @@ class LeadMatcher(Matcher):
     def match(self, lead: Lead) -> list[Candidate]:
         config = selectors.match_config()
         profile = profile_from_lead(lead)
-        ids = selectors.blocked_lead_ids(
-            keys=blocking_keys(profile), exclude_id=lead.pk, max_block_size=config.max_block_size
-        )
+        keys = blocking_keys(profile)
+        account_keys = {k: keys.pop(k) for k in ACCOUNT_KEYS} if profile.is_person else {}
+        ids = selectors.blocked_lead_ids(keys=keys, exclude_id=lead.pk, max_block_size=config.max_block_size)
+        ids |= selectors.sampled_lead_ids(keys=account_keys, exclude_id=lead.pk, limit=ACCOUNT_HINT_SAMPLE)
         ids |= selectors.same_contact_lead_ids(lead=lead, limit=config.max_block_size)
         ids -= selectors.dismissed_partner_ids(lead_id=lead.pk)
         candidates = []

@@ -139,7 +139,7 @@ class LeadFingerprint(models.Model):
     company_key = models.CharField(max_length=255, blank=True)
     name_company = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with company.")
     name_place = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with postcode or city.")
-    name_sound = models.CharField(max_length=64, blank=True, help_text="Sound-alike names with region.")
+    name_sound = models.CharField(max_length=64, blank=True, help_text="Sound-alike names with company or region.")
     surname_place = models.CharField(max_length=64, blank=True, help_text="Surname sound with postcode or city.")
     address_key = models.CharField(max_length=128, blank=True, help_text="Postcode (or city) with house number.")
     birth_key = models.CharField(max_length=16, blank=True, help_text="Date of birth with the name initials.")
@@ -162,7 +162,7 @@ class MatchSettings(models.Model):
         default=0.6, help_text="At or above this score (and below the auto threshold) a person decides."
     )
     prior = models.FloatField(
-        default=-6.0,
+        default=-5.0,
         help_text="Starting evidence (log-odds) before any field is compared; more negative asks for more evidence.",
     )
     max_block_size = models.PositiveIntegerField(

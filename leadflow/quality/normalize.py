@@ -5,7 +5,7 @@ No database, no network: validators, matchers, intake and the CRM code import th
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import tldextract
@@ -167,6 +167,8 @@ _DOTTED_ABBREVIATION = re.compile(r"\b((?:\w\.){2,})")
 
 def strip_diacritics(value: str) -> str:
     """'Émile Zoë Müller' → 'Emile Zoe Muller' (ß and ø become ss and o)."""
+    if value.isascii():
+        return value
     value = value.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -179,9 +181,11 @@ def collapse_spaces(value: str) -> str:
 def plain_words(value: str) -> list[str]:
     """Case-folded words without diacritics or punctuation; dotted abbreviations join ('B.V.' → 'bv')."""
     value = _DOTTED_ABBREVIATION.sub(lambda m: m.group(1).replace(".", ""), strip_diacritics(value or ""))
+    value = value.replace("'", "").replace("\u2019", "")  # "Art's" is one word
     return [word for word in _NON_WORD.sub(" ", value.casefold().replace("_", " ")).split() if word]
 
 
+@lru_cache(maxsize=100_000)
 def registrable_domain(value: str) -> str:
     """The domain a company registered, from a URL, a bare host or an email address ('' when there is none).
 
@@ -198,6 +202,7 @@ def registrable_domain(value: str) -> str:
     return result.top_domain_under_public_suffix
 
 
+@lru_cache(maxsize=100_000)
 def is_free_mail_domain(domain: str) -> bool:
     """True for mailbox providers (gmail.com, ziggo.nl) and throwaway domains: not a company's own domain."""
     domain = registrable_domain(domain) or (domain or "").strip().casefold()
@@ -251,6 +256,7 @@ def email_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
+@lru_cache(maxsize=100_000)
 def phone_key(phone: str, region: str = "") -> str:
     """E.164 form of a phone number ('' when it cannot be one); `region` reads numbers typed without a prefix."""
     phone = (phone or "").strip()
@@ -279,6 +285,7 @@ def postcode_key(postcode: str) -> str:
     return identifier_key(postcode)
 
 
+@lru_cache(maxsize=100_000)
 def phonetic_key(word: str) -> str:
     """A sound-alike key tuned for Dutch, German and English names: 'Meijer', 'Meyer', 'Maier' → 'MR'.
 
@@ -336,6 +343,7 @@ _CONSONANT_CLASS = {
 }
 
 
+@lru_cache(maxsize=100_000)
 def country_code(value: str) -> str:
     """ISO 3166 alpha-2 code for a code or a country name in a common language ('' if unknown).
 

@@ -66,6 +66,16 @@ def blocked_lead_ids(*, keys: dict[str, str], exclude_id: int | None, max_block_
     return found
 
 
+def sampled_lead_ids(*, keys: dict[str, str], exclude_id: int | None, limit: int) -> set[int]:
+    """A few leads per key, however many share it: enough to say "same company", cheap at any size."""
+    found: set[int] = set()
+    for column, value in keys.items():
+        if value:
+            rows = LeadFingerprint.objects.filter(**{column: value}).exclude(lead_id=exclude_id)
+            found.update(rows.values_list("lead_id", flat=True)[:limit])
+    return found
+
+
 def same_contact_lead_ids(*, lead: Lead, limit: int) -> set[int]:
     """Leads with the same email, phone or company number in the Lead table's own indexed columns.
 

@@ -1,7 +1,7 @@
 """Writes of the quality app: run the checks, keep blocking keys fresh, merge duplicates, dismiss candidates."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -56,13 +56,16 @@ def lead_run_checks(*, lead: Lead) -> None:
         _store_matching_findings(locked, candidates, warnings, config)
 
 
-def fingerprint_refresh(*, leads: Iterable[Lead]) -> int:
-    """Write the blocking keys of these leads (insert or update in one statement). Returns how many."""
+def fingerprint_refresh(*, leads: Iterable[Lead | Mapping[str, Any]]) -> int:
+    """Write the blocking keys of these leads (insert or update in one statement). Returns how many.
+
+    A lead may be given as a dict of `selectors.LEAD_MATCH_FIELDS` (cheaper than model instances in bulk).
+    """
     rows = [
         LeadFingerprint(
-            lead_id=lead.pk,
+            lead_id=lead["pk"] if isinstance(lead, Mapping) else lead.pk,
             version=FINGERPRINT_VERSION,
-            lead_updated_at=lead.updated_at,
+            lead_updated_at=lead["updated_at"] if isinstance(lead, Mapping) else lead.updated_at,
             **blocking_keys(profile_from_lead(lead)),
         )
         for lead in leads

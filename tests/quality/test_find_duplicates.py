@@ -99,3 +99,13 @@ def test_bad_options_give_a_clear_error(tmp_path):
         call_command("find_duplicates", "--output", str(tmp_path / "x.csv"), "--threshold", "90")
     with pytest.raises(CommandError, match="Cannot write"):
         call_command("find_duplicates", "--output", str(tmp_path / "missing" / "x.csv"), "--quiet")
+
+
+def test_columns_an_import_kept_as_custom_fields_still_count(tmp_path):
+    """A business list imported with its own column names: name, addr, city, phone."""
+    columns = {"name": "Art's Delicatessen", "addr": "12224 Ventura Blvd.", "city": "Studio City"}
+    imported("fodors-1", custom_fields={**columns, "phone": "818/762-1221"})
+    imported("zagat-1", custom_fields={**columns, "name": "Art's Deli", "phone": "818-762-1221"})
+    imported("zagat-2", custom_fields={"name": "Hotel Bel-Air", "addr": "701 Stone Canyon Rd.", "city": "Bel Air"})
+    rows = run(tmp_path)
+    assert [(r["external_id_a"], r["external_id_b"]) for r in rows] == [("fodors-1", "zagat-1")]

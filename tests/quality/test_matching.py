@@ -107,7 +107,7 @@ def test_held_duplicate_blocks_qualification_until_resolved(django_capture_on_co
 
 def test_thresholds_and_weights_come_from_the_database():
     settings_row = MatchSettings.objects.get(pk=1)
-    settings_row.auto_threshold = 0.9999
+    settings_row.auto_threshold, settings_row.prior = 0.9999, -10.0
     settings_row.save()
     FieldWeight.objects.filter(field="email").update(agree=0.0)
     checked(**{**ANNA, "email": "", "phone": ""})
@@ -175,3 +175,14 @@ def test_unreachable_crm_is_a_warning_and_local_matching_still_runs(crm):
 def test_free_mail_domain_is_never_sent_to_the_crm_as_a_company_domain(crm):
     checked(**{**ANNA, "email": "anna@gmail.com", "website": ""})
     assert crm.queries[0].domains == ()
+
+
+def test_misconfigured_crm_directory_is_reported_by_the_system_checks(settings):
+    from leadflow.quality.checks import check_remote_directory
+
+    settings.LEADFLOW_REMOTE_DIRECTORY = "leadflow.nowhere.Directory"
+    assert [e.id for e in check_remote_directory()] == ["leadflow.quality.E001"]
+    settings.LEADFLOW_REMOTE_DIRECTORY = "leadflow.quality.normalize.company_key"
+    assert [e.id for e in check_remote_directory()] == ["leadflow.quality.E002"]
+    settings.LEADFLOW_REMOTE_DIRECTORY = "tests.quality.conftest.InMemoryDirectory"
+    assert check_remote_directory() == []

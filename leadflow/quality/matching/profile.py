@@ -15,15 +15,24 @@ from leadflow.quality import normalize
 from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 
 # Imported lists carry columns Leadflow has no field for; intake keeps them in `custom_fields`. These are the
 # names (lower case, punctuation as "_") that hold supporting evidence, first match wins.
 CUSTOM_BIRTH_DATE = ("date_of_birth", "dob", "birth_date", "birthdate", "geboortedatum", "geburtsdatum")
 CUSTOM_NATIONAL_ID = ("soc_sec_id", "ssn", "social_security_number", "national_id", "bsn", "rijksregisternummer")
 CUSTOM_HOUSE_NUMBER = ("street_number", "house_number", "huisnummer", "hausnummer", "number")
-CUSTOM_STREET = ("address_1", "address1", "address", "street_address", "straat", "strasse")
-CUSTOM_CITY = ("suburb", "town", "place", "plaats", "woonplaats", "ort")
+# Where an import left a Leadflow field empty, its value may still sit in a custom column of another name.
+CUSTOM_FALLBACKS = {
+    "first_name": ("given_name", "firstname", "forename", "voornaam", "vorname"),
+    "last_name": ("surname", "lastname", "family_name", "achternaam", "nachname"),
+    "email": ("e_mail", "email_address", "mail"),
+    "phone": ("phone_number", "telephone", "tel", "telefoon", "telefon", "mobile"),
+    "company": ("name", "business_name", "organisation", "organization", "bedrijf", "firma", "restaurant"),
+    "street": ("address_1", "address1", "address", "addr", "street_address", "straat", "strasse"),
+    "postcode": ("zip", "zipcode", "zip_code", "postal_code", "postleitzahl"),
+    "city": ("suburb", "town", "place", "plaats", "woonplaats", "ort"),
+}
 
 _HOUSE_NUMBER = re.compile(r"\b(\d{1,5})(?:\s?([a-z])\b)?", re.IGNORECASE)
 _STREET_WORDS = {
@@ -61,14 +70,11 @@ class Profile:
     city: str = ""
     birth_date: str = ""
     national_id: str = ""
+    last_core: str = ""  # the surname without particles ("van der berg" → "berg")
 
     @property
     def is_person(self) -> bool:
         return bool(self.first or self.last)
-
-    @property
-    def last_core(self) -> str:
-        return normalize.surname_core(self.last)
 
     @property
     def email_local(self) -> str:
@@ -80,17 +86,19 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
     custom = _normalised_keys(custom or {})
 
     def value(name: str) -> str:
-        return str(values.get(name) or "").strip()[:500]
+        typed = str(values.get(name) or "").strip() or _first(custom, (name, *CUSTOM_FALLBACKS.get(name, ())))
+        return typed[:500]
 
     email = normalize.email_key(value("email"))
     domain = normalize.registrable_domain(value("website")) or normalize.registrable_domain(email)
     if normalize.is_free_mail_domain(domain):
         domain = ""
-    street_typed = value("street") or _first(custom, CUSTOM_STREET)
-    number, street = _split_house_number(street_typed)
+    number, street = _split_house_number(value("street"))
+    last = " ".join(normalize.plain_words(value("last_name")))
     return Profile(
         first=" ".join(normalize.plain_words(value("first_name"))),
-        last=" ".join(normalize.plain_words(value("last_name"))),
+        last=last,
+        last_core=normalize.surname_core(last),
         email=email,
         phone=_phone_key(value("phone"), value("country")),
         company=normalize.company_key(value("company")),
@@ -100,7 +108,7 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
         street=street,
         house_number=normalize.identifier_key(_first(custom, CUSTOM_HOUSE_NUMBER)).lower() or number,
         postcode=normalize.postcode_key(value("postcode")),
-        city=" ".join(normalize.plain_words(value("city") or _first(custom, CUSTOM_CITY))),
+        city=" ".join(normalize.plain_words(value("city"))),
         birth_date=_date_key(_first(custom, CUSTOM_BIRTH_DATE)),
         national_id=normalize.identifier_key(_first(custom, CUSTOM_NATIONAL_ID)),
     )
@@ -137,9 +145,10 @@ def blocking_keys(profile: Profile) -> dict[str, str]:
         "company_key": profile.company[:255],
         "name_company": f"{name}|{profile.company}"[:255] if name and profile.company else "",
         "name_place": f"{name}|{place}"[:255] if name and place else "",
-        "name_sound": (
-            f"{'+'.join(sorted((first_sound, last_sound)))}|{place[:2]}" if first_sound and last_sound and place else ""
-        ),
+        # People at a company are told apart within it; others within their region (first postcode digits).
+        "name_sound": f"{'+'.join(sorted((first_sound, last_sound)))}|{profile.company or place[:2]}"[:64]
+        if first_sound and last_sound and (profile.company or place)
+        else "",
         "surname_place": f"{last_sound}|{place}"[:64] if last_sound and place else "",
         "address_key": f"{place}|{profile.house_number}"[:128] if place and profile.house_number else "",
         "birth_key": f"{profile.birth_date}|{initials}" if profile.birth_date and initials else "",

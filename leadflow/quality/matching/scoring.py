@@ -32,10 +32,10 @@ DEFAULT_WEIGHTS = {
     "house_number": (1.5, 2.0),
     "postcode": (1.5, 1.5),
     "city": (0.5, 0.5),
-    "birth_date": (4.0, 4.0),
-    "national_id": (5.0, 2.0),
+    "birth_date": (6.0, 4.0),
+    "national_id": (8.0, 2.0),
 }
-DEFAULT_PRIOR = -6.0
+DEFAULT_PRIOR = -5.0
 # Scores the overriding rules cap a pair at: below any sensible review threshold.
 NOT_THE_SAME_PERSON = 0.3
 
@@ -200,19 +200,19 @@ def _not_the_same_person(a: Profile, b: Profile) -> str:
     """The rules that no amount of shared address or phone outweighs; '' when none applies."""
     if a.is_person != b.is_person:
         return "One record is a person and the other a company: at most the same account."
-    # A birth date or national id both records share outweighs a mangled name; a household shares neither.
-    same_individual = (a.birth_date and a.birth_date == b.birth_date) or (
-        a.national_id and a.national_id == b.national_id
-    )
+    # A shared national id (even with one digit mistyped) outweighs a mangled or replaced name. A shared birth
+    # date explains a changed surname (marriage) but not another first name: twins share a birth date, an
+    # address and a surname.
+    same_id = (_code_similarity(a.national_id, b.national_id) or 0.0) >= 0.85
+    same_birth_date = bool(a.birth_date and a.birth_date == b.birth_date)
     swapped = [_first_name_similarity(a.first, b.last), _first_name_similarity(a.last, b.first)]
     names_swapped = None not in swapped and min(swapped) >= 0.8
-    if not same_individual and not names_swapped:
-        first = _first_name_similarity(a.first, b.first)
-        if first is not None and first < 0.75:
-            return "Different first names: family members or colleagues are different people."
-        last = _last_name_similarity(a, b.last, b.last_core)
-        if last is not None and last < 0.75:
-            return "Different last names: colleagues sharing a company or a first name are different people."
+    first = _first_name_similarity(a.first, b.first)
+    if not (same_id or names_swapped) and first is not None and first < 0.75:
+        return "Different first names: family members or colleagues are different people."
+    last = _last_name_similarity(a, b.last, b.last_core)
+    if not (same_id or same_birth_date or names_swapped) and last is not None and last < 0.75:
+        return "Different last names: colleagues sharing a company or a first name are different people."
     if a.is_person and a.company and b.company and (_company_similarity(a.company, b.company) or 0) < 0.6:
         return "Works at a different company: the same person there is a new lead, not a duplicate."
     return ""
