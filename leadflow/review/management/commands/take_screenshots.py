@@ -20,8 +20,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leadflow.review.management.commands.load_demo_data import PASSWORD
-
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +32,10 @@ CHROMIUM_ARGS = [
 MANAGER, ADMIN = "maria.manager", "admin"
 # Screens captured whole; the others show what fits the window, as a person first sees them.
 FULL_PAGE = {"lead.png", "dashboard.png", "criteria-admin.png"}
+
+
+# The screenshots' throw-away database gets its own known password.
+PASSWORD = "screenshot-demo-password"  # noqa: S105
 
 
 def free_port() -> int:
@@ -74,13 +76,14 @@ class Command(BaseCommand):
                 "SALESFORCE_INSTANCE_URL": f"http://127.0.0.1:{sandbox_port}",
             }
             self._manage(env, "migrate", "--verbosity", "0")
-            self._manage(env, "load_demo_data")
+            # The sandbox runs first: demo conversions are real, and with eager tasks they run during seeding.
             stack.enter_context(
                 self._server(env, "salesforce_sandbox", "--port", str(sandbox_port), "--db", f"{data_dir}/sf.sqlite3")
             )
+            wait_until_up(f"http://127.0.0.1:{sandbox_port}/")
+            self._manage(env, "seed_demo", "--password", PASSWORD)
             stack.enter_context(self._server(env, "runserver", "--noreload", f"127.0.0.1:{app_port}"))
             base = f"http://127.0.0.1:{app_port}"
-            wait_until_up(f"http://127.0.0.1:{sandbox_port}/")
             wait_until_up(f"{base}/login/")
             written = self._shoot(base, out, chromium)
         for path in written:
