@@ -1,3 +1,5 @@
+pytest_plugins = ["tests.plugins.exact_standin"]
+
 import pytest
 
 from leadflow import celery_app

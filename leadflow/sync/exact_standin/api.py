@@ -1,0 +1,229 @@
+"""Exact's REST API under /api/v1: current/Me and crm/Accounts.
+
+Every call passes the same gate as at Exact: a valid bearer token, the error
+ban, the daily and minutely limits; every answer carries X-RateLimit headers.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from . import accounts, odata
+from .accounts import AccountError
+from .errors import ApiError, Unauthorized, odata_error_body
+from .responses import Request, Response, json_response
+from .standin import Standin
+
+ME_TYPE = "Exact.Web.Api.System.Me"
+Action = Callable[[int], Response]
+
+
+def serve(
+    standin: Standin,
+    request: Request,
+    endpoint: str,
+    division: str | None,
+    action: Action,
+) -> Response:
+    """Run ``action(division)`` behind Exact's gate. ``division`` is the path
+    segment, or None for endpoints outside a division (current/Me)."""
+    config = standin.config
+    try:
+        client_id = standin.oauth.client_for(request)
+    except Unauthorized as error:
+        if error.client_id:
+            standin.error_ban.record_error((error.client_id, division, endpoint))
+        response = error_response(error)
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+    limit_key = (client_id, division or str(config.division))
+    ban_key = (client_id, division, endpoint)
+    banned_until = standin.error_ban.banned_until(ban_key)
+    if banned_until is not None:
+        response = error_response(ApiError(429, _ban_message(banned_until)))
+        response.headers.update(standin.limiter.headers(limit_key))
+        return response
+    allowed, limit_headers = standin.limiter.take(limit_key)
+    if not allowed:
+        response = error_response(ApiError(429, "API rate limit exceeded."))
+    else:
+        response = _answer(config.division, division, action)
+        if 400 <= response.status < 500:
+            standin.error_ban.record_error(ban_key)
+    response.headers.update(limit_headers)
+    return response
+
+
+def error_response(error: ApiError) -> Response:
+    return json_response(error.status, odata_error_body(error.message))
+
+
+def me(standin: Standin, request: Request) -> Action:
+    def action(_division: int) -> Response:
+        config = standin.config
+        uri = f"{request.base_url}/api/v1/current/Me(guid'{config.user_id}')"
+        user = {
+            "__metadata": {"uri": uri, "type": ME_TYPE},
+            "UserID": config.user_id,
+            "UserName": "standin@example.com",
+            "FullName": config.user_full_name,
+            "Email": "standin@example.com",
+            "CurrentDivision": config.division,
+            "LanguageCode": "nl-NL",
+        }
+        return json_response(200, {"d": {"results": [user]}})
+
+    return action
+
+
+def list_accounts(standin: Standin, request: Request) -> Action:
+    def action(division: int) -> Response:
+        query = request.query
+        properties = set(accounts.PROPERTIES)
+        records = standin.store.accounts(division)
+        try:
+            if query.get("$filter"):
+                keep = odata.compile_filter(
+                    query["$filter"], properties, accounts.ENTITY_TYPE
+                )
+                records = [record for record in records if keep(record)]
+            if query.get("$orderby"):
+                order = odata.parse_orderby(
+                    query["$orderby"], properties, accounts.ENTITY_TYPE
+                )
+                records = odata.sort_records(records, order)
+            select = odata.parse_select(
+                query.get("$select", ""), properties, accounts.ENTITY_TYPE
+            )
+            skip = odata.parse_count(query.get("$skip", "0"), "$skip")
+            top = odata.parse_count(query["$top"], "$top") if "$top" in query else None
+        except odata.QueryError as error:
+            raise ApiError(400, str(error)) from error
+        wanted = records[skip:] if top is None else records[skip : skip + top]
+        page = wanted[: standin.config.page_size]
+        body = {"results": [_entity(request, a, select) for a in page]}
+        if len(wanted) > len(page):
+            body["__next"] = _next_page_url(
+                request, query, skip + len(page), top, len(page)
+            )
+        return json_response(200, {"d": body})
+
+    return action
+
+
+def get_account(standin: Standin, request: Request, account_id: str) -> Action:
+    def action(division: int) -> Response:
+        account = standin.store.account(division, account_id.lower())
+        if account is None:
+            raise ApiError(404, "Not found")
+        select = _select(request)
+        return json_response(200, {"d": _entity(request, account, select)})
+
+    return action
+
+
+def create_account(standin: Standin, request: Request) -> Action:
+    def action(division: int) -> Response:
+        payload = _json_payload(request)
+        now = standin.clock.now()
+
+        def build(existing: list[dict]) -> dict:
+            return accounts.new_account(
+                payload,
+                division=division,
+                user_id=standin.config.user_id,
+                now=now,
+                existing=existing,
+            )
+
+        try:
+            account = standin.store.add_account(division, now, build)
+        except AccountError as error:
+            raise ApiError(400, str(error)) from error
+        entity = _entity(request, account, [])
+        location = {"Location": entity["__metadata"]["uri"]}
+        return json_response(201, {"d": entity}, location)
+
+    return action
+
+
+def update_account(standin: Standin, request: Request, account_id: str) -> Action:
+    def action(division: int) -> Response:
+        payload = _json_payload(request)
+
+        def change(account: dict, others: list[dict]) -> dict:
+            return accounts.changed_account(
+                account,
+                payload,
+                user_id=standin.config.user_id,
+                now=standin.clock.now(),
+                others=others,
+            )
+
+        try:
+            updated = standin.store.change_account(division, account_id.lower(), change)
+        except AccountError as error:
+            raise ApiError(400, str(error)) from error
+        if updated is None:
+            raise ApiError(404, "Not found")
+        return Response(204)
+
+    return action
+
+
+def _answer(own_division: int, division: str | None, action: Action) -> Response:
+    try:
+        if division is None:
+            return action(own_division)
+        if not division.isdigit():
+            raise ApiError(400, "Bad Request - Error in query syntax.")
+        if int(division) != own_division:
+            # The user has no access to other companies.
+            raise ApiError(403, "Forbidden")
+        return action(int(division))
+    except ApiError as error:
+        return error_response(error)
+
+
+def _ban_message(banned_until: float) -> str:
+    return (
+        "Too many errors on this endpoint: access is blocked until "
+        f"{int(banned_until * 1000)} (epoch milliseconds)."
+    )
+
+
+def _json_payload(request: Request) -> object:
+    try:
+        return request.json()
+    except ValueError as error:
+        raise ApiError(
+            400, "Error processing request stream. JSON text specified is not valid."
+        ) from error
+
+
+def _select(request: Request) -> list[str]:
+    try:
+        return odata.parse_select(
+            request.query.get("$select", ""),
+            set(accounts.PROPERTIES),
+            accounts.ENTITY_TYPE,
+        )
+    except odata.QueryError as error:
+        raise ApiError(400, str(error)) from error
+
+
+def _entity(request: Request, account: dict, select: list[str]) -> dict:
+    division, account_id = account["Division"], account["ID"]
+    uri = f"{request.base_url}/api/v1/{division}/crm/Accounts(guid'{account_id}')"
+    fields = {name: account[name] for name in select} if select else account
+    return {"__metadata": {"uri": uri, "type": accounts.ENTITY_TYPE}} | fields
+
+
+def _next_page_url(
+    request: Request, query: dict, skip: int, top: int | None, served: int
+) -> str:
+    # Exact pages with $skiptoken; an offset serves clients that follow __next
+    # as an opaque link just the same.
+    following = query | {"$skip": str(skip)}
+    if top is not None:
+        following["$top"] = str(top - served)
+    return f"{request.base_url}{request.path}?{urlencode(following)}"

@@ -1,0 +1,177 @@
+"""pytest fixture ``exact_standin``: a fresh Exact Online stand-in per test.
+
+The server runs in a background thread on a free 127.0.0.1 port with its own
+SQLite file; the handle wraps the control API so tests read like scenarios.
+"""
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from leadflow.sync.exact_standin import make_server
+
+CONTROL_TIMEOUT = 5
+
+
+@dataclass
+class ExactStandin:
+    url: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    division: int
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.url}/api/oauth2/auth"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/api/oauth2/token"
+
+    @property
+    def accounts_url(self) -> str:
+        return f"{self.url}/api/v1/{self.division}/crm/Accounts"
+
+    def accounts(self) -> list[dict]:
+        """Accounts as stored, in every division, oldest first."""
+        return self._control("GET", "accounts")["accounts"]
+
+    @property
+    def calls(self) -> list[dict]:
+        """Requests made to Exact's URLs: {method, path, endpoint, status}."""
+        return self._control("GET", "calls")["calls"]
+
+    def stats(self) -> dict:
+        return self._control("GET", "stats")
+
+    def expire_access_tokens(self) -> None:
+        self._control("POST", "expire-tokens")
+
+    def set_limits(
+        self,
+        *,
+        daily: int | None = None,
+        minutely: int | None = None,
+        error_ban_threshold: int | None = None,
+        error_ban_seconds: int | None = None,
+    ) -> dict:
+        settings = {
+            "daily_limit": daily,
+            "minutely_limit": minutely,
+            "error_ban_threshold": error_ban_threshold,
+            "error_ban_seconds": error_ban_seconds,
+        }
+        return self.configure(**{k: v for k, v in settings.items() if v is not None})
+
+    def configure(self, **settings: object) -> dict:
+        """Change StandinConfig fields, e.g. access_token_lifetime=60."""
+        return self._control("POST", "config", json=settings)
+
+    def fail_next(
+        self,
+        kind: str,
+        *,
+        times: int = 1,
+        seconds: float = 0,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Arm a fault: "unavailable" (503), "server_error" (500) or
+        "timeout_after_commit" (store the write, then answer ``seconds`` late)."""
+        spec = {"kind": kind, "times": times, "seconds": seconds}
+        spec |= {k: v for k, v in {"method": method, "path": path}.items() if v}
+        self._control("POST", "faults", json=spec)
+
+    def advance_clock(self, seconds: float) -> None:
+        self._control("POST", "clock", json={"advance_seconds": seconds})
+
+    def authorization_code(self, state: str = "standin-state") -> str:
+        """Approve the consent page as the user would, and return the code
+        from the redirect to ``redirect_uri``."""
+        answer = requests.post(
+            self.auth_url,
+            data={
+                "client_id": self.client_id,
+                "redirect_uri": self.redirect_uri,
+                "response_type": "code",
+                "state": state,
+                "decision": "approve",
+            },
+            allow_redirects=False,
+            timeout=CONTROL_TIMEOUT,
+        )
+        answer.raise_for_status()
+        return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+
+    def obtain_tokens(self) -> dict:
+        """The token response for a fresh authorization code."""
+        answer = requests.post(
+            self.token_url,
+            data={
+                "grant_type": "authorization_code",
+                "code": self.authorization_code(),
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+            timeout=CONTROL_TIMEOUT,
+        )
+        answer.raise_for_status()
+        return answer.json()
+
+    def refresh(self, refresh_token: str) -> requests.Response:
+        return requests.post(
+            self.token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+            timeout=CONTROL_TIMEOUT,
+        )
+
+    def api_session(self, access_token: str | None = None) -> requests.Session:
+        """A session signed with ``access_token`` (a fresh one if omitted)."""
+        token = access_token or self.obtain_tokens()["access_token"]
+        session = requests.Session()
+        session.headers.update(
+            {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        )
+        return session
+
+    def _control(self, method: str, name: str, **kwargs: object) -> dict:
+        answer = requests.request(
+            method, f"{self.url}/_standin/{name}", timeout=CONTROL_TIMEOUT, **kwargs
+        )
+        answer.raise_for_status()
+        return answer.json()
+
+
+@pytest.fixture
+def exact_standin(tmp_path) -> Iterator[ExactStandin]:
+    server = make_server("127.0.0.1", 0, tmp_path / "exact-standin.sqlite3")
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    host, port = server.server_address[:2]
+    config = server.standin.config
+    handle = ExactStandin(
+        url=f"http://{host}:{port}",
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        redirect_uri=config.redirect_uri,
+        division=config.division,
+    )
+    try:
+        yield handle
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,270 @@
+"""The stand-in's OAuth2: Exact's authorization-code flow and refresh rules."""
+
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+TIMEOUT = 5
+
+
+def authorize(standin, **overrides):
+    params = {
+        "client_id": standin.client_id,
+        "redirect_uri": standin.redirect_uri,
+        "response_type": "code",
+        "state": "s1",
+    } | overrides
+    return requests.post(
+        standin.auth_url, data=params, allow_redirects=False, timeout=TIMEOUT
+    )
+
+
+def exchange(standin, code, **overrides):
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": standin.redirect_uri,
+        "client_id": standin.client_id,
+        "client_secret": standin.client_secret,
+    } | overrides
+    return requests.post(standin.token_url, data=form, timeout=TIMEOUT)
+
+
+def test_consent_page_shows_a_form_that_posts_back_the_request(exact_standin):
+    page = requests.get(
+        exact_standin.auth_url,
+        params={
+            "client_id": exact_standin.client_id,
+            "redirect_uri": exact_standin.redirect_uri,
+            "response_type": "code",
+            "state": "abc",
+        },
+        timeout=TIMEOUT,
+    )
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert 'action="/api/oauth2/auth"' in page.text
+    assert 'name="state" value="abc"' in page.text
+
+
+def test_consent_page_refuses_a_redirect_uri_that_is_not_registered(exact_standin):
+    page = requests.get(
+        exact_standin.auth_url,
+        params={
+            "client_id": exact_standin.client_id,
+            "redirect_uri": "http://evil.example/callback",
+            "response_type": "code",
+        },
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+    assert page.status_code == 400
+    assert "Location" not in page.headers
+
+
+def test_approving_redirects_to_the_app_with_a_code_and_the_state(exact_standin):
+    answer = authorize(exact_standin, decision="approve")
+
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert answer.headers["Location"].startswith(exact_standin.redirect_uri)
+    query = parse_qs(location.query)
+    assert query["state"] == ["s1"]
+    assert query["code"][0]
+
+
+def test_denying_redirects_with_access_denied(exact_standin):
+    answer = authorize(exact_standin, decision="deny")
+
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["error"] == ["access_denied"]
+    assert "code" not in query
+
+
+def test_authorization_code_grant_returns_bearer_tokens_with_expires_in_as_string(
+    exact_standin,
+):
+    answer = exchange(exact_standin, exact_standin.authorization_code())
+
+    assert answer.status_code == 200
+    tokens = answer.json()
+    assert set(tokens) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == "600"
+
+
+def test_authorization_code_can_be_used_only_once(exact_standin):
+    code = exact_standin.authorization_code()
+    exchange(exact_standin, code)
+
+    again = exchange(exact_standin, code)
+
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
+
+
+def test_authorization_code_expires_after_three_minutes(exact_standin):
+    code = exact_standin.authorization_code()
+    exact_standin.advance_clock(181)
+
+    answer = exchange(exact_standin, code)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_grant"
+
+
+def test_token_request_with_a_wrong_secret_is_refused_as_invalid_client(exact_standin):
+    answer = exchange(
+        exact_standin, exact_standin.authorization_code(), client_secret="wrong"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_client"
+
+
+def test_token_request_with_a_different_redirect_uri_is_refused(exact_standin):
+    answer = exchange(
+        exact_standin,
+        exact_standin.authorization_code(),
+        redirect_uri="http://127.0.0.1:9/other",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_grant"
+
+
+def test_access_token_opens_the_api(exact_standin):
+    session = exact_standin.api_session()
+
+    me = session.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
+
+    assert me.status_code == 200
+    user = me.json()["d"]["results"][0]
+    assert user["CurrentDivision"] == exact_standin.division
+    assert user["UserID"]
+    assert user["FullName"]
+
+
+def test_refresh_returns_new_tokens_once_the_access_token_is_nearly_expired(
+    exact_standin,
+):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.advance_clock(571)
+
+    answer = exact_standin.refresh(tokens["refresh_token"])
+
+    assert answer.status_code == 200
+    fresh = answer.json()
+    assert fresh["expires_in"] == "600"
+    assert fresh["access_token"] != tokens["access_token"]
+    assert fresh["refresh_token"] != tokens["refresh_token"]
+
+
+def test_refresh_rotation_rejects_the_old_refresh_token(exact_standin):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.advance_clock(600)
+    fresh = exact_standin.refresh(tokens["refresh_token"]).json()
+    exact_standin.advance_clock(600)
+
+    reused = exact_standin.refresh(tokens["refresh_token"])
+
+    assert reused.status_code == 400
+    assert reused.json()["error"] == "invalid_grant"
+    assert exact_standin.refresh(fresh["refresh_token"]).status_code == 200
+
+
+def test_refresh_while_the_access_token_still_lives_is_refused(exact_standin):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.advance_clock(560)
+
+    early = exact_standin.refresh(tokens["refresh_token"])
+
+    assert early.status_code == 400
+    assert early.json()["error"] == "invalid_request"
+    assert "not expired" in early.json()["error_description"]
+
+
+def test_refused_early_refresh_leaves_the_refresh_token_usable(exact_standin):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.refresh(tokens["refresh_token"])
+    exact_standin.advance_clock(600)
+
+    assert exact_standin.refresh(tokens["refresh_token"]).status_code == 200
+
+
+def test_refresh_window_is_configurable(exact_standin):
+    exact_standin.configure(refresh_window=600)
+    tokens = exact_standin.obtain_tokens()
+
+    assert exact_standin.refresh(tokens["refresh_token"]).status_code == 200
+
+
+def test_expired_access_token_gets_401_with_a_bearer_challenge(exact_standin):
+    session = exact_standin.api_session()
+    exact_standin.advance_clock(600)
+
+    me = session.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
+
+    assert me.status_code == 401
+    assert me.headers["WWW-Authenticate"].startswith("Bearer")
+    assert me.json()["error"]["message"]["value"]
+
+
+def test_control_api_expires_every_access_token_at_once(exact_standin):
+    first = exact_standin.api_session()
+    second = exact_standin.api_session()
+
+    exact_standin.expire_access_tokens()
+
+    for session in (first, second):
+        me = session.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
+        assert me.status_code == 401
+
+
+def test_expired_tokens_can_be_refreshed_at_once(exact_standin):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.expire_access_tokens()
+
+    assert exact_standin.refresh(tokens["refresh_token"]).status_code == 200
+
+
+def test_missing_bearer_token_gets_401(exact_standin):
+    me = requests.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
+
+    assert me.status_code == 401
+
+
+def test_access_token_lifetime_is_configurable(exact_standin):
+    exact_standin.configure(access_token_lifetime=60)
+    tokens = exact_standin.obtain_tokens()
+    session = exact_standin.api_session(tokens["access_token"])
+    exact_standin.advance_clock(61)
+
+    me = session.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
+
+    assert tokens["expires_in"] == "60"
+    assert me.status_code == 401
+
+
+def test_two_concurrent_refreshes_with_the_same_token_have_exactly_one_winner(
+    exact_standin,
+):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.expire_access_tokens()
+    start = threading.Barrier(2)
+    statuses = []
+
+    def refresh():
+        start.wait()
+        statuses.append(exact_standin.refresh(tokens["refresh_token"]).status_code)
+
+    workers = [threading.Thread(target=refresh) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+
+    assert sorted(statuses) == [200, 400]
