@@ -1,9 +1,9 @@
-pytest_plugins = ["tests.plugins.exact_standin"]
-
 import pytest
 
 from leadflow import celery_app
 from tests.factories import UserFactory
+
+pytest_plugins = ["tests.plugins.exact_standin"]
 
 
 @pytest.fixture(autouse=True, scope="session")
