@@ -94,6 +94,9 @@ class StandinServer(ThreadingHTTPServer):
 class StandinRequestHandler(BaseHTTPRequestHandler):
     server: StandinServer
     protocol_version = "HTTP/1.1"
+    # Send headers and body in one segment, without waiting for delayed ACKs.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._handle()
