@@ -27,9 +27,7 @@ def error_message(answer):
     return answer.json()["error"]["message"]["value"]
 
 
-def test_create_answers_201_with_the_stored_account_and_odata_metadata(
-    exact_standin, api
-):
+def test_create_answers_201_with_the_stored_account_and_odata_metadata(exact_standin, api):
     answer = api.post(
         exact_standin.accounts_url,
         json={
@@ -201,9 +199,7 @@ def test_get_by_unknown_key_is_404(exact_standin, api):
 def test_put_updates_and_answers_204_without_a_body(exact_standin, api):
     account = create(exact_standin, api, Name="Acme", City="Utrecht")
 
-    answer = api.put(
-        account["__metadata"]["uri"], json={"City": "Zwolle"}, timeout=TIMEOUT
-    )
+    answer = api.put(account["__metadata"]["uri"], json={"City": "Zwolle"}, timeout=TIMEOUT)
 
     assert answer.status_code == 204
     assert answer.content == b""
@@ -288,9 +284,7 @@ def test_malformed_filter_is_a_query_syntax_error(exact_standin, api):
 
 
 def test_other_division_is_forbidden(exact_standin, api):
-    other = exact_standin.accounts_url.replace(
-        f"/{exact_standin.division}/", f"/{exact_standin.division + 1}/"
-    )
+    other = exact_standin.accounts_url.replace(f"/{exact_standin.division}/", f"/{exact_standin.division + 1}/")
 
     answer = api.get(other, timeout=TIMEOUT)
 

@@ -35,9 +35,7 @@ def test_a_fault_can_repeat(exact_standin, api):
 def test_server_error_answers_500_with_an_odata_error(exact_standin, api):
     exact_standin.fail_next("server_error")
 
-    answer = api.post(
-        exact_standin.accounts_url, json={"Name": "Acme"}, timeout=TIMEOUT
-    )
+    answer = api.post(exact_standin.accounts_url, json={"Name": "Acme"}, timeout=TIMEOUT)
 
     assert answer.status_code == 500
     assert answer.json()["error"]["message"]["value"]
@@ -56,9 +54,7 @@ def test_a_fault_can_target_the_token_endpoint(exact_standin):
     assert retried.status_code == 200
 
 
-def test_timeout_after_commit_stores_the_account_but_answers_too_late(
-    exact_standin, api
-):
+def test_timeout_after_commit_stores_the_account_but_answers_too_late(exact_standin, api):
     exact_standin.fail_next("timeout_after_commit", seconds=1)
 
     with pytest.raises(requests.ReadTimeout):
@@ -120,9 +116,7 @@ def test_reset_forgets_accounts_tokens_calls_and_settings(exact_standin, api):
 
 
 def test_config_refuses_unknown_settings(exact_standin):
-    answer = requests.post(
-        f"{exact_standin.url}/_standin/config", json={"speed": 9}, timeout=TIMEOUT
-    )
+    answer = requests.post(f"{exact_standin.url}/_standin/config", json={"speed": 9}, timeout=TIMEOUT)
 
     assert answer.status_code == 400
     assert "speed" in answer.json()["error"]

@@ -20,9 +20,7 @@ def me(standin, api):
 
 
 def bad_filter(standin, api):
-    return api.get(
-        standin.accounts_url, params={"$filter": "Nope eq 1"}, timeout=TIMEOUT
-    )
+    return api.get(standin.accounts_url, params={"$filter": "Nope eq 1"}, timeout=TIMEOUT)
 
 
 def test_every_api_answer_carries_daily_and_minutely_limit_headers(exact_standin, api):
@@ -52,9 +50,7 @@ def test_errors_count_as_calls_too(exact_standin, api):
     assert me(exact_standin, api).headers["X-RateLimit-Minutely-Remaining"] == "58"
 
 
-def test_reset_headers_are_the_next_minute_and_midnight_in_epoch_milliseconds(
-    exact_standin, api
-):
+def test_reset_headers_are_the_next_minute_and_midnight_in_epoch_milliseconds(exact_standin, api):
     before_ms = time.time() * 1000
     answer = me(exact_standin, api)
 
@@ -72,9 +68,7 @@ def test_token_endpoint_answers_without_limit_headers(exact_standin):
     assert "X-RateLimit-Remaining" not in answer.headers
 
 
-def test_minutely_limit_answers_429_with_headers_until_the_next_minute(
-    exact_standin, api
-):
+def test_minutely_limit_answers_429_with_headers_until_the_next_minute(exact_standin, api):
     exact_standin.set_limits(minutely=3)
     for _ in range(3):
         assert me(exact_standin, api).status_code == 200
@@ -116,9 +110,7 @@ def test_daily_limit_answers_429_until_midnight(exact_standin, api):
     assert recovered.status_code == 200
 
 
-def test_more_than_ten_client_errors_on_an_endpoint_block_it_for_an_hour(
-    exact_standin, api
-):
+def test_more_than_ten_client_errors_on_an_endpoint_block_it_for_an_hour(exact_standin, api):
     exact_standin.set_limits(minutely=1000)
     statuses = [bad_filter(exact_standin, api).status_code for _ in range(11)]
 
@@ -170,9 +162,6 @@ def test_a_client_retrying_a_rejected_create_blindly_gets_blocked(exact_standin,
     exact_standin.set_limits(minutely=1000)
     invalid = {"Name": "Acme", "Country": "Netherlands"}
 
-    statuses = [
-        api.post(exact_standin.accounts_url, json=invalid, timeout=TIMEOUT).status_code
-        for _ in range(12)
-    ]
+    statuses = [api.post(exact_standin.accounts_url, json=invalid, timeout=TIMEOUT).status_code for _ in range(12)]
 
     assert statuses == [400] * 11 + [429]

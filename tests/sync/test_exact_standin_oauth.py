@@ -15,9 +15,7 @@ def authorize(standin, **overrides):
         "response_type": "code",
         "state": "s1",
     } | overrides
-    return requests.post(
-        standin.auth_url, data=params, allow_redirects=False, timeout=TIMEOUT
-    )
+    return requests.post(standin.auth_url, data=params, allow_redirects=False, timeout=TIMEOUT)
 
 
 def exchange(standin, code, **overrides):
@@ -117,9 +115,7 @@ def test_authorization_code_expires_after_three_minutes(exact_standin):
 
 
 def test_token_request_with_a_wrong_secret_is_refused_as_invalid_client(exact_standin):
-    answer = exchange(
-        exact_standin, exact_standin.authorization_code(), client_secret="wrong"
-    )
+    answer = exchange(exact_standin, exact_standin.authorization_code(), client_secret="wrong")
 
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_client"

@@ -36,7 +36,7 @@ def convert(target_url: str, **target_settings):
 
 
 def test_converted_customer_arrives_signed_and_job_is_done(receiver):
-    target, job = convert(receiver.url)
+    _, job = convert(receiver.url)
 
     assert job.state == JobState.DONE
     [request] = receiver.received
