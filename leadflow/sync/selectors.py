@@ -78,16 +78,16 @@ def sync_recent_outcomes(*, target: SyncTarget, count: int) -> list[str]:
 def _add_counts(health: dict[int, TargetHealth], now: datetime) -> None:
     failed = Q(outcome__in=[Outcome.RETRY, Outcome.FAILED, Outcome.DEAD])
     aggregates: dict[str, Any] = {}
-    for name, span in PERIODS.items():
+    for index, span in enumerate(PERIODS.values()):
         since = Q(started_at__gte=now - span)
-        aggregates[f"{name}|delivered"] = Count("id", filter=since & Q(outcome=Outcome.DELIVERED))
-        aggregates[f"{name}|failed"] = Count("id", filter=since & failed)
+        aggregates[f"delivered_{index}"] = Count("id", filter=since & Q(outcome=Outcome.DELIVERED))
+        aggregates[f"failed_{index}"] = Count("id", filter=since & failed)
     longest = max(PERIODS.values())
     rows = DeliveryAttempt.objects.filter(started_at__gte=now - longest).values("target_id").annotate(**aggregates)
     for row in rows:
         if row["target_id"] in health:
             health[row["target_id"]].counts = {
-                name: (row[f"{name}|delivered"], row[f"{name}|failed"]) for name in PERIODS
+                name: (row[f"delivered_{index}"], row[f"failed_{index}"]) for index, name in enumerate(PERIODS)
             }
     for item in health.values():
         item.counts = item.counts or dict.fromkeys(PERIODS, (0, 0))
