@@ -1,16 +1,23 @@
 import pytest
+from django.db import connection
 
 from leadflow import celery_app
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.plugins.exact_standin"]
+pytest_plugins = ["tests.plugins.celery_worker", "tests.plugins.exact_standin"]
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _run_tasks_in_process():
-    """Tasks run where they are queued unless a test starts a real worker (see tests/leads/test_worker.py)."""
+    """Tasks run where they are queued unless a test starts a real worker (fixture celery_worker_process)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")
 
 
 @pytest.fixture
@@ -21,3 +28,16 @@ def user(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly whether the tests that need real services ran, so a green run cannot hide a skipped PostgreSQL."""
+    for marker, service in (("postgres", "PostgreSQL"), ("redis", "Redis/Celery worker"), ("browser", "Chromium")):
+        counts = {
+            outcome: sum(1 for r in terminalreporter.stats.get(outcome, []) if marker in getattr(r, "keywords", {}))
+            for outcome in ("passed", "failed", "skipped")
+        }
+        if any(counts.values()):
+            terminalreporter.write_line(
+                f"{service} tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+            )

@@ -90,37 +90,60 @@ class ExactStandin:
     def advance_clock(self, seconds: float) -> None:
         self._control("POST", "clock", json={"advance_seconds": seconds})
 
-    def authorization_code(self, state: str = "standin-state") -> str:
-        """Approve the consent page as the user would, and return the code
-        from the redirect to ``redirect_uri``."""
-        answer = requests.post(
+    def now(self) -> float:
+        """The stand-in's clock, epoch seconds."""
+        return self._control("GET", "clock")["now"]
+
+    def freeze_clock(self, frozen: bool = True) -> None:
+        """The fixture starts frozen; unfreeze to let real time pass too."""
+        self._control("POST", "clock", json={"frozen": frozen})
+
+    def reset(self) -> None:
+        """Forget everything, as on a fresh start, with the clock frozen again."""
+        self._control("POST", "reset")
+        self.freeze_clock()
+
+    def authorization_params(self, **overrides: str) -> dict:
+        """The query of a valid GET /api/oauth2/auth, with ``overrides``."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "state": "standin-state",
+        }
+        return params | overrides
+
+    def decide(self, decision: str, **overrides: str) -> requests.Response:
+        """Submit the consent form with ``decision`` ("approve" or "deny");
+        the answer is the redirect, not followed."""
+        return requests.post(
             self.auth_url,
-            data={
-                "client_id": self.client_id,
-                "redirect_uri": self.redirect_uri,
-                "response_type": "code",
-                "state": state,
-                "decision": "approve",
-            },
+            data=self.authorization_params(decision=decision, **overrides),
             allow_redirects=False,
             timeout=CONTROL_TIMEOUT,
         )
+
+    def authorization_code(self, state: str = "standin-state") -> str:
+        """Approve the consent page as the user would, and return the code
+        from the redirect to ``redirect_uri``."""
+        answer = self.decide("approve", state=state)
         answer.raise_for_status()
         return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
 
+    def exchange_code(self, code: str, **overrides: str) -> requests.Response:
+        """The authorization-code grant; ``overrides`` replace form fields."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        return requests.post(self.token_url, data=form | overrides, timeout=CONTROL_TIMEOUT)
+
     def obtain_tokens(self) -> dict:
         """The token response for a fresh authorization code."""
-        answer = requests.post(
-            self.token_url,
-            data={
-                "grant_type": "authorization_code",
-                "code": self.authorization_code(),
-                "redirect_uri": self.redirect_uri,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            },
-            timeout=CONTROL_TIMEOUT,
-        )
+        answer = self.exchange_code(self.authorization_code())
         answer.raise_for_status()
         return answer.json()
 
@@ -140,15 +163,11 @@ class ExactStandin:
         """A session signed with ``access_token`` (a fresh one if omitted)."""
         token = access_token or self.obtain_tokens()["access_token"]
         session = requests.Session()
-        session.headers.update(
-            {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        )
+        session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
         return session
 
     def _control(self, method: str, name: str, **kwargs: object) -> dict:
-        answer = requests.request(
-            method, f"{self.url}/_standin/{name}", timeout=CONTROL_TIMEOUT, **kwargs
-        )
+        answer = requests.request(method, f"{self.url}/_standin/{name}", timeout=CONTROL_TIMEOUT, **kwargs)
         answer.raise_for_status()
         return answer.json()
 
@@ -156,9 +175,7 @@ class ExactStandin:
 @pytest.fixture
 def exact_standin(tmp_path) -> Iterator[ExactStandin]:
     server = make_server("127.0.0.1", 0, tmp_path / "exact-standin.sqlite3")
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     config = server.standin.config
@@ -169,6 +186,9 @@ def exact_standin(tmp_path) -> Iterator[ExactStandin]:
         redirect_uri=config.redirect_uri,
         division=config.division,
     )
+    # Frozen, the clock moves only when a test advances it: per-minute counts
+    # cannot straddle a real minute boundary.
+    handle.freeze_clock()
     try:
         yield handle
     finally:

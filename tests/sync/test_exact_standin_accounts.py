@@ -11,14 +11,22 @@ def api(exact_standin):
     return exact_standin.api_session()
 
 
+def post(standin, api, fields):
+    return api.post(standin.accounts_url, json=fields, timeout=TIMEOUT)
+
+
+def query(standin, api, **params):
+    return api.get(standin.accounts_url, params=params, timeout=TIMEOUT)
+
+
 def create(standin, api, **fields):
-    answer = api.post(standin.accounts_url, json=fields, timeout=TIMEOUT)
+    answer = post(standin, api, fields)
     assert answer.status_code == 201, answer.text
     return answer.json()["d"]
 
 
 def find(standin, api, **params):
-    answer = api.get(standin.accounts_url, params=params, timeout=TIMEOUT)
+    answer = query(standin, api, **params)
     assert answer.status_code == 200, answer.text
     return answer.json()["d"]["results"]
 
@@ -28,9 +36,10 @@ def error_message(answer):
 
 
 def test_create_answers_201_with_the_stored_account_and_odata_metadata(exact_standin, api):
-    answer = api.post(
-        exact_standin.accounts_url,
-        json={
+    answer = post(
+        exact_standin,
+        api,
+        {
             "Name": "Bakkerij De Vries B.V.",
             "Status": "C",
             "IsSales": True,
@@ -39,7 +48,6 @@ def test_create_answers_201_with_the_stored_account_and_odata_metadata(exact_sta
             "Email": "info@devries.example",
             "Country": "NL",
         },
-        timeout=TIMEOUT,
     )
 
     assert answer.status_code == 201
@@ -208,11 +216,7 @@ def test_put_updates_and_answers_204_without_a_body(exact_standin, api):
 
 
 def test_unknown_property_is_refused_with_400(exact_standin, api):
-    answer = api.post(
-        exact_standin.accounts_url,
-        json={"Name": "Acme", "KvkNumber": "12345678"},
-        timeout=TIMEOUT,
-    )
+    answer = post(exact_standin, api, {"Name": "Acme", "KvkNumber": "12345678"})
 
     assert answer.status_code == 400
     assert "'KvkNumber'" in error_message(answer)
@@ -221,18 +225,14 @@ def test_unknown_property_is_refused_with_400(exact_standin, api):
 
 
 def test_missing_name_is_refused_as_mandatory(exact_standin, api):
-    answer = api.post(exact_standin.accounts_url, json={"Code": "1"}, timeout=TIMEOUT)
+    answer = post(exact_standin, api, {"Code": "1"})
 
     assert answer.status_code == 400
     assert "Mandatory: Name" in error_message(answer)
 
 
 def test_code_longer_than_18_characters_is_refused(exact_standin, api):
-    answer = api.post(
-        exact_standin.accounts_url,
-        json={"Name": "Acme", "Code": "1" * 19},
-        timeout=TIMEOUT,
-    )
+    answer = post(exact_standin, api, {"Name": "Acme", "Code": "1" * 19})
 
     assert answer.status_code == 400
 
@@ -240,44 +240,28 @@ def test_code_longer_than_18_characters_is_refused(exact_standin, api):
 def test_duplicate_code_is_refused(exact_standin, api):
     create(exact_standin, api, Name="First", Code="7")
 
-    answer = api.post(
-        exact_standin.accounts_url,
-        json={"Name": "Second", "Code": "7"},
-        timeout=TIMEOUT,
-    )
+    answer = post(exact_standin, api, {"Name": "Second", "Code": "7"})
 
     assert answer.status_code == 400
     assert "already exists" in error_message(answer)
 
 
 def test_value_of_the_wrong_type_is_refused(exact_standin, api):
-    answer = api.post(
-        exact_standin.accounts_url,
-        json={"Name": "Acme", "IsSales": "yes"},
-        timeout=TIMEOUT,
-    )
+    answer = post(exact_standin, api, {"Name": "Acme", "IsSales": "yes"})
 
     assert answer.status_code == 400
     assert "'IsSales'" in error_message(answer)
 
 
 def test_filter_on_an_unknown_property_is_refused(exact_standin, api):
-    answer = api.get(
-        exact_standin.accounts_url,
-        params={"$filter": "KvK eq '1'"},
-        timeout=TIMEOUT,
-    )
+    answer = query(exact_standin, api, **{"$filter": "KvK eq '1'"})
 
     assert answer.status_code == 400
     assert "No property 'KvK'" in error_message(answer)
 
 
 def test_malformed_filter_is_a_query_syntax_error(exact_standin, api):
-    answer = api.get(
-        exact_standin.accounts_url,
-        params={"$filter": "Name eq 'unterminated"},
-        timeout=TIMEOUT,
-    )
+    answer = query(exact_standin, api, **{"$filter": "Name eq 'unterminated"})
 
     assert answer.status_code == 400
     assert error_message(answer) == "Bad Request - Error in query syntax."
@@ -295,3 +279,57 @@ def test_accounts_without_a_token_get_401(exact_standin):
     answer = requests.get(exact_standin.accounts_url, timeout=TIMEOUT)
 
     assert answer.status_code == 401
+
+
+def test_get_by_key_honours_select(exact_standin, api):
+    account = create(exact_standin, api, Name="Acme")
+
+    answer = api.get(account["__metadata"]["uri"], params={"$select": "Name"}, timeout=TIMEOUT)
+
+    assert set(answer.json()["d"]) == {"__metadata", "Name"}
+
+
+def test_put_with_an_unknown_property_is_refused_and_changes_nothing(exact_standin, api):
+    account = create(exact_standin, api, Name="Acme")
+
+    answer = api.put(
+        account["__metadata"]["uri"],
+        json={"Name": "Renamed", "Colour": "red"},
+        timeout=TIMEOUT,
+    )
+
+    assert answer.status_code == 400
+    assert exact_standin.accounts()[0]["Name"] == "Acme"
+
+
+def test_put_to_another_accounts_code_is_refused(exact_standin, api):
+    create(exact_standin, api, Name="First", Code="1")
+    second = create(exact_standin, api, Name="Second", Code="2")
+
+    answer = api.put(second["__metadata"]["uri"], json={"Code": "1"}, timeout=TIMEOUT)
+
+    assert answer.status_code == 400
+
+
+def test_paths_match_case_insensitively_as_at_exact(exact_standin, api):
+    answer = api.get(f"{exact_standin.url}/api/v1/current/me", timeout=TIMEOUT)
+
+    assert answer.status_code == 200
+
+
+def test_unknown_endpoint_is_404(exact_standin, api):
+    answer = api.get(
+        f"{exact_standin.url}/api/v1/{exact_standin.division}/crm/Contacts",
+        timeout=TIMEOUT,
+    )
+
+    assert answer.status_code == 404
+
+
+def test_request_without_accept_json_is_refused_because_exact_would_send_xml(exact_standin, api):
+    del api.headers["Accept"]
+
+    answer = query(exact_standin, api)
+
+    assert answer.status_code == 406
+    assert "application/json" in error_message(answer)

@@ -130,3 +130,19 @@ def test_clock_only_moves_forward(exact_standin):
     )
 
     assert answer.status_code == 400
+
+
+def test_clock_can_run_on_in_real_time_after_being_frozen(exact_standin):
+    frozen_at = exact_standin.now()
+    exact_standin.freeze_clock(False)
+    time.sleep(0.05)
+
+    assert exact_standin.now() > frozen_at
+
+
+def test_handle_reset_leaves_the_clock_frozen(exact_standin):
+    exact_standin.reset()
+    before = exact_standin.now()
+    time.sleep(0.05)
+
+    assert exact_standin.now() == before

@@ -8,36 +8,10 @@ import requests
 TIMEOUT = 5
 
 
-def authorize(standin, **overrides):
-    params = {
-        "client_id": standin.client_id,
-        "redirect_uri": standin.redirect_uri,
-        "response_type": "code",
-        "state": "s1",
-    } | overrides
-    return requests.post(standin.auth_url, data=params, allow_redirects=False, timeout=TIMEOUT)
-
-
-def exchange(standin, code, **overrides):
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": standin.redirect_uri,
-        "client_id": standin.client_id,
-        "client_secret": standin.client_secret,
-    } | overrides
-    return requests.post(standin.token_url, data=form, timeout=TIMEOUT)
-
-
 def test_consent_page_shows_a_form_that_posts_back_the_request(exact_standin):
     page = requests.get(
         exact_standin.auth_url,
-        params={
-            "client_id": exact_standin.client_id,
-            "redirect_uri": exact_standin.redirect_uri,
-            "response_type": "code",
-            "state": "abc",
-        },
+        params=exact_standin.authorization_params(state="abc"),
         timeout=TIMEOUT,
     )
 
@@ -50,11 +24,7 @@ def test_consent_page_shows_a_form_that_posts_back_the_request(exact_standin):
 def test_consent_page_refuses_a_redirect_uri_that_is_not_registered(exact_standin):
     page = requests.get(
         exact_standin.auth_url,
-        params={
-            "client_id": exact_standin.client_id,
-            "redirect_uri": "http://evil.example/callback",
-            "response_type": "code",
-        },
+        params=exact_standin.authorization_params(redirect_uri="http://evil.example/callback"),
         allow_redirects=False,
         timeout=TIMEOUT,
     )
@@ -64,7 +34,7 @@ def test_consent_page_refuses_a_redirect_uri_that_is_not_registered(exact_standi
 
 
 def test_approving_redirects_to_the_app_with_a_code_and_the_state(exact_standin):
-    answer = authorize(exact_standin, decision="approve")
+    answer = exact_standin.decide("approve", state="s1")
 
     assert answer.status_code == 302
     location = urlsplit(answer.headers["Location"])
@@ -75,7 +45,7 @@ def test_approving_redirects_to_the_app_with_a_code_and_the_state(exact_standin)
 
 
 def test_denying_redirects_with_access_denied(exact_standin):
-    answer = authorize(exact_standin, decision="deny")
+    answer = exact_standin.decide("deny")
 
     query = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert query["error"] == ["access_denied"]
@@ -85,7 +55,7 @@ def test_denying_redirects_with_access_denied(exact_standin):
 def test_authorization_code_grant_returns_bearer_tokens_with_expires_in_as_string(
     exact_standin,
 ):
-    answer = exchange(exact_standin, exact_standin.authorization_code())
+    answer = exact_standin.exchange_code(exact_standin.authorization_code())
 
     assert answer.status_code == 200
     tokens = answer.json()
@@ -96,9 +66,9 @@ def test_authorization_code_grant_returns_bearer_tokens_with_expires_in_as_strin
 
 def test_authorization_code_can_be_used_only_once(exact_standin):
     code = exact_standin.authorization_code()
-    exchange(exact_standin, code)
+    exact_standin.exchange_code(code)
 
-    again = exchange(exact_standin, code)
+    again = exact_standin.exchange_code(code)
 
     assert again.status_code == 400
     assert again.json()["error"] == "invalid_grant"
@@ -108,22 +78,21 @@ def test_authorization_code_expires_after_three_minutes(exact_standin):
     code = exact_standin.authorization_code()
     exact_standin.advance_clock(181)
 
-    answer = exchange(exact_standin, code)
+    answer = exact_standin.exchange_code(code)
 
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
 
 
 def test_token_request_with_a_wrong_secret_is_refused_as_invalid_client(exact_standin):
-    answer = exchange(exact_standin, exact_standin.authorization_code(), client_secret="wrong")
+    answer = exact_standin.exchange_code(exact_standin.authorization_code(), client_secret="wrong")
 
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_client"
 
 
 def test_token_request_with_a_different_redirect_uri_is_refused(exact_standin):
-    answer = exchange(
-        exact_standin,
+    answer = exact_standin.exchange_code(
         exact_standin.authorization_code(),
         redirect_uri="http://127.0.0.1:9/other",
     )

@@ -52,9 +52,7 @@ READ_ONLY = {
     "Modifier": "Guid",
 }
 PROPERTIES = {**READ_ONLY, **WRITABLE}
-DEFAULTS = {"Status": "C"} | {
-    name: False for name, edm_type in WRITABLE.items() if edm_type == "Boolean"
-}
+DEFAULTS = {"Status": "C"} | {name: False for name, edm_type in WRITABLE.items() if edm_type == "Boolean"}
 
 GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
@@ -63,11 +61,9 @@ class AccountError(Exception):
     """A payload Exact would refuse with 400; the message is Exact-like."""
 
 
-def new_account(
-    payload: object, *, division: int, user_id: str, now: float, existing: list[dict]
-) -> dict:
+def new_account(payload: object, *, division: int, user_id: str, now: float, existing: list[dict]) -> dict:
     changes = _checked_changes(payload)
-    account = {name: None for name in PROPERTIES} | DEFAULTS | changes
+    account = dict.fromkeys(PROPERTIES) | DEFAULTS | changes
     if not (account["Code"] or "").strip():
         account["Code"] = next_code(existing)
     stamp = odata_datetime(now)
@@ -84,9 +80,7 @@ def new_account(
     return account
 
 
-def changed_account(
-    account: dict, payload: object, *, user_id: str, now: float, others: list[dict]
-) -> dict:
+def changed_account(account: dict, payload: object, *, user_id: str, now: float, others: list[dict]) -> dict:
     updated = account | _checked_changes(payload)
     updated |= {"Modified": odata_datetime(now), "Modifier": user_id}
     _validate(updated, others)
@@ -110,9 +104,7 @@ def odata_datetime(epoch_seconds: float) -> str:
 
 def _checked_changes(payload: object) -> dict:
     if not isinstance(payload, dict):
-        raise AccountError(
-            "Error processing request stream. JSON text specified is not valid."
-        )
+        raise AccountError("Error processing request stream. JSON text specified is not valid.")
     changes = {}
     for name, value in payload.items():
         if name == "__metadata" or name in READ_ONLY:

@@ -14,6 +14,8 @@ from .responses import Request, Response, json_response
 from .standin import Standin
 
 ME_TYPE = "Exact.Web.Api.System.Me"
+# The answers Exact counts towards its hourly error ban.
+BANNED_ERRORS = {400, 401, 403, 404}
 Action = Callable[[int], Response]
 
 
@@ -26,7 +28,6 @@ def serve(
 ) -> Response:
     """Run ``action(division)`` behind Exact's gate. ``division`` is the path
     segment, or None for endpoints outside a division (current/Me)."""
-    config = standin.config
     try:
         client_id = standin.oauth.client_for(request)
     except Unauthorized as error:
@@ -35,7 +36,7 @@ def serve(
         response = error_response(error)
         response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
-    limit_key = (client_id, division or str(config.division))
+    limit_key = (client_id, division or str(standin.config.division))
     ban_key = (client_id, division, endpoint)
     banned_until = standin.error_ban.banned_until(ban_key)
     if banned_until is not None:
@@ -43,12 +44,12 @@ def serve(
         response.headers.update(standin.limiter.headers(limit_key))
         return response
     allowed, limit_headers = standin.limiter.take(limit_key)
-    if not allowed:
-        response = error_response(ApiError(429, "API rate limit exceeded."))
-    else:
-        response = _answer(config.division, division, action)
-        if 400 <= response.status < 500:
+    if allowed:
+        response = _answer(standin.config.division, request, division, action)
+        if response.status in BANNED_ERRORS:
             standin.error_ban.record_error(ban_key)
+    else:
+        response = error_response(ApiError(429, "API rate limit exceeded."))
     response.headers.update(limit_headers)
     return response
 
@@ -77,34 +78,15 @@ def me(standin: Standin, request: Request) -> Action:
 
 def list_accounts(standin: Standin, request: Request) -> Action:
     def action(division: int) -> Response:
-        query = request.query
-        properties = set(accounts.PROPERTIES)
-        records = standin.store.accounts(division)
         try:
-            if query.get("$filter"):
-                keep = odata.compile_filter(
-                    query["$filter"], properties, accounts.ENTITY_TYPE
-                )
-                records = [record for record in records if keep(record)]
-            if query.get("$orderby"):
-                order = odata.parse_orderby(
-                    query["$orderby"], properties, accounts.ENTITY_TYPE
-                )
-                records = odata.sort_records(records, order)
-            select = odata.parse_select(
-                query.get("$select", ""), properties, accounts.ENTITY_TYPE
-            )
-            skip = odata.parse_count(query.get("$skip", "0"), "$skip")
-            top = odata.parse_count(query["$top"], "$top") if "$top" in query else None
+            options = odata.parse_query_options(request.query, set(accounts.PROPERTIES), accounts.ENTITY_TYPE)
         except odata.QueryError as error:
             raise ApiError(400, str(error)) from error
-        wanted = records[skip:] if top is None else records[skip : skip + top]
+        wanted = options.apply(standin.store.accounts(division))
         page = wanted[: standin.config.page_size]
-        body = {"results": [_entity(request, a, select) for a in page]}
+        body = {"results": [_entity(request, a, options.select) for a in page]}
         if len(wanted) > len(page):
-            body["__next"] = _next_page_url(
-                request, query, skip + len(page), top, len(page)
-            )
+            body["__next"] = _next_page_url(request, options, len(page))
         return json_response(200, {"d": body})
 
     return action
@@ -170,8 +152,12 @@ def update_account(standin: Standin, request: Request, account_id: str) -> Actio
     return action
 
 
-def _answer(own_division: int, division: str | None, action: Action) -> Response:
+def _answer(own_division: int, request: Request, division: str | None, action: Action) -> Response:
     try:
+        if "application/json" not in request.headers.get("accept", ""):
+            # Exact answers Atom XML then; the stand-in refuses loudly instead,
+            # so a client that forgets the header fails here, not in production.
+            raise ApiError(406, "Send 'Accept: application/json'; Exact would answer Atom XML.")
         if division is None:
             return action(own_division)
         if not division.isdigit():
@@ -185,19 +171,14 @@ def _answer(own_division: int, division: str | None, action: Action) -> Response
 
 
 def _ban_message(banned_until: float) -> str:
-    return (
-        "Too many errors on this endpoint: access is blocked until "
-        f"{int(banned_until * 1000)} (epoch milliseconds)."
-    )
+    return f"Too many errors on this endpoint: access is blocked until {int(banned_until * 1000)} (epoch milliseconds)."
 
 
 def _json_payload(request: Request) -> object:
     try:
         return request.json()
     except ValueError as error:
-        raise ApiError(
-            400, "Error processing request stream. JSON text specified is not valid."
-        ) from error
+        raise ApiError(400, "Error processing request stream. JSON text specified is not valid.") from error
 
 
 def _select(request: Request) -> list[str]:
@@ -218,12 +199,10 @@ def _entity(request: Request, account: dict, select: list[str]) -> dict:
     return {"__metadata": {"uri": uri, "type": accounts.ENTITY_TYPE}} | fields
 
 
-def _next_page_url(
-    request: Request, query: dict, skip: int, top: int | None, served: int
-) -> str:
+def _next_page_url(request: Request, options: odata.QueryOptions, served: int) -> str:
     # Exact pages with $skiptoken; an offset serves clients that follow __next
     # as an opaque link just the same.
-    following = query | {"$skip": str(skip)}
-    if top is not None:
-        following["$top"] = str(top - served)
+    following = request.query | {"$skip": str(options.skip + served)}
+    if options.top is not None:
+        following["$top"] = str(options.top - served)
     return f"{request.base_url}{request.path}?{urlencode(following)}"

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 class StandinConfig:
     # The one app registered with the stand-in, as in Exact's App Center.
     client_id: str = "leadflow-exact-standin"
-    client_secret: str = "standin-secret"
+    client_secret: str = "standin-secret"  # noqa: S105 (a test stand-in's published credential)
     redirect_uri: str = "http://127.0.0.1:8000/sync/exact/callback/"
     # The company (division) the authorising user works in.
     division: int = 123456

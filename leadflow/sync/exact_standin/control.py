@@ -59,13 +59,20 @@ def faults(standin: Standin, request: Request) -> Response:
 
 def clock(standin: Standin, request: Request) -> Response:
     if request.method == "POST":
-        seconds = _json_object(request).get("advance_seconds")
+        change = _json_object(request)
+        seconds = change.get("advance_seconds", 0)
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             raise ControlError("advance_seconds must be a number")
         if seconds < 0:
             raise ControlError("the clock only moves forward")
+        if not isinstance(change.get("frozen", False), bool):
+            raise ControlError("frozen must be true or false")
+        if change.get("frozen") is True:
+            standin.clock.freeze()
+        elif change.get("frozen") is False:
+            standin.clock.unfreeze()
         standin.clock.advance(seconds)
-    return json_response(200, {"now": standin.clock.now()})
+    return json_response(200, {"now": standin.clock.now(), "frozen": standin.clock.frozen})
 
 
 def _json_object(request: Request) -> dict:

@@ -39,12 +39,13 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault fields {sorted(unknown)}")
         default_method, default_path = KINDS[kind]
+        method = spec.get("method") or default_method
         fault = Fault(
             kind=kind,
             times=int(spec.get("times", 1)),
             seconds=float(spec.get("seconds", 0)),
-            method=(spec.get("method") or default_method or "").upper() or None,
-            path=spec.get("path", default_path),
+            method=method.upper() if method else None,
+            path=spec.get("path") or default_path,
         )
         if fault.times < 1 or fault.seconds < 0:
             raise ValueError("times must be at least 1 and seconds not negative")

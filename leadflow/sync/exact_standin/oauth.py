@@ -43,17 +43,13 @@ class OAuth:
         params = request.query
         problem = self._authorization_problem(params)
         if problem:
-            return html_response(
-                400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>"
-            )
+            return _invalid_request_page(problem)
         hidden_fields = "\n".join(
             f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
             for name, value in params.items()
             if name in ("client_id", "redirect_uri", "response_type", "state")
         )
-        page = CONSENT_PAGE.format(
-            client_id=escape(params["client_id"]), hidden_fields=hidden_fields
-        )
+        page = CONSENT_PAGE.format(client_id=escape(params["client_id"]), hidden_fields=hidden_fields)
         return html_response(200, page)
 
     def decide(self, request: Request) -> Response:
@@ -61,9 +57,7 @@ class OAuth:
         params = request.form()
         problem = self._authorization_problem(params)
         if problem:
-            return html_response(
-                400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>"
-            )
+            return _invalid_request_page(problem)
         answer = {}
         if params.get("decision") == "approve":
             answer["code"] = self._new_authorization_code(params["redirect_uri"])
@@ -84,9 +78,7 @@ class OAuth:
     def client_for(self, request: Request) -> str:
         """The client whose valid access token signs the request; 401 otherwise."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        row = (
-            self._store.tokens_by_access(token) if scheme.lower() == "bearer" else None
-        )
+        row = self._store.tokens_by_access(token) if scheme.lower() == "bearer" else None
         if row is None:
             raise Unauthorized(None)
         if row["access_expires_at"] <= self._clock.now():
@@ -105,32 +97,23 @@ class OAuth:
     def _new_authorization_code(self, redirect_uri: str) -> str:
         code = secrets.token_urlsafe(32)
         expires_at = self._clock.now() + self._config.authorization_code_lifetime
-        self._store.add_authorization_code(
-            code, self._config.client_id, redirect_uri, expires_at
-        )
+        self._store.add_authorization_code(code, self._config.client_id, redirect_uri, expires_at)
         return code
 
     def _grant(self, form: dict) -> dict:
-        if (
-            form.get("client_id") != self._config.client_id
-            or form.get("client_secret") != self._config.client_secret
-        ):
+        if form.get("client_id") != self._config.client_id or form.get("client_secret") != self._config.client_secret:
             raise OAuthError("invalid_client", "Unknown client or wrong secret.")
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             return self._grant_authorization_code(form)
         if grant_type == "refresh_token":
             return self._grant_refresh_token(form)
-        raise OAuthError(
-            "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}."
-        )
+        raise OAuthError("unsupported_grant_type", f"Unsupported grant_type {grant_type!r}.")
 
     def _grant_authorization_code(self, form: dict) -> dict:
         row = self._store.take_authorization_code(form.get("code", ""))
         if row is None:
-            raise OAuthError(
-                "invalid_grant", "The authorization code is unknown or already used."
-            )
+            raise OAuthError("invalid_grant", "The authorization code is unknown or already used.")
         if row["expires_at"] <= self._clock.now():
             raise OAuthError("invalid_grant", "The authorization code has expired.")
         if form.get("redirect_uri") != row["redirect_uri"]:
@@ -163,9 +146,7 @@ class OAuth:
         access_token = secrets.token_urlsafe(48)
         refresh_token = secrets.token_urlsafe(48)
         lifetime = self._config.access_token_lifetime
-        self._store.add_tokens(
-            access_token, refresh_token, client_id, self._clock.now() + lifetime
-        )
+        self._store.add_tokens(access_token, refresh_token, client_id, self._clock.now() + lifetime)
         # Exact sends expires_in as a string.
         return {
             "access_token": access_token,
@@ -173,3 +154,9 @@ class OAuth:
             "expires_in": str(lifetime),
             "refresh_token": refresh_token,
         }
+
+
+def _invalid_request_page(problem: str) -> Response:
+    # Exact shows an error page and, with an unregistered redirect_uri, must
+    # not redirect anywhere.
+    return html_response(400, f"<h1>Invalid request</h1><p>{escape(problem)}</p>")

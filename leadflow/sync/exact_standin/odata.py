@@ -28,14 +28,13 @@ TOKEN_PATTERN = re.compile(
     re.VERBOSE,
 )
 COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
-FUNCTIONS = {
-    "trim": 1,
-    "tolower": 1,
-    "toupper": 1,
-    "substringof": 2,
-    "startswith": 2,
-    "endswith": 2,
+STRING_FUNCTIONS = {"trim": str.strip, "tolower": str.lower, "toupper": str.upper}
+PREDICATES = {
+    "substringof": lambda needle, haystack: needle in haystack,  # OData v2 order
+    "startswith": str.startswith,
+    "endswith": str.endswith,
 }
+FUNCTION_ARITY = dict.fromkeys(STRING_FUNCTIONS, 1) | dict.fromkeys(PREDICATES, 2)
 KEYWORD_VALUES = {"true": True, "false": False, "null": None}
 
 
@@ -48,6 +47,38 @@ class Token:
     kind: str  # name, literal or punctuation
     value: object
     position: int
+
+
+@dataclass
+class QueryOptions:
+    keep: Expression | None
+    order: list[tuple[str, bool]]  # (property, descending), most significant first
+    select: list[str]  # empty: every property
+    skip: int
+    top: int | None
+
+    def apply(self, records: list[Record]) -> list[Record]:
+        """The records the query asks for, in order, before paging."""
+        if self.keep:
+            records = [record for record in records if self.keep(record)]
+        if self.order:
+            records = _sorted(records, self.order)
+        end = None if self.top is None else self.skip + self.top
+        return records[self.skip : end]
+
+
+def parse_query_options(query: dict[str, str], properties: set[str], entity_type: str) -> QueryOptions:
+    """$filter, $orderby, $select, $skip and $top; QueryError when invalid."""
+    filter_text, order_text = query.get("$filter"), query.get("$orderby")
+    keep = compile_filter(filter_text, properties, entity_type) if filter_text else None
+    order = _parse_orderby(order_text, properties, entity_type) if order_text else []
+    return QueryOptions(
+        keep=keep,
+        order=order,
+        select=parse_select(query.get("$select", ""), properties, entity_type),
+        skip=_parse_count(query.get("$skip", "0"), "$skip"),
+        top=_parse_count(query["$top"], "$top") if "$top" in query else None,
+    )
 
 
 def compile_filter(text: str, properties: set[str], entity_type: str) -> Expression:
@@ -67,9 +98,7 @@ def parse_select(text: str, properties: set[str], entity_type: str) -> list[str]
     return names
 
 
-def parse_orderby(
-    text: str, properties: set[str], entity_type: str
-) -> list[tuple[str, bool]]:
+def _parse_orderby(text: str, properties: set[str], entity_type: str) -> list[tuple[str, bool]]:
     """[(property, descending)] in priority order."""
     order = []
     for clause in text.split(","):
@@ -82,18 +111,16 @@ def parse_orderby(
     return order
 
 
-def parse_count(text: str, option: str) -> int:
+def _parse_count(text: str, option: str) -> int:
     if not text.isdigit():
         raise QueryError(f"Invalid value for {option}: {text}")
     return int(text)
 
 
-def sort_records(records: list[Record], order: list[tuple[str, bool]]) -> list[Record]:
+def _sorted(records: list[Record], order: list[tuple[str, bool]]) -> list[Record]:
     # Stable sorts applied from the least to the most significant key.
     for name, descending in reversed(order):
-        records = sorted(
-            records, key=lambda record: _sort_key(record.get(name)), reverse=descending
-        )
+        records = sorted(records, key=lambda record: _sort_key(record.get(name)), reverse=descending)
     return records
 
 
@@ -106,9 +133,7 @@ def _sort_key(value: object) -> tuple:
 
 
 def _no_property(name: str, entity_type: str, position: int) -> str:
-    return (
-        f"No property '{name}' exists in type '{entity_type}' at position {position}."
-    )
+    return f"No property '{name}' exists in type '{entity_type}' at position {position}."
 
 
 def _tokenize(text: str) -> list[Token]:
@@ -186,12 +211,10 @@ class _Parser:
             raise QueryError(SYNTAX_ERROR)
         if token.value in KEYWORD_VALUES:
             return lambda record, value=KEYWORD_VALUES[token.value]: value
-        if token.value in FUNCTIONS and self._peek_is("("):
+        if token.value in FUNCTION_ARITY and self._peek_is("("):
             return self._function(token.value)
         if token.value not in self.properties:
-            raise QueryError(
-                _no_property(token.value, self.entity_type, token.position)
-            )
+            raise QueryError(_no_property(token.value, self.entity_type, token.position))
         return lambda record, name=token.value: record.get(name)
 
     def _function(self, name: str) -> Expression:
@@ -201,7 +224,7 @@ class _Parser:
             self.index += 1
             arguments.append(self.expression())
         self._expect(")")
-        if len(arguments) != FUNCTIONS[name]:
+        if len(arguments) != FUNCTION_ARITY[name]:
             raise QueryError(SYNTAX_ERROR)
         return _call(name, arguments)
 
@@ -210,9 +233,7 @@ class _Parser:
 
     def _peek_is(self, punctuation: str) -> bool:
         token = self._peek()
-        return bool(
-            token and token.kind == "punctuation" and token.value == punctuation
-        )
+        return bool(token and token.kind == "punctuation" and token.value == punctuation)
 
     def _next(self) -> Token:
         token = self._peek()
@@ -266,28 +287,17 @@ def _compare(operator: str, left: Expression, right: Expression) -> Expression:
 
 
 def _call(name: str, arguments: list[Expression]) -> Expression:
-    def text(argument: Expression, record: Record) -> str | None:
-        value = argument(record)
-        return value if isinstance(value, str) else None
+    def texts(record: Record) -> list[str | None]:
+        values = [argument(record) for argument in arguments]
+        return [value if isinstance(value, str) else None for value in values]
 
     def call(record: Record) -> object:
-        first = text(arguments[0], record)
-        if name in ("trim", "tolower", "toupper"):
-            if first is None:
-                return None
-            return {
-                "trim": first.strip,
-                "tolower": first.lower,
-                "toupper": first.upper,
-            }[name]()
-        second = text(arguments[1], record)
-        if first is None or second is None:
-            return False
-        first, second = first.lower(), second.lower()
-        if name == "substringof":  # OData v2: substringof(needle, haystack)
-            return first in second
-        if name == "startswith":
-            return first.startswith(second)
-        return first.endswith(second)
+        values = texts(record)
+        if None in values:
+            return None if name in STRING_FUNCTIONS else False
+        if name in STRING_FUNCTIONS:
+            return STRING_FUNCTIONS[name](values[0])
+        # Case-insensitive, like every string comparison here.
+        return PREDICATES[name](*(value.lower() for value in values))
 
     return call

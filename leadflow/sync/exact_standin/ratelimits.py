@@ -19,7 +19,9 @@ class RateLimiter:
     def __init__(self, clock: Clock, config: StandinConfig) -> None:
         self._clock = clock
         self._config = config
-        self._used: dict[tuple, int] = defaultdict(int)
+        # (key, window length) -> (window number, calls in it); older windows
+        # are overwritten, so the table stays small on a long-running server.
+        self._used: dict[tuple, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def take(self, key: tuple) -> tuple[bool, dict[str, str]]:
@@ -28,41 +30,47 @@ class RateLimiter:
         Returns whether the call may proceed and the X-RateLimit headers.
         """
         with self._lock:
-            day, minute = self._windows(key)
             allowed = (
-                self._used[day] < self._config.daily_limit
-                and self._used[minute] < self._config.minutely_limit
+                self._count(key, DAY) < self._config.daily_limit
+                and self._count(key, MINUTE) < self._config.minutely_limit
             )
             if allowed:
-                self._used[day] += 1
-                self._used[minute] += 1
-            return allowed, self._headers(day, minute)
+                for length in (DAY, MINUTE):
+                    self._used[key, length] = (
+                        self._window(length),
+                        self._count(key, length) + 1,
+                    )
+            return allowed, self._headers(key)
 
     def headers(self, key: tuple) -> dict[str, str]:
         with self._lock:
-            return self._headers(*self._windows(key))
+            return self._headers(key)
 
     def reset(self) -> None:
         with self._lock:
             self._used.clear()
 
-    def _windows(self, key: tuple) -> tuple[tuple, tuple]:
-        now = self._clock.now()
-        return (key, "day", int(now // DAY)), (key, "minute", int(now // MINUTE))
+    def _window(self, length: int) -> int:
+        return int(self._clock.now() // length)
 
-    def _headers(self, day: tuple, minute: tuple) -> dict[str, str]:
+    def _count(self, key: tuple, length: int) -> int:
+        window, used = self._used.get((key, length), (None, 0))
+        return used if window == self._window(length) else 0
+
+    def _headers(self, key: tuple) -> dict[str, str]:
         daily, minutely = self._config.daily_limit, self._config.minutely_limit
         # Exact sends the reset moments as epoch milliseconds.
         return {
             "X-RateLimit-Limit": str(daily),
-            "X-RateLimit-Remaining": str(max(0, daily - self._used[day])),
-            "X-RateLimit-Reset": str((day[2] + 1) * DAY * 1000),
+            "X-RateLimit-Remaining": str(max(0, daily - self._count(key, DAY))),
+            "X-RateLimit-Reset": str(self._next_window_ms(DAY)),
             "X-RateLimit-Minutely-Limit": str(minutely),
-            "X-RateLimit-Minutely-Remaining": str(
-                max(0, minutely - self._used[minute])
-            ),
-            "X-RateLimit-Minutely-Reset": str((minute[2] + 1) * MINUTE * 1000),
+            "X-RateLimit-Minutely-Remaining": str(max(0, minutely - self._count(key, MINUTE))),
+            "X-RateLimit-Minutely-Reset": str(self._next_window_ms(MINUTE)),
         }
+
+    def _next_window_ms(self, length: int) -> int:
+        return (self._window(length) + 1) * length * 1000
 
 
 class ErrorBan:

@@ -17,10 +17,10 @@ DIVISION = r"(?P<division>[^/]+)"
 ACCOUNT_KEY = r"\(guid'(?P<account_id>[0-9A-Fa-f-]+)'\)"
 
 
-def _exact(endpoint: str, make_action: Callable[..., api.Action]) -> Handler:
+def _exact(make_action: Callable[..., api.Action]) -> Handler:
     """A handler for an Exact endpoint, served behind Exact's gate."""
 
-    def handle(standin: Standin, request: Request, **params: str) -> Response:
+    def handle(standin: Standin, request: Request, endpoint: str, **params) -> Response:
         division = params.pop("division", None)
         action = make_action(standin, request, **params)
         return api.serve(standin, request, endpoint, division, action)
@@ -29,43 +29,25 @@ def _exact(endpoint: str, make_action: Callable[..., api.Action]) -> Handler:
 
 
 def _oauth(method_name: str) -> Handler:
-    def handle(standin: Standin, request: Request) -> Response:
+    def handle(standin: Standin, request: Request, endpoint: str) -> Response:
         return getattr(standin.oauth, method_name)(request)
 
     return handle
 
 
-# (method, path pattern, endpoint name for stats, handler). Exact's paths are
-# matched case-insensitively, as Exact does.
+ACCOUNTS = rf"/api/v1/{DIVISION}/crm/Accounts"
+ACCOUNT = ACCOUNTS + ACCOUNT_KEY
+# (method, path pattern, endpoint name for limits and stats, handler). Paths
+# match case-insensitively, as at Exact.
 ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", r"/api/oauth2/auth", "oauth2/auth", _oauth("consent_page")),
     ("POST", r"/api/oauth2/auth", "oauth2/auth", _oauth("decide")),
     ("POST", r"/api/oauth2/token", "oauth2/token", _oauth("token")),
-    ("GET", r"/api/v1/current/Me", "current/Me", _exact("current/Me", api.me)),
-    (
-        "GET",
-        rf"/api/v1/{DIVISION}/crm/Accounts",
-        "crm/Accounts",
-        _exact("crm/Accounts", api.list_accounts),
-    ),
-    (
-        "POST",
-        rf"/api/v1/{DIVISION}/crm/Accounts",
-        "crm/Accounts",
-        _exact("crm/Accounts", api.create_account),
-    ),
-    (
-        "GET",
-        rf"/api/v1/{DIVISION}/crm/Accounts{ACCOUNT_KEY}",
-        "crm/Accounts",
-        _exact("crm/Accounts", api.get_account),
-    ),
-    (
-        "PUT",
-        rf"/api/v1/{DIVISION}/crm/Accounts{ACCOUNT_KEY}",
-        "crm/Accounts",
-        _exact("crm/Accounts", api.update_account),
-    ),
+    ("GET", r"/api/v1/current/Me", "current/Me", _exact(api.me)),
+    ("GET", ACCOUNTS, "crm/Accounts", _exact(api.list_accounts)),
+    ("POST", ACCOUNTS, "crm/Accounts", _exact(api.create_account)),
+    ("GET", ACCOUNT, "crm/Accounts", _exact(api.get_account)),
+    ("PUT", ACCOUNT, "crm/Accounts", _exact(api.update_account)),
 ]
 CONTROL_ROUTES: dict[str, tuple[set[str], Handler]] = {
     "reset": ({"POST"}, control.reset),
@@ -119,9 +101,7 @@ class StandinRequestHandler(BaseHTTPRequestHandler):
             self._send(_control(self.server.standin, request))
             return
         response, endpoint, hold_back = _exact_or_fault(self.server.standin, request)
-        self.server.standin.record_call(
-            request.method, request.path, endpoint, response.status
-        )
+        self.server.standin.record_call(request.method, request.path, endpoint, response.status)
         # timeout_after_commit: the work is done and stored; the answer is late.
         time.sleep(hold_back)
         self._send(response)
@@ -163,7 +143,7 @@ def _exact_or_fault(standin: Standin, request: Request) -> tuple[Response, str, 
         body = odata_error_body("Resource not found for the segment.")
         return json_response(404, body), endpoint, 0
     hold_back = fault.seconds if fault else 0
-    return handler(standin, request, **params), endpoint, hold_back
+    return handler(standin, request, endpoint, **params), endpoint, hold_back
 
 
 def _route(request: Request) -> tuple[Handler | None, str, dict[str, str]]:
@@ -187,9 +167,7 @@ def _control(standin: Standin, request: Request) -> Response:
         return control.error_response(error)
 
 
-def make_server(
-    host: str, port: int, db_path: str | Path, **config: object
-) -> StandinServer:
+def make_server(host: str, port: int, db_path: str | Path, **config: object) -> StandinServer:
     """A stand-in bound to host:port (0 picks a free port), not yet serving.
 
     ``config`` overrides StandinConfig fields (client_id, division, limits...).

@@ -38,11 +38,7 @@ class Standin:
         calls = self.calls()
         by_endpoint = Counter(f"{c['method']} {c['endpoint']}" for c in calls)
         creates = sum(
-            1
-            for c in calls
-            if c["method"] == "POST"
-            and c["endpoint"] == "crm/Accounts"
-            and c["status"] == 201
+            1 for c in calls if c["method"] == "POST" and c["endpoint"] == "crm/Accounts" and c["status"] == 201
         )
         return {
             "calls": len(calls),

@@ -63,15 +63,12 @@ class Store:
     def wipe(self) -> None:
         with self.transaction() as db:
             for table in ("authorization_codes", "tokens", "accounts"):
-                db.execute(f"DELETE FROM {table}")
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names, no input)
 
-    def add_authorization_code(
-        self, code: str, client_id: str, redirect_uri: str, expires_at: float
-    ) -> None:
+    def add_authorization_code(self, code: str, client_id: str, redirect_uri: str, expires_at: float) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO authorization_codes (code, client_id, redirect_uri, "
-                "expires_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO authorization_codes (code, client_id, redirect_uri, expires_at) VALUES (?, ?, ?, ?)",
                 (code, client_id, redirect_uri, expires_at),
             )
 
@@ -82,32 +79,23 @@ class Store:
                 "SELECT * FROM authorization_codes WHERE code = ? AND used = 0",
                 (code,),
             ).fetchone()
-            db.execute(
-                "UPDATE authorization_codes SET used = 1 WHERE code = ?", (code,)
-            )
+            db.execute("UPDATE authorization_codes SET used = 1 WHERE code = ?", (code,))
         return row
 
-    def add_tokens(
-        self, access_token: str, refresh_token: str, client_id: str, expires_at: float
-    ) -> None:
+    def add_tokens(self, access_token: str, refresh_token: str, client_id: str, expires_at: float) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO tokens (refresh_token, access_token, client_id, "
-                "access_expires_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO tokens (refresh_token, access_token, client_id, access_expires_at) VALUES (?, ?, ?, ?)",
                 (refresh_token, access_token, client_id, expires_at),
             )
 
     def tokens_by_refresh(self, refresh_token: str) -> sqlite3.Row | None:
         with self.transaction() as db:
-            return db.execute(
-                "SELECT * FROM tokens WHERE refresh_token = ?", (refresh_token,)
-            ).fetchone()
+            return db.execute("SELECT * FROM tokens WHERE refresh_token = ?", (refresh_token,)).fetchone()
 
     def tokens_by_access(self, access_token: str) -> sqlite3.Row | None:
         with self.transaction() as db:
-            return db.execute(
-                "SELECT * FROM tokens WHERE access_token = ?", (access_token,)
-            ).fetchone()
+            return db.execute("SELECT * FROM tokens WHERE access_token = ?", (access_token,)).fetchone()
 
     def revoke_refresh_token(self, refresh_token: str) -> None:
         with self.transaction() as db:
@@ -137,23 +125,18 @@ class Store:
             ).fetchone()
         return json.loads(row["data"]) if row else None
 
-    def add_account(
-        self, division: int, now: float, build: Callable[[list[dict]], dict]
-    ) -> dict:
+    def add_account(self, division: int, now: float, build: Callable[[list[dict]], dict]) -> dict:
         """Store ``build(existing accounts)``; no other write runs in between, so
         generated codes and the duplicate-code check cannot race."""
         with self.transaction() as db:
             account = build(self._accounts(db, division))
             db.execute(
-                "INSERT INTO accounts (id, division, created_at, data) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO accounts (id, division, created_at, data) VALUES (?, ?, ?, ?)",
                 (account["ID"], division, now, json.dumps(account)),
             )
         return account
 
-    def change_account(
-        self, division: int, account_id: str, change: Callable[[dict, list[dict]], dict]
-    ) -> dict | None:
+    def change_account(self, division: int, account_id: str, change: Callable[[dict, list[dict]], dict]) -> dict | None:
         """Store ``change(account, other accounts)``; None when there is no such
         account in the division."""
         with self.transaction() as db:

@@ -1,0 +1,39 @@
+import time
+
+import pytest
+
+from leadflow.leads import services
+from leadflow.leads.models import Lead, LeadState
+
+pytestmark = [pytest.mark.redis]
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_new_lead_is_validated_by_a_real_worker_over_redis(celery_worker_process):
+    lead = services.lead_create(
+        actor="api:tests", first_name="Jan", last_name="Jansen", email="jan@jansen-bouw.nl", company="Jansen Bouw"
+    )
+    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).state == LeadState.QUALIFIED), "worker did not process"
+    lead.refresh_from_db()
+    assert lead.checks_due_at is None
+    assert list(lead.events.filter(kind="transition").values_list("to_state", flat=True)) == ["validated", "qualified"]
+
+
+def test_lead_whose_message_was_lost_is_recovered_by_the_sweeper(celery_worker_process, settings):
+    lead = services.lead_create(actor=None, last_name="Vos", email="vos@vos-advies.nl", company="Vos Advies")
+    wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
+    # Simulate a message lost between commit and publish: due long ago, nothing queued.
+    Lead.objects.filter(pk=lead.pk).update(checks_due_at="2020-01-01T00:00:00Z", checked_at=None)
+    from leadflow.leads.tasks import sweep_stuck_leads
+
+    sweep_stuck_leads.delay()
+    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
+    assert Lead.objects.get(pk=lead.pk).checked_at is not None
