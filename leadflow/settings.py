@@ -224,9 +224,43 @@ LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.DuplicateCandidateInline",
 ]
 
+# --- quality ------------------------------------------------------------------------------------
+# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
+# (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
+LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
+
+# --- crm ----------------------------------------------------------------------------------------
+# Salesforce org reached through simple-salesforce. The defaults point at the local sandbox
+# (`manage.py salesforce_sandbox`); see docs/salesforce.md for a real org.
+SALESFORCE_INSTANCE_URL = env.str("SALESFORCE_INSTANCE_URL", default="http://127.0.0.1:8765").rstrip("/")
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="61.0")
+SALESFORCE_AUTH_FLOW = env.str("SALESFORCE_AUTH_FLOW", default="client_credentials")  # or jwt_bearer
+SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="leadflow-sandbox")
+SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="leadflow-sandbox-secret")
+SALESFORCE_USERNAME = env.str("SALESFORCE_USERNAME", default="")  # the run-as user of the JWT bearer flow
+SALESFORCE_PRIVATE_KEY = env.str("SALESFORCE_PRIVATE_KEY", default="", multiline=True)
+SALESFORCE_PRIVATE_KEY_FILE = env.str("SALESFORCE_PRIVATE_KEY_FILE", default="")
+SALESFORCE_JWT_AUDIENCE = env.str("SALESFORCE_JWT_AUDIENCE", default="https://login.salesforce.com")
+SALESFORCE_TOKEN_URL = env.str("SALESFORCE_TOKEN_URL", default=f"{SALESFORCE_INSTANCE_URL}/services/oauth2/token")
+SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=20.0)
+SALESFORCE_EXTERNAL_ID_FIELD = env.str("SALESFORCE_EXTERNAL_ID_FIELD", default="Leadflow_Id__c")
+# Calls left in the org's rolling 24-hour quota that conversions never touch (kept for people and other tools).
+SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
+# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
+LEADFLOW_CONVERSION_HOOKS = []
+# Transient failures are retried this many times, with exponential backoff, before the conversion fails.
+LEADFLOW_CONVERSION_MAX_ATTEMPTS = env.int("LEADFLOW_CONVERSION_MAX_ATTEMPTS", default=8)
+# A conversion claimed by a worker but not finished after this long is re-enqueued (the retry upserts).
+LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = env.int("LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS", default=300)
+LEADFLOW_GATES["convert"] = [*LEADFLOW_GATES["convert"], "leadflow.crm.gates.SalesforceCommittedGate"]
+LEADFLOW_LEAD_ADMIN_INLINES = [*LEADFLOW_LEAD_ADMIN_INLINES, "leadflow.crm.admin.ConversionInline"]
+# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
+LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
+CELERY_BEAT_SCHEDULE["sweep-conversions"] = {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0}
+
 # --- sync ---------------------------------------------------------------------------------------
 # Called inside the transaction that marks a lead converted: each `hook(*, lead, conversion)`.
-LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
+LEADFLOW_CONVERSION_HOOKS = [*LEADFLOW_CONVERSION_HOOKS, "leadflow.sync.services.outbox_enqueue_conversion"]
 # Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.base.Target subclass.
 SYNC_TARGET_KINDS = {
     "webhook": "leadflow.sync.targets.webhook.WebhookTarget",

@@ -24,8 +24,9 @@ CUSTOMER_FIELDS = (
     "city",
     "country",
 )
-# Attributes read from the conversion record (leadflow.crm's Conversion); a missing one is sent as "".
-CONVERSION_FIELDS = ("salesforce_account_id", "salesforce_contact_id", "salesforce_opportunity_id")
+# Attributes read from the conversion record (leadflow.crm.models.Conversion: the Salesforce record ids);
+# a missing one is sent as "".
+CONVERSION_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 
 def customer_payload(*, lead: Any, conversion: Any) -> dict[str, Any]:
@@ -34,7 +35,5 @@ def customer_payload(*, lead: Any, conversion: Any) -> dict[str, Any]:
         "schema_version": PAYLOAD_SCHEMA_VERSION,
         "lead_id": lead.pk,
         "customer": {name: getattr(lead, name) or "" for name in CUSTOMER_FIELDS},
-        "salesforce": {
-            name.removeprefix("salesforce_"): str(getattr(conversion, name, "") or "") for name in CONVERSION_FIELDS
-        },
+        "salesforce": {name: str(getattr(conversion, name, "") or "") for name in CONVERSION_FIELDS},
     }

@@ -28,7 +28,7 @@ def outbox_enqueue_conversion(*, lead: Lead, conversion: Any) -> list[SyncJob]:
     """Conversion hook (settings.LEADFLOW_CONVERSION_HOOKS): one job per enabled target that wants the event.
 
     Runs inside the transaction that marks the lead converted, so jobs exist exactly when the conversion does.
-    `conversion` is read by attribute: salesforce_account_id, salesforce_contact_id, salesforce_opportunity_id.
+    `conversion` is read by attribute: account_id, contact_id, opportunity_id (leadflow.crm's Conversion).
     """
     payload = customer_payload(lead=lead, conversion=conversion)
     return outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=_enabled_targets())
@@ -131,9 +131,7 @@ def sync_target_resync(
     idempotent, so customers already there are matched, not duplicated. Returns the number of jobs."""
     if not target.enabled:
         raise ApplicationError(f"Target {target.name} is switched off; enable it before a re-sync.")
-    leads = Lead.objects.filter(state=LeadState.CONVERTED).order_by("pk")
-    if _has_conversion_relation():
-        leads = leads.select_related("conversion")
+    leads = Lead.objects.filter(state=LeadState.CONVERTED).select_related("conversion").order_by("pk")
     created = 0
     batch: list[Lead] = []
     for lead in leads.iterator(chunk_size=batch_size):
@@ -160,10 +158,6 @@ def _resync_batch(target: SyncTarget, leads: list[Lead]) -> int:
             payload = customer_payload(lead=lead, conversion=getattr(lead, "conversion", None))
             jobs += outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=[target])
     return len(jobs)
-
-
-def _has_conversion_relation() -> bool:
-    return any(f.name == "conversion" for f in Lead._meta.get_fields())
 
 
 def _enabled_targets() -> list[SyncTarget]:

@@ -1,8 +1,7 @@
-from types import SimpleNamespace
-
 import factory
 from factory.django import DjangoModelFactory
 
+from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.leads.models import Lead, LeadState
 from leadflow.sync.events import CUSTOMER_CONVERTED
 from leadflow.sync.models import SyncTarget, TargetKind
@@ -30,18 +29,16 @@ class ExactTargetFactory(DjangoModelFactory):
     settings = factory.LazyFunction(lambda: {"division": 123456, "field_mapping": DEFAULT_FIELD_MAPPING})
 
 
-def salesforce_ids(lead: Lead) -> SimpleNamespace:
-    """What leadflow.crm's Conversion carries, by the attribute names the sync payload reads."""
-    return SimpleNamespace(
-        salesforce_account_id=f"001AA{lead.pk:013d}",
-        salesforce_contact_id=f"003AA{lead.pk:013d}",
-        salesforce_opportunity_id=f"006AA{lead.pk:013d}",
-    )
-
-
-def converted_lead(**fields) -> tuple[Lead, SimpleNamespace]:
-    """A lead already marked converted (the crm app's job), with its Salesforce ids."""
+def converted_lead(**fields) -> tuple[Lead, Conversion]:
+    """A lead the crm app has converted: marked converted, with a finished Conversion holding Salesforce ids."""
     lead = LeadFactory(**fields)
     Lead.objects.filter(pk=lead.pk).update(state=LeadState.CONVERTED)
     lead.refresh_from_db()
-    return lead, salesforce_ids(lead)
+    conversion = Conversion.objects.create(
+        lead=lead,
+        status=ConversionStatus.DONE,
+        account_id=f"001AA{lead.pk:013d}",
+        contact_id=f"003AA{lead.pk:013d}",
+        opportunity_id=f"006AA{lead.pk:013d}",
+    )
+    return lead, conversion

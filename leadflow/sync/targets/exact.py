@@ -86,9 +86,7 @@ class ExactSettingsForm(forms.Form):
 def payload_fields() -> set[str]:
     from leadflow.sync.events import CONVERSION_FIELDS, CUSTOMER_FIELDS
 
-    return {f"customer.{name}" for name in CUSTOMER_FIELDS} | {
-        f"salesforce.{name.removeprefix('salesforce_')}" for name in CONVERSION_FIELDS
-    }
+    return {f"customer.{name}" for name in CUSTOMER_FIELDS} | {f"salesforce.{name}" for name in CONVERSION_FIELDS}
 
 
 def exact_account(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:

@@ -1,0 +1,235 @@
+"""What converting a lead means in Salesforce: which records to create, which existing ones to link.
+
+A plan is built from the field mappings, the opportunity settings and one lookup of existing Accounts
+(same VAT or KvK number, website domain or normalised name) and Contacts (same email). Records this
+conversion itself created on an earlier attempt carry its external key and count as its own, so a retry
+upserts them again instead of linking to them.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from leadflow.crm.client import SalesforceClient, external_id_url, record_link, soql_contains, soql_in
+from leadflow.crm.models import FieldMapping, OpportunitySettings, RecordAction, SalesforceObject
+from leadflow.leads.models import Lead
+from leadflow.quality.normalize import company_key, is_free_mail_domain, registrable_domain
+
+# Identifying lead fields, strongest first, used to find an existing Account through their mapped field.
+ACCOUNT_IDENTIFIERS = (("vat_number", "same VAT number"), ("registration_number", "same chamber of commerce number"))
+QUERY_LIMIT = 2000
+
+
+@dataclass
+class RecordPlan:
+    sobject: str
+    action: str  # a RecordAction
+    values: dict[str, Any] = field(default_factory=dict)  # what a created record gets
+    record_id: str = ""  # the existing record a linked plan points to
+    label: str = ""
+    reason: str = ""  # why an existing record was chosen
+
+    @property
+    def link(self) -> str:
+        return record_link(self.sobject, self.record_id) if self.record_id else ""
+
+
+@dataclass
+class ConversionPlan:
+    lead: Lead
+    external_key: str
+    account: RecordPlan
+    contact: RecordPlan
+    opportunity: RecordPlan
+
+    @property
+    def records(self) -> tuple[RecordPlan, RecordPlan, RecordPlan]:
+        return (self.account, self.contact, self.opportunity)
+
+    def subrequests(self) -> list[dict]:
+        """The writes of this conversion as composite subrequests: upserts by external key, in order."""
+        account_ref = "@{account.id}" if self.account.action == RecordAction.CREATED else self.account.record_id
+        writes = []
+        if self.account.action == RecordAction.CREATED:
+            writes.append(self._upsert("account", self.account.values))
+        if self.contact.action == RecordAction.CREATED:
+            writes.append(self._upsert("contact", {**self.contact.values, "AccountId": account_ref}))
+        if self.opportunity.action == RecordAction.CREATED:
+            writes.append(self._upsert("opportunity", {**self.opportunity.values, "AccountId": account_ref}))
+        return writes
+
+    def _upsert(self, reference_id: str, values: dict[str, Any]) -> dict:
+        sobject = getattr(self, reference_id).sobject
+        return {
+            "method": "PATCH",
+            "url": external_id_url(sobject, self.external_key),
+            "referenceId": reference_id,
+            "body": values,
+        }
+
+
+def mapped_values(lead: Lead, mappings: Sequence[FieldMapping], sobject: str) -> dict[str, Any]:
+    values = {}
+    for mapping in mappings:
+        if mapping.sobject == sobject:
+            value = mapping.value_for(lead)
+            if value is not None:
+                values[mapping.salesforce_field] = value
+    return values
+
+
+def opportunity_values(lead: Lead, options: OpportunitySettings) -> dict[str, Any]:
+    today = timezone.localdate()
+    values: dict[str, Any] = {
+        "Name": options.name_for(lead, today.isoformat()),
+        "StageName": options.stage_name,
+        "CloseDate": (today + timedelta(days=options.close_date_offset_days)).isoformat(),
+    }
+    amount = options.amount_for(lead)
+    if amount is not None:
+        values["Amount"] = float(amount)
+    return values
+
+
+class ConversionPlanner:
+    """Plans many leads with one lookup (a single Composite call holding two SOQL queries)."""
+
+    def __init__(self, client: SalesforceClient) -> None:
+        self.client = client
+        self.mappings = list(FieldMapping.objects.filter(enabled=True))
+        self.options = OpportunitySettings.current()
+        # Where this org keeps the identifying numbers: the Account fields they are mapped to.
+        self.account_fields = {
+            m.lead_field: m.salesforce_field
+            for m in self.mappings
+            if m.sobject == SalesforceObject.ACCOUNT and m.lead_field in dict(ACCOUNT_IDENTIFIERS)
+        }
+
+    def plan(self, items: Sequence[tuple[Lead, str]]) -> list[ConversionPlan]:
+        """A plan for each (lead, external key), in order."""
+        accounts, contacts = self._existing([lead for lead, _key in items])
+        return [self._plan_one(lead, key, accounts, contacts) for lead, key in items]
+
+    def _plan_one(self, lead: Lead, key: str, accounts: list[dict], contacts: list[dict]) -> ConversionPlan:
+        ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
+        foreign_accounts = [a for a in accounts if a.get(ext) != key]
+        contact = next(
+            (c for c in contacts if c.get(ext) != key and (c.get("Email") or "").casefold() == lead.email.casefold()),
+            None,
+        )
+        account = self._matching_account(lead, foreign_accounts)
+        if account is None and contact and contact.get("AccountId"):
+            found = next((a for a in accounts if a["Id"] == contact["AccountId"]), {"Id": contact["AccountId"]})
+            account = (found, "the existing contact's account")
+        return ConversionPlan(
+            lead=lead,
+            external_key=key,
+            account=self._account_plan(lead, account),
+            contact=self._contact_plan(lead, contact),
+            opportunity=self._opportunity_plan(lead),
+        )
+
+    def _account_plan(self, lead: Lead, match: tuple[dict, str] | None) -> RecordPlan:
+        if match:
+            found, reason = match
+            return RecordPlan(
+                SalesforceObject.ACCOUNT,
+                RecordAction.LINKED,
+                record_id=found["Id"],
+                label=found.get("Name") or "",
+                reason=reason,
+            )
+        values = mapped_values(lead, self.mappings, SalesforceObject.ACCOUNT)
+        return RecordPlan(SalesforceObject.ACCOUNT, RecordAction.CREATED, values=values, label=values.get("Name", ""))
+
+    def _contact_plan(self, lead: Lead, found: dict | None) -> RecordPlan:
+        if found:
+            label = " ".join(filter(None, (found.get("FirstName"), found.get("LastName"))))
+            return RecordPlan(
+                SalesforceObject.CONTACT, RecordAction.LINKED, record_id=found["Id"], label=label, reason="same email"
+            )
+        values = mapped_values(lead, self.mappings, SalesforceObject.CONTACT)
+        label = " ".join(filter(None, (values.get("FirstName"), values.get("LastName"))))
+        return RecordPlan(SalesforceObject.CONTACT, RecordAction.CREATED, values=values, label=label)
+
+    def _opportunity_plan(self, lead: Lead) -> RecordPlan:
+        if not self.options.create_opportunity:
+            return RecordPlan(SalesforceObject.OPPORTUNITY, RecordAction.SKIPPED)
+        values = {
+            **mapped_values(lead, self.mappings, SalesforceObject.OPPORTUNITY),
+            **opportunity_values(lead, self.options),
+        }
+        return RecordPlan(SalesforceObject.OPPORTUNITY, RecordAction.CREATED, values=values, label=values["Name"])
+
+    def _matching_account(self, lead: Lead, accounts: list[dict]) -> tuple[dict, str] | None:
+        for lead_field, reason in ACCOUNT_IDENTIFIERS:
+            sf_field = self.account_fields.get(lead_field)
+            wanted = _identifier(getattr(lead, lead_field))
+            if sf_field and wanted:
+                found = next((a for a in accounts if _identifier(a.get(sf_field) or "") == wanted), None)
+                if found:
+                    return found, reason
+        domain = _company_domain(lead)
+        if domain:
+            found = next((a for a in accounts if registrable_domain(a.get("Website") or "") == domain), None)
+            if found:
+                return found, "same website domain"
+        name = company_key(lead.company)
+        if name:
+            found = next((a for a in accounts if company_key(a.get("Name") or "") == name), None)
+            if found:
+                return found, "same company name"
+        return None
+
+    def _existing(self, leads: Sequence[Lead]) -> tuple[list[dict], list[dict]]:
+        queries = {}
+        account_query = self._account_query(leads)
+        if account_query:
+            queries["accounts"] = account_query
+        emails = {lead.email for lead in leads if lead.email}
+        if emails:
+            ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
+            # Values are quoted by soql_in/soql_literal; field names are validated API names (FieldMapping, checks).
+            queries["contacts"] = (
+                f"SELECT Id, FirstName, LastName, Email, AccountId, {ext} FROM Contact "  # noqa: S608
+                f"WHERE Email IN {soql_in(emails)} LIMIT {QUERY_LIMIT}"
+            )
+        if not queries:
+            return [], []
+        found = self.client.queries(queries)
+        return found.get("accounts", []), found.get("contacts", [])
+
+    def _account_query(self, leads: Sequence[Lead]) -> str:
+        conditions = []
+        for lead_field, _reason in ACCOUNT_IDENTIFIERS:
+            sf_field = self.account_fields.get(lead_field)
+            values = {getattr(lead, lead_field).strip() for lead in leads if getattr(lead, lead_field).strip()}
+            if sf_field and values:
+                conditions.append(f"{sf_field} IN {soql_in(values)}")
+        domains = {d for d in (_company_domain(lead) for lead in leads) if d}
+        conditions += [f"Website LIKE {soql_contains(d)}" for d in sorted(domains)]
+        # Names are compared on their normalised key afterwards; the query only narrows by the first word.
+        first_words = {company_key(lead.company).split(" ")[0] for lead in leads if company_key(lead.company)}
+        conditions += [f"Name LIKE {soql_contains(w)}" for w in sorted(first_words)]
+        if not conditions:
+            return ""
+        ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
+        fields = ", ".join(dict.fromkeys(["Id", "Name", "Website", *self.account_fields.values(), ext]))
+        return f"SELECT {fields} FROM Account WHERE {' OR '.join(conditions)} LIMIT {QUERY_LIMIT}"  # noqa: S608
+
+
+def _company_domain(lead: Lead) -> str:
+    """The company's own domain: the website's, else the email's unless it is a mailbox provider."""
+    domain = registrable_domain(lead.website)
+    if domain:
+        return domain
+    email_domain = registrable_domain(lead.email)
+    return "" if not email_domain or is_free_mail_domain(email_domain) else email_domain
+
+
+def _identifier(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())
