@@ -20,12 +20,14 @@ class Received:
 @dataclass
 class Receiver:
     """`answers` is a queue of (status, headers) used one per request; when empty every request gets 204.
-    `hold` (a threading.Event) makes requests wait until it is set, to catch a worker mid-delivery."""
+    `hold` (a threading.Event) makes requests wait until it is set, to catch a worker mid-delivery; `arrived`
+    is set as soon as a request comes in."""
 
     port: int = 0
     received: list[Received] = field(default_factory=list)
     answers: deque = field(default_factory=deque)
     hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -38,6 +40,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.arrived.set()
                 if receiver.hold is not None:
                     receiver.hold.wait(timeout=60)
                 receiver.received.append(Received(dict(self.headers.items()), body))
