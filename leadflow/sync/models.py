@@ -23,6 +23,8 @@ class SyncTarget(TimeStampedModel):
     enabled = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True, help_text="Validated by the kind's settings form.")
     disabled_reason = models.CharField(max_length=255, blank=True)
+    # The target asked us to wait (rate limit): no job is handed out before this moment.
+    paused_until = models.DateTimeField(null=True, blank=True)
     # The alert last sent for this target, so the beat task does not repeat it every minute.
     alert_reason = models.CharField(max_length=255, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)

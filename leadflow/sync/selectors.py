@@ -52,6 +52,16 @@ def sync_target_health(*, now: datetime | None = None, errors_per_target: int = 
     return list(health.values())
 
 
+def sync_due_job_ids(*, now: datetime, limit: int) -> list[int]:
+    """Jobs to hand out now: pending, due, and for an enabled target that has not asked us to wait."""
+    return list(
+        SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=now, target__enabled=True)
+        .exclude(target__paused_until__gt=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def sync_retryable_jobs(*, target: SyncTarget | None = None, limit: int = 200) -> list[SyncJob]:
     jobs = SyncJob.objects.filter(state__in=RETRYABLE_STATES).select_related("target", "lead")
     if target is not None:

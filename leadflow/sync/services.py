@@ -18,6 +18,7 @@ from leadflow.core.tasks import enqueue, enqueue_on_commit
 from leadflow.leads.models import Lead, LeadState
 from leadflow.sync.events import CUSTOMER_CONVERTED, customer_payload
 from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
+from leadflow.sync.selectors import sync_due_job_ids
 from leadflow.sync.targets.base import DeliveryResult, TargetDeferred, TargetError, target_for_kind
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
     Safe to run twice at once: only the worker whose conditional UPDATE flips the job to in-flight delivers,
     and only the holder of that claim may record the outcome.
     """
+    if _target_paused(job_id):
+        return None  # The sweeper hands the job out again once the pause is over.
     job = _claim(job_id)
     if job is None:
         return None
@@ -63,7 +66,9 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
             )
         result = target_for_kind(target.kind).deliver(target=target, job=job)
     except TargetDeferred as deferral:
-        _release(job, retry_after=deferral.retry_after or 60, message=deferral.message)
+        retry_after = deferral.retry_after or 60
+        _release(job, retry_after=retry_after, message=deferral.message)
+        SyncTarget.objects.filter(pk=target.pk).update(paused_until=timezone.now() + timedelta(seconds=retry_after))
         return job
     except TargetError as error:
         _record_failure(job, error, started=started, duration=time.monotonic() - clock)
@@ -94,16 +99,16 @@ def sync_jobs_requeue_due(*, limit: int = 1000) -> list[int]:
             next_attempt_at=now,
             last_error="The worker delivering this job stopped before finishing; delivering again.",
         )
-    due = list(
-        SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=now, target__enabled=True)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = sync_due_job_ids(now=now, limit=limit)
     for job_id in due:
         enqueue(_deliver_task(), job_id)
     if expired:
         logger.warning("Re-queued %d sync jobs whose worker stopped mid-delivery: %s", len(expired), expired)
     return due
+
+
+def _target_paused(job_id: int) -> bool:
+    return SyncJob.objects.filter(pk=job_id, target__paused_until__gt=timezone.now()).exists()
 
 
 def sync_jobs_retry(*, jobs: QuerySet[SyncJob], actor: Any) -> int:

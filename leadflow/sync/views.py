@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.core.exceptions import ApplicationError
@@ -22,7 +23,12 @@ MANAGE_SYNC = "sync.change_syncjob"
 @login_required
 @permission_required(MANAGE_SYNC, raise_exception=True)
 def monitor(request: HttpRequest) -> HttpResponse:
-    context = {"targets": sync_target_health(), "retryable_jobs": sync_retryable_jobs(), "periods": list(PERIODS)}
+    context = {
+        "targets": sync_target_health(),
+        "retryable_jobs": sync_retryable_jobs(),
+        "periods": list(PERIODS),
+        "now": timezone.now(),
+    }
     return render(request, "sync/monitor.html", context)
 
 

@@ -195,6 +195,9 @@ def test_rate_limit_used_up_defers_jobs_without_calling_exact(target, exact_stan
     assert second.attempts == 0
     assert "rate limit" in second.last_error
     assert account_calls(exact_standin) == calls
+    third = convert()
+    assert third.attempts == 0  # The target is paused: the job is not even claimed.
+    assert account_calls(exact_standin) == calls
     assert 0 < (second.next_attempt_at - timezone.now()).total_seconds() <= 60
 
 
