@@ -46,6 +46,7 @@ from leadflow.leads.models import Lead, LeadState  # noqa: E402
 from leadflow.sync import services  # noqa: E402
 from leadflow.sync.exact_standin import make_server  # noqa: E402
 from leadflow.sync.models import ExactConnection, JobState, SyncJob, SyncTarget  # noqa: E402
+from leadflow.sync.selectors import sync_due_job_ids  # noqa: E402
 from leadflow.sync.targets.exact import DEFAULT_FIELD_MAPPING  # noqa: E402
 
 real_now = timezone.now
@@ -116,6 +117,10 @@ def make_customers(count: int) -> None:
     )
 
 
+def standin_now(url: str) -> float:
+    return requests.get(f"{url}/_standin/clock", timeout=5).json()["now"]
+
+
 def skip_ahead(url: str) -> float:
     """Every job waits: move both clocks to the moment the first one is due again."""
     global skipped
@@ -146,28 +151,21 @@ def main() -> None:
     connect(url, config, target)
     make_customers(customers)
 
-    wall, started = time.monotonic(), simulated_now()
+    wall, started = time.monotonic(), standin_now(url)
     services.sync_target_resync(target=target)
     with tqdm(total=customers, unit="customer", desc="Delivering") as bar:
         done = 0
         while done < customers:
-            due = list(
-                SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=simulated_now())
-                .order_by("next_attempt_at")
-                .values_list("pk", flat=True)[:200]
-            )
-            for job_id in due:
+            # What the beat sweeper would hand to the workers now.
+            for job_id in sync_due_job_ids(now=simulated_now(), limit=200):
                 services.sync_job_deliver(job_id=job_id)
             finished = SyncJob.objects.exclude(state__in=[JobState.PENDING, JobState.IN_FLIGHT]).count()
             bar.update(finished - done)
             done = finished
-            if (
-                done < customers
-                and not SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=simulated_now()).exists()
-            ):
+            if done < customers and not sync_due_job_ids(now=simulated_now(), limit=1):
                 skip_ahead(url)
     wall = time.monotonic() - wall
-    simulated_minutes = (simulated_now() - started).total_seconds() / 60
+    simulated_minutes = (standin_now(url) - started) / 60
 
     stats = requests.get(f"{url}/_standin/stats", timeout=5).json()
     calls = requests.get(f"{url}/_standin/calls", timeout=5).json()["calls"]
