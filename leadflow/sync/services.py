@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError
@@ -51,8 +51,8 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
     Safe to run twice at once: only the worker whose conditional UPDATE flips the job to in-flight delivers,
     and only the holder of that claim may record the outcome.
     """
-    if _target_paused(job_id):
-        return None  # The sweeper hands the job out again once the pause is over.
+    if _target_waiting(job_id):
+        return None  # The sweeper hands the job out again once the target is back.
     job = _claim(job_id)
     if job is None:
         return None
@@ -60,10 +60,6 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
     started = timezone.now()
     clock = time.monotonic()
     try:
-        if not target.enabled:
-            raise TargetError(
-                f"Target {target.name} is switched off.", permanent=False, retry_after=settings.SYNC_BACKOFF_MAX_SECONDS
-            )
         result = target_for_kind(target.kind).deliver(target=target, job=job)
     except TargetDeferred as deferral:
         retry_after = deferral.retry_after or 60
@@ -107,8 +103,11 @@ def sync_jobs_requeue_due(*, limit: int = 1000) -> list[int]:
     return due
 
 
-def _target_paused(job_id: int) -> bool:
-    return SyncJob.objects.filter(pk=job_id, target__paused_until__gt=timezone.now()).exists()
+def _target_waiting(job_id: int) -> bool:
+    """The job's target is switched off or asked us to wait: leave the job pending, untouched."""
+    return SyncJob.objects.filter(
+        Q(target__enabled=False) | Q(target__paused_until__gt=timezone.now()), pk=job_id
+    ).exists()
 
 
 def sync_jobs_retry(*, jobs: QuerySet[SyncJob], actor: Any) -> int:

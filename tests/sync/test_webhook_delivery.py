@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadflow.sync import services
-from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob
+from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob, SyncTarget
 from leadflow.sync.targets.webhook import SIGNATURE_HEADER, signature
 from tests.sync.factories import WebhookTargetFactory, converted_lead
 
@@ -193,3 +193,19 @@ def test_late_outcome_from_a_worker_whose_lease_expired_is_ignored(receiver):
     assert services._finish(stale, state=JobState.FAILED) is False
     job.refresh_from_db()
     assert job.state == JobState.DONE
+
+
+def test_jobs_of_a_switched_off_target_wait_untouched_until_it_is_back(receiver):
+    target = WebhookTargetFactory(settings={"url": receiver.url, "secret": "x", "events": ["customer.converted"]})
+    lead, _ = converted_lead()
+    SyncTarget.objects.filter(pk=target.pk).update(enabled=False)
+    job = SyncJob.objects.create(target=target, lead=lead, event="customer.converted", payload={})
+
+    assert services.sync_job_deliver(job_id=job.pk) is None
+    assert services.sync_jobs_requeue_due() == []
+    SyncTarget.objects.filter(pk=target.pk).update(enabled=True)
+    assert services.sync_jobs_requeue_due() == [job.pk]
+
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert job.attempts == 1
