@@ -4,7 +4,11 @@ from django.db import connection
 from leadflow import celery_app
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.plugins.celery_worker", "tests.plugins.exact_standin", "tests.plugins.salesforce_sandbox"]
+pytest_plugins = [
+    "tests.plugins.celery_worker",
+    "tests.plugins.exact_standin",
+    "tests.plugins.salesforce_sandbox",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from leadflow.core.models import TimeStampedModel
+from leadflow.crm.client import record_link
 from leadflow.leads.models import Lead
 
 SALESFORCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -123,6 +124,19 @@ class Conversion(TimeStampedModel):
     def committed(self) -> bool:
         """Salesforce holds the records: the Account and Contact ids are known."""
         return bool(self.account_id and self.contact_id)
+
+    def salesforce_records(self) -> list[dict[str, str]]:
+        """The records this conversion created or linked, with their Lightning links, for people."""
+        records = (
+            ("Account", self.account_id, self.get_account_action_display()),
+            ("Contact", self.contact_id, self.get_contact_action_display()),
+            ("Opportunity", self.opportunity_id, self.get_opportunity_action_display()),
+        )
+        return [
+            {"sobject": sobject, "id": record_id, "action": action, "url": record_link(sobject, record_id)}
+            for sobject, record_id, action in records
+            if record_id
+        ]
 
 
 class SalesforceObject(models.TextChoices):

@@ -14,14 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from leadflow.crm.client import SalesforceClient, external_id_url, record_link, soql_contains, soql_in
+from leadflow.crm.client import SalesforceClient, external_id_url, record_link, soql_in
 from leadflow.crm.models import FieldMapping, OpportunitySettings, RecordAction, SalesforceObject
+from leadflow.crm.queries import (
+    ACCOUNT_IDENTIFIERS,
+    QUERY_LIMIT,
+    account_identifier_fields,
+    account_query,
+    identifier_key,
+    same_company,
+    same_domain,
+    same_identifier,
+)
 from leadflow.leads.models import Lead
 from leadflow.quality.normalize import company_key, is_free_mail_domain, registrable_domain
-
-# Identifying lead fields, strongest first, used to find an existing Account through their mapped field.
-ACCOUNT_IDENTIFIERS = (("vat_number", "same VAT number"), ("registration_number", "same chamber of commerce number"))
-QUERY_LIMIT = 2000
 
 
 @dataclass
@@ -32,6 +38,10 @@ class RecordPlan:
     record_id: str = ""  # the existing record a linked plan points to
     label: str = ""
     reason: str = ""  # why an existing record was chosen
+
+    @property
+    def action_label(self) -> str:
+        return RecordAction(self.action).label
 
     @property
     def link(self) -> str:
@@ -102,12 +112,7 @@ class ConversionPlanner:
         self.client = client
         self.mappings = list(FieldMapping.objects.filter(enabled=True))
         self.options = OpportunitySettings.current()
-        # Where this org keeps the identifying numbers: the Account fields they are mapped to.
-        self.account_fields = {
-            m.lead_field: m.salesforce_field
-            for m in self.mappings
-            if m.sobject == SalesforceObject.ACCOUNT and m.lead_field in dict(ACCOUNT_IDENTIFIERS)
-        }
+        self.account_fields = account_identifier_fields(self.mappings)
 
     def plan(self, items: Sequence[tuple[Lead, str]]) -> list[ConversionPlan]:
         """A plan for each (lead, external key), in order."""
@@ -166,34 +171,33 @@ class ConversionPlanner:
         return RecordPlan(SalesforceObject.OPPORTUNITY, RecordAction.CREATED, values=values, label=values["Name"])
 
     def _matching_account(self, lead: Lead, accounts: list[dict]) -> tuple[dict, str] | None:
-        for lead_field, reason in ACCOUNT_IDENTIFIERS:
+        for lead_field, reason in ACCOUNT_IDENTIFIERS.items():
             sf_field = self.account_fields.get(lead_field)
-            wanted = _identifier(getattr(lead, lead_field))
-            if sf_field and wanted:
-                found = next((a for a in accounts if _identifier(a.get(sf_field) or "") == wanted), None)
-                if found:
-                    return found, reason
-        domain = _company_domain(lead)
-        if domain:
-            found = next((a for a in accounts if registrable_domain(a.get("Website") or "") == domain), None)
+            found = sf_field and next(
+                (a for a in accounts if same_identifier(a.get(sf_field) or "", getattr(lead, lead_field))), None
+            )
             if found:
-                return found, "same website domain"
-        name = company_key(lead.company)
-        if name:
-            found = next((a for a in accounts if company_key(a.get("Name") or "") == name), None)
-            if found:
-                return found, "same company name"
-        return None
+                return found, reason
+        domain = company_domain(lead)
+        found = next((a for a in accounts if same_domain(a.get("Website"), domain)), None)
+        if found:
+            return found, "same website domain"
+        found = next((a for a in accounts if same_company(a.get("Name"), lead.company)), None)
+        return (found, "same company name") if found else None
 
     def _existing(self, leads: Sequence[Lead]) -> tuple[list[dict], list[dict]]:
         queries = {}
-        account_query = self._account_query(leads)
-        if account_query:
-            queries["accounts"] = account_query
+        found_accounts = account_query(
+            domains=[company_domain(lead) for lead in leads],
+            company_names=[lead.company for lead in leads],
+            identifiers={field: [getattr(lead, field) for lead in leads] for field in ACCOUNT_IDENTIFIERS},
+            identifier_fields=self.account_fields,
+        )
+        if found_accounts:
+            queries["accounts"] = found_accounts
         emails = {lead.email for lead in leads if lead.email}
         if emails:
             ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
-            # Values are quoted by soql_in/soql_literal; field names are validated API names (FieldMapping, checks).
             queries["contacts"] = (
                 f"SELECT Id, FirstName, LastName, Email, AccountId, {ext} FROM Contact "  # noqa: S608
                 f"WHERE Email IN {soql_in(emails)} LIMIT {QUERY_LIMIT}"
@@ -203,26 +207,8 @@ class ConversionPlanner:
         found = self.client.queries(queries)
         return found.get("accounts", []), found.get("contacts", [])
 
-    def _account_query(self, leads: Sequence[Lead]) -> str:
-        conditions = []
-        for lead_field, _reason in ACCOUNT_IDENTIFIERS:
-            sf_field = self.account_fields.get(lead_field)
-            values = {getattr(lead, lead_field).strip() for lead in leads if getattr(lead, lead_field).strip()}
-            if sf_field and values:
-                conditions.append(f"{sf_field} IN {soql_in(values)}")
-        domains = {d for d in (_company_domain(lead) for lead in leads) if d}
-        conditions += [f"Website LIKE {soql_contains(d)}" for d in sorted(domains)]
-        # Names are compared on their normalised key afterwards; the query only narrows by the first word.
-        first_words = {company_key(lead.company).split(" ")[0] for lead in leads if company_key(lead.company)}
-        conditions += [f"Name LIKE {soql_contains(w)}" for w in sorted(first_words)]
-        if not conditions:
-            return ""
-        ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
-        fields = ", ".join(dict.fromkeys(["Id", "Name", "Website", *self.account_fields.values(), ext]))
-        return f"SELECT {fields} FROM Account WHERE {' OR '.join(conditions)} LIMIT {QUERY_LIMIT}"  # noqa: S608
 
-
-def _company_domain(lead: Lead) -> str:
+def company_domain(lead: Lead) -> str:
     """The company's own domain: the website's, else the email's unless it is a mailbox provider."""
     domain = registrable_domain(lead.website)
     if domain:
@@ -231,5 +217,23 @@ def _company_domain(lead: Lead) -> str:
     return "" if not email_domain or is_free_mail_domain(email_domain) else email_domain
 
 
-def _identifier(value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+def deferred_for_shared_accounts(plans: Sequence[ConversionPlan]) -> set[int]:
+    """Indexes of plans that would create an Account another plan of the batch creates too (same VAT or KvK
+    number, domain or normalised name). Run after the first, their lookup links to the Account it made."""
+    seen: set[str] = set()
+    deferred = set()
+    for index, plan in enumerate(plans):
+        keys = _new_account_keys(plan)
+        if keys & seen:
+            deferred.add(index)
+        seen |= keys
+    return deferred
+
+
+def _new_account_keys(plan: ConversionPlan) -> set[str]:
+    if plan.account.action != RecordAction.CREATED:
+        return set()
+    lead = plan.lead
+    keys = {f"{field}:{identifier_key(getattr(lead, field))}" for field in ACCOUNT_IDENTIFIERS}
+    keys |= {f"domain:{company_domain(lead)}", f"name:{company_key(lead.company)}"}
+    return {key for key in keys if not key.endswith(":")}

@@ -23,7 +23,7 @@ from leadflow.core.tasks import enqueue_on_commit
 from leadflow.crm.client import ROLLED_BACK, SalesforceClient, api_budget, failure_from
 from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
-from leadflow.crm.plans import ConversionPlan, ConversionPlanner
+from leadflow.crm.plans import ConversionPlan, ConversionPlanner, deferred_for_shared_accounts
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 
@@ -120,19 +120,24 @@ def lead_convert_run(*, lead_id: int) -> Conversion | None:
 
 def leads_convert_run(*, lead_ids: Sequence[int]) -> list[Conversion]:
     """Convert the due conversions of these leads: per batch one lookup call and one write call."""
-    finished = []
-    for start in range(0, len(lead_ids), BATCH_SIZE):
-        finished += _run_batch(lead_ids[start : start + BATCH_SIZE])
+    finished: list[Conversion] = []
+    queue = list(lead_ids)
+    while queue:
+        batch, queue = queue[:BATCH_SIZE], queue[BATCH_SIZE:]
+        done, deferred = _run_batch(batch)
+        finished += done
+        queue += deferred
     return finished
 
 
-def _run_batch(lead_ids: Sequence[int]) -> list[Conversion]:
+def _run_batch(lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
+    """Returns the conversions handled and the lead ids to run in a later batch (they share a new Account)."""
     if not _quota_allows(calls=2):
         _postpone_for_quota(lead_ids)
-        return []
-    conversions = _claim(lead_ids)
+        return [], []
+    claimed = _claim(lead_ids)
     ready = []
-    for conversion in conversions:
+    for conversion in claimed:
         if conversion.lead.state == LeadState.QUALIFIED:
             ready.append(conversion)
         else:
@@ -140,22 +145,29 @@ def _run_batch(lead_ids: Sequence[int]) -> list[Conversion]:
             error = ExternalServiceError(f"The lead is {state} now, so it was not converted.", permanent=True)
             _record_failure(conversion, error, calls=0)
     if not ready:
-        return conversions
+        return claimed, []
     client = SalesforceClient()
+    deferred: list[Conversion] = []
     try:
         plans = ConversionPlanner(client).plan([(c.lead, c.external_key) for c in ready])
+        later = deferred_for_shared_accounts(plans)
+        deferred = [ready[i] for i in later]
+        _release(deferred)
+        ready = [c for i, c in enumerate(ready) if i not in later]
+        plans = [p for i, p in enumerate(plans) if i not in later]
         outcomes = _write(client, plans)
     except ExternalServiceError as exc:
         for conversion in ready:
             _record_failure(conversion, exc, calls=client.calls / len(ready))
-        return conversions
+        return ready, [c.lead_id for c in deferred]
     share = client.calls / len(ready)
     for conversion, plan, outcome in zip(ready, plans, outcomes, strict=True):
         if isinstance(outcome, ExternalServiceError):
             _record_failure(conversion, outcome, calls=share)
         else:
             _record_success(conversion, plan, outcome, calls=share)
-    return conversions
+    handled = [c for c in claimed if c not in deferred]
+    return handled, [c.lead_id for c in deferred]
 
 
 def _claim(lead_ids: Sequence[int]) -> list[Conversion]:
@@ -170,7 +182,15 @@ def _claim(lead_ids: Sequence[int]) -> list[Conversion]:
         Conversion.objects.filter(pk__in=claimed).update(
             status=ConversionStatus.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
         )
-    return list(Conversion.objects.filter(pk__in=claimed).select_related("lead", "requested_by"))
+    claimed_conversions = Conversion.objects.filter(pk__in=claimed).select_related("lead", "requested_by")
+    return list(claimed_conversions.order_by("requested_at", "pk"))  # first come, first served
+
+
+def _release(conversions: Sequence[Conversion]) -> None:
+    """Give claimed conversions back, due at once and without counting the attempt."""
+    Conversion.objects.filter(pk__in=[c.pk for c in conversions], status=ConversionStatus.IN_PROGRESS).update(
+        status=ConversionStatus.REQUESTED, claimed_at=None, next_attempt_at=None, attempts=F("attempts") - 1
+    )
 
 
 def _due(now: Any) -> Q:
@@ -214,7 +234,11 @@ def _rolled_back(subresponse: dict) -> bool:
 def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str, str], *, calls: float) -> None:
     """Store the ids and mark the lead converted, hooks included, in one transaction."""
     with transaction.atomic():
-        conversion = Conversion.objects.select_for_update().select_related("lead", "requested_by").get(pk=conversion.pk)
+        conversion = (
+            Conversion.objects.select_for_update(of=("self",))
+            .select_related("lead", "requested_by")
+            .get(pk=conversion.pk)
+        )
         for reference, record in zip(REFERENCES, plan.records, strict=True):
             setattr(conversion, f"{reference}_id", ids.get(reference, record.record_id))
             setattr(conversion, f"{reference}_action", record.action)

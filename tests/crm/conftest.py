@@ -12,7 +12,7 @@ def salesforce(settings, salesforce_sandbox):
     settings.SALESFORCE_TOKEN_URL = f"{salesforce_sandbox.url}/services/oauth2/token"
     settings.SALESFORCE_CLIENT_ID = salesforce_sandbox.client_id
     settings.SALESFORCE_CLIENT_SECRET = salesforce_sandbox.client_secret
-    settings.SALESFORCE_TIMEOUT = 2
+    settings.SALESFORCE_TIMEOUT = 15
     cache.clear()
     yield salesforce_sandbox
     cache.clear()

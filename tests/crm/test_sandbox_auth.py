@@ -109,9 +109,7 @@ def test_jwt_bearer_grant_with_valid_claims_returns_a_token(salesforce_sandbox):
 def test_jwt_bearer_grant_with_bad_claims_is_refused(salesforce_sandbox, claims, error):
     assertion = _assertion(salesforce_sandbox, **claims)
 
-    response = _token_request(
-        salesforce_sandbox, grant_type=JWT_BEARER, assertion=assertion
-    )
+    response = _token_request(salesforce_sandbox, grant_type=JWT_BEARER, assertion=assertion)
 
     assert response.status_code == 400
     assert response.json()["error"] == error
@@ -120,9 +118,7 @@ def test_jwt_bearer_grant_with_bad_claims_is_refused(salesforce_sandbox, claims,
 def test_jwt_bearer_grant_with_garbage_assertion_is_an_invalid_grant(
     salesforce_sandbox,
 ):
-    response = _token_request(
-        salesforce_sandbox, grant_type=JWT_BEARER, assertion="garbage"
-    )
+    response = _token_request(salesforce_sandbox, grant_type=JWT_BEARER, assertion="garbage")
 
     assert response.status_code == 400
     assert response.json() == {
@@ -139,9 +135,7 @@ def test_jwt_signature_is_verified_when_a_public_key_is_configured(tmp_path):
     )
     db_path = str(tmp_path / "db.sqlite3")
 
-    with running_salesforce_sandbox(
-        db_path, jwt_public_key=public_pem.decode()
-    ) as sandbox:
+    with running_salesforce_sandbox(db_path, jwt_public_key=public_pem.decode()) as sandbox:
 
         def grant(signing_key):
             assertion = _assertion(sandbox, signing_key, "RS256")
@@ -158,9 +152,7 @@ def test_data_request_without_valid_token_is_an_invalid_session(salesforce_sandb
     )
 
     assert response.status_code == 401
-    assert response.json() == [
-        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
-    ]
+    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
 
 def test_expired_sessions_make_simple_salesforce_raise_expired_session(
@@ -174,3 +166,18 @@ def test_expired_sessions_make_simple_salesforce_raise_expired_session(
     with pytest.raises(SalesforceExpiredSession):
         sf.query("SELECT Id FROM Account")
     assert salesforce_sandbox.client().query("SELECT Id FROM Account")["totalSize"] == 0
+
+
+def test_instance_url_follows_the_host_the_client_used(salesforce_sandbox):
+    port = salesforce_sandbox.url.rsplit(":", 1)[1]
+
+    response = requests.post(
+        f"http://localhost:{port}/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": salesforce_sandbox.client_id,
+            "client_secret": salesforce_sandbox.client_secret,
+        },
+    )
+
+    assert response.json()["instance_url"] == f"http://localhost:{port}"

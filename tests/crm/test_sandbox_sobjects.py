@@ -36,9 +36,7 @@ def test_create_answers_201_with_id_and_get_returns_the_record(sf, salesforce_sa
 
 
 def test_create_returns_a_location_header_and_limit_info(api, salesforce_sandbox):
-    response = api.post(
-        f"{salesforce_sandbox.data_url}/sobjects/Account/", json={"Name": "A"}
-    )
+    response = api.post(f"{salesforce_sandbox.data_url}/sobjects/Account/", json={"Name": "A"})
 
     assert response.status_code == 201
     assert response.headers["Location"].endswith(response.json()["id"])
@@ -52,9 +50,7 @@ def test_record_can_be_read_by_its_fifteen_character_id(sf):
 
 
 def test_update_answers_204_and_changes_only_the_given_fields(sf):
-    record_id = sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})[
-        "id"
-    ]
+    record_id = sf.Contact.create({"LastName": "Jansen", "Email": "j@acme.example"})["id"]
 
     status = sf.Contact.update(record_id, {"Title": "CTO"})
 
@@ -112,14 +108,8 @@ def test_upsert_through_simple_salesforce_returns_201_then_200(sf):
     assert sf.Contact.upsert("Leadflow_Id__c/c-1", {"LastName": "Janssen"}) == 200
 
 
-def test_upsert_matching_several_records_answers_300_with_their_urls(
-    sf, salesforce_sandbox
-):
-    salesforce_sandbox.configure(
-        custom_fields=[
-            {"sobject": "Account", "name": "Erp_Code__c", "external_id": True}
-        ]
-    )
+def test_upsert_matching_several_records_answers_300_with_their_urls(sf, salesforce_sandbox):
+    salesforce_sandbox.configure(custom_fields=[{"sobject": "Account", "name": "Erp_Code__c", "external_id": True}])
     first = sf.Account.create({"Name": "A", "Erp_Code__c": "X1"})["id"]
     second = sf.Account.create({"Name": "B", "Erp_Code__c": "x1"})["id"]
 
@@ -189,18 +179,14 @@ def test_unknown_field_is_invalid_field(sf):
 
 def test_system_fields_cannot_be_written(sf):
     with pytest.raises(SalesforceMalformedRequest) as excinfo:
-        sf.Account.create(
-            {"Name": "Acme", "CreatedDate": "2020-01-01T00:00:00.000+0000"}
-        )
+        sf.Account.create({"Name": "Acme", "CreatedDate": "2020-01-01T00:00:00.000+0000"})
 
     assert _error(excinfo)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
 
 
 def test_invalid_date_is_a_json_parser_error(sf):
     with pytest.raises(SalesforceMalformedRequest) as excinfo:
-        sf.Opportunity.create(
-            {"Name": "Deal", "StageName": "New", "CloseDate": "31-12-2026"}
-        )
+        sf.Opportunity.create({"Name": "Deal", "StageName": "New", "CloseDate": "31-12-2026"})
 
     assert _error(excinfo)["errorCode"] == "JSON_PARSER_ERROR"
     assert "31-12-2026" in _error(excinfo)["message"]
@@ -260,9 +246,7 @@ def test_unknown_record_is_not_found(sf):
 
 
 def test_unknown_sobject_is_not_found(api, salesforce_sandbox):
-    response = api.post(
-        f"{salesforce_sandbox.data_url}/sobjects/Widget/", json={"Name": "x"}
-    )
+    response = api.post(f"{salesforce_sandbox.data_url}/sobjects/Widget/", json={"Name": "x"})
 
     assert response.status_code == 404
     assert response.json()[0]["errorCode"] == "NOT_FOUND"
@@ -281,6 +265,22 @@ def test_describe_tells_required_fields_lengths_and_external_ids(sf):
     assert fields["Id"]["defaultedOnCreate"] is True
 
 
+def test_describe_lists_picklist_values_with_the_default(sf):
+    fields = {field["name"]: field for field in sf.Lead.describe()["fields"]}
+    stages = sf.Opportunity.describe()["fields"]
+
+    statuses = fields["Status"]["picklistValues"]
+    assert statuses[0] == {
+        "active": True,
+        "defaultValue": True,
+        "label": "Open - Not Contacted",
+        "validFor": None,
+        "value": "Open - Not Contacted",
+    }
+    [stage_name] = [field for field in stages if field["name"] == "StageName"]
+    assert "Closed Won" in [value["value"] for value in stage_name["picklistValues"]]
+
+
 def test_any_api_version_is_served(api, salesforce_sandbox):
     url = f"{salesforce_sandbox.url}/services/data/v45.0/sobjects/Account/describe"
 
@@ -297,3 +297,39 @@ def test_versions_resource_lists_api_versions(salesforce_sandbox):
         "url": "/services/data/v61.0",
         "version": "61.0",
     } in versions
+
+
+def test_empty_string_clears_a_field_like_null(sf):
+    record_id = sf.Contact.create({"LastName": "Jansen", "Title": "CTO"})["id"]
+
+    sf.Contact.update(record_id, {"Title": ""})
+
+    assert sf.Contact.get(record_id)["Title"] is None
+
+
+def test_empty_update_is_a_no_op(sf):
+    record_id = sf.Account.create({"Name": "Acme"})["id"]
+
+    assert sf.Account.update(record_id, {}) == 204
+
+
+def test_invalid_json_body_is_a_json_parser_error(api, salesforce_sandbox):
+    response = api.post(
+        f"{salesforce_sandbox.data_url}/sobjects/Account/",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+
+
+def test_delete_by_external_id_removes_the_record(api, salesforce_sandbox):
+    url = f"{salesforce_sandbox.data_url}/sobjects/Lead/Leadflow_Id__c/lead-9"
+    api.patch(url, json={"LastName": "Smit", "Company": "Smit BV"})
+
+    response = api.delete(url)
+
+    assert response.status_code == 204
+    assert salesforce_sandbox.records("Lead") == []
+    assert api.get(url).status_code == 404

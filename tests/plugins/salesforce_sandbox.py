@@ -63,9 +63,7 @@ class SalesforceSandbox:
             session=salesforce_http_session(self.url, timeout),
         )
 
-    def fail_next(
-        self, kind: str, *, times: int = 1, path_contains: str = "", **options: object
-    ) -> None:
+    def fail_next(self, kind: str, *, times: int = 1, path_contains: str = "", **options: object) -> None:
         """Arm a fault, e.g. fail_next("timeout_after_commit", seconds=2)."""
         spec = {"kind": kind, "times": times, "path_contains": path_contains, **options}
         self._post("/_sandbox/faults", spec)
@@ -103,12 +101,11 @@ class SalesforceSandbox:
 
 
 @contextmanager
-def running_salesforce_sandbox(
-    db_path: str, **options: object
-) -> Iterator[SalesforceSandbox]:
+def running_salesforce_sandbox(db_path: str, **options: object) -> Iterator[SalesforceSandbox]:
     """A sandbox served from a background thread; `options` are those of make_server."""
     server = make_server("127.0.0.1", 0, db_path, **options)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    # A short poll interval keeps shutdown, and so every test's teardown, fast.
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         yield SalesforceSandbox(
             server.url,
@@ -123,9 +120,7 @@ def running_salesforce_sandbox(
 @pytest.fixture
 def salesforce_sandbox(tmp_path) -> Iterator[SalesforceSandbox]:
     """A fresh sandbox org per test."""
-    with running_salesforce_sandbox(
-        str(tmp_path / "salesforce-sandbox.sqlite3")
-    ) as sandbox:
+    with running_salesforce_sandbox(str(tmp_path / "salesforce-sandbox.sqlite3")) as sandbox:
         yield sandbox
 
 

@@ -32,9 +32,7 @@ def run_composite(handle: Handler, store: RecordStore, request: Request) -> Resp
     # collateSubrequests only lets Salesforce group independent writes; results are the same
     # as running them in order, which is what happens here.
     with store.atomic() as transaction:
-        results, failed = _execute(
-            handle, request, subrequests, all_or_none=all_or_none
-        )
+        results, failed = _execute(handle, request, subrequests, all_or_none=all_or_none)
         if failed and all_or_none:
             transaction.set_rollback()
     return Response(200, {"compositeResponse": results})
@@ -44,9 +42,7 @@ def run_graphs(handle: Handler, store: RecordStore, request: Request) -> Respons
     """Each graph is all-or-nothing on its own; one failing graph leaves the others committed."""
     graphs = request.body.get("graphs") if isinstance(request.body, dict) else None
     if not isinstance(graphs, list) or not graphs:
-        raise bad_request(
-            "INVALID_INPUT", "The request must contain at least one graph"
-        )
+        raise bad_request("INVALID_INPUT", "The request must contain at least one graph")
     nodes = sum(len(graph.get("compositeRequest") or []) for graph in graphs)
     if nodes > MAX_GRAPH_NODES:
         raise bad_request(
@@ -72,9 +68,7 @@ def run_graphs(handle: Handler, store: RecordStore, request: Request) -> Respons
 
 def _subrequests(subrequests: object, limit: int) -> list[dict]:
     if not isinstance(subrequests, list) or not subrequests:
-        raise bad_request(
-            "JSON_PARSER_ERROR", "compositeRequest must be a non-empty array"
-        )
+        raise bad_request("JSON_PARSER_ERROR", "compositeRequest must be a non-empty array")
     if len(subrequests) > limit:
         raise bad_request(
             "LIMIT_EXCEEDED",
@@ -86,15 +80,11 @@ def _subrequests(subrequests: object, limit: int) -> list[dict]:
             "url",
             "referenceId",
         } <= set(subrequest):
-            raise bad_request(
-                "JSON_PARSER_ERROR", "Each subrequest needs method, url and referenceId"
-            )
+            raise bad_request("JSON_PARSER_ERROR", "Each subrequest needs method, url and referenceId")
     return subrequests
 
 
-def _execute(
-    handle: Handler, outer: Request, subrequests: list[dict], *, all_or_none: bool
-) -> tuple[list[dict], bool]:
+def _execute(handle: Handler, outer: Request, subrequests: list[dict], *, all_or_none: bool) -> tuple[list[dict], bool]:
     """Run subrequests in order: (results, whether one failed)."""
     results, bodies, failed_at = [], {}, None
     for position, subrequest in enumerate(subrequests):
@@ -109,36 +99,23 @@ def _execute(
     if failed_at is None:
         return results, False
     if all_or_none:
-        halted = Response(
-            400, [{"errorCode": "PROCESSING_HALTED", "message": ROLLED_BACK}]
-        )
+        halted = Response(400, [{"errorCode": "PROCESSING_HALTED", "message": ROLLED_BACK}])
         results = [
-            results[position]
-            if position == failed_at
-            else _result(subrequest["referenceId"], halted)
+            results[position] if position == failed_at else _result(subrequest["referenceId"], halted)
             for position, subrequest in enumerate(subrequests)
         ]
     return results, True
 
 
-def _run_one(
-    handle: Handler, outer: Request, subrequest: dict, bodies: dict
-) -> Response:
+def _run_one(handle: Handler, outer: Request, subrequest: dict, bodies: dict) -> Response:
     try:
         url = _substitute_text(subrequest["url"], bodies)
         body = _substitute(subrequest.get("body"), bodies)
     except UnresolvedReference as problem:
-        return Response(
-            400, [{"errorCode": "PROCESSING_HALTED", "message": str(problem)}]
-        )
+        return Response(400, [{"errorCode": "PROCESSING_HALTED", "message": str(problem)}])
     parts = urlsplit(url)
     headers = dict(outer.headers)
-    headers.update(
-        {
-            name.lower(): value
-            for name, value in (subrequest.get("httpHeaders") or {}).items()
-        }
-    )
+    headers.update({name.lower(): value for name, value in (subrequest.get("httpHeaders") or {}).items()})
     return handle(
         Request(
             method=subrequest["method"].upper(),
@@ -181,9 +158,7 @@ def _substitute_text(text: str, bodies: dict) -> str:
 def _resolve(found: re.Match, bodies: dict) -> object:
     reference_id, path = found.group("reference_id"), found.group("path")
     missing = UnresolvedReference(
-        f"Invalid reference specified. No value for {reference_id}.{path} found in "
-        f"{reference_id}. Provided referenceId ('{reference_id}') must be the referenceId "
-        "of a previous successful subrequest."
+        f"Invalid reference specified. No value for {reference_id}.{path} found in {reference_id}"
     )
     if reference_id not in bodies:
         raise missing

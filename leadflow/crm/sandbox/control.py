@@ -38,9 +38,7 @@ def _dispatch(state: SandboxState, request: Request) -> Response:
     }
     handler = routes.get((request.method, path))
     if handler is None:
-        raise api_error(
-            404, "NOT_FOUND", f"No sandbox control endpoint {request.method} {path}"
-        )
+        raise api_error(404, "NOT_FOUND", f"No sandbox control endpoint {request.method} {path}")
     return handler(state, request)
 
 

@@ -10,9 +10,7 @@ class ApiError(Exception):
         self.errors = errors
 
 
-def api_error(
-    status: int, error_code: str, message: str, fields: list[str] | None = None
-) -> ApiError:
+def api_error(status: int, error_code: str, message: str, fields: list[str] | None = None) -> ApiError:
     body = {"message": message, "errorCode": error_code}
     if fields is not None:
         body["fields"] = fields
@@ -23,7 +21,5 @@ def not_found(message: str = "The requested resource does not exist") -> ApiErro
     return api_error(404, "NOT_FOUND", message)
 
 
-def bad_request(
-    error_code: str, message: str, fields: list[str] | None = None
-) -> ApiError:
+def bad_request(error_code: str, message: str, fields: list[str] | None = None) -> ApiError:
     return api_error(400, error_code, message, fields)

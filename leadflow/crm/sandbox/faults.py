@@ -11,15 +11,9 @@ from .errors import bad_request
 
 # Armed faults, consumed by matching requests.
 UNAVAILABLE = "unavailable"  # 503 before anything happens
-TIMEOUT_AFTER_COMMIT = (
-    "timeout_after_commit"  # commit, then hold the response back for `seconds`
-)
-UNABLE_TO_LOCK_ROW = (
-    "unable_to_lock_row"  # the next write fails with 400 UNABLE_TO_LOCK_ROW
-)
-DUPLICATES_DETECTED = (
-    "duplicates_detected"  # the next create is refused by a blocking duplicate rule
-)
+TIMEOUT_AFTER_COMMIT = "timeout_after_commit"  # commit, then hold the response back for `seconds`
+UNABLE_TO_LOCK_ROW = "unable_to_lock_row"  # the next write fails with 400 UNABLE_TO_LOCK_ROW
+DUPLICATES_DETECTED = "duplicates_detected"  # the next create is refused by a blocking duplicate rule
 # Immediate actions.
 EXPIRE_SESSIONS = "expire_sessions"  # every issued token becomes invalid
 LIMIT_EXCEEDED = "limit_exceeded"  # the daily API quota is used up
@@ -46,9 +40,7 @@ class Fault:
         kind = spec.get("kind")
         if kind not in ARMED_KINDS | IMMEDIATE_KINDS:
             known = ", ".join(sorted(ARMED_KINDS | IMMEDIATE_KINDS))
-            raise bad_request(
-                "INVALID_INPUT", f"Unknown fault kind {kind!r}; known kinds: {known}"
-            )
+            raise bad_request("INVALID_INPUT", f"Unknown fault kind {kind!r}; known kinds: {known}")
         return cls(
             kind=kind,
             times=int(spec.get("times", 1)),

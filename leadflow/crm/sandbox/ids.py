@@ -16,11 +16,7 @@ def checksum(id15: str) -> str:
     suffix = ""
     for block_start in range(0, 15, 5):
         block = id15[block_start : block_start + 5]
-        flags = sum(
-            1 << position
-            for position, char in enumerate(block)
-            if char in string.ascii_uppercase
-        )
+        flags = sum(1 << position for position, char in enumerate(block) if char in string.ascii_uppercase)
         suffix += CHECKSUM_ALPHABET[flags]
     return suffix
 
@@ -37,12 +33,7 @@ def new_id(key_prefix: str, sequence: int) -> str:
 
 def canonical_id(value: object) -> str | None:
     """The 18-character id for a 15- or 18-character id in any case, or None if it is not an id."""
-    if (
-        not isinstance(value, str)
-        or len(value) not in (15, 18)
-        or not value.isalnum()
-        or not value.isascii()
-    ):
+    if not isinstance(value, str) or len(value) not in (15, 18) or not value.isalnum() or not value.isascii():
         return None
     if len(value) == 15:
         return value + checksum(value)
@@ -57,7 +48,4 @@ def canonical_id(value: object) -> str | None:
 
 
 def _restore_case(block: str, flags: int) -> str:
-    return "".join(
-        char.upper() if flags & (1 << position) else char.lower()
-        for position, char in enumerate(block)
-    )
+    return "".join(char.upper() if flags & (1 << position) else char.lower() for position, char in enumerate(block))

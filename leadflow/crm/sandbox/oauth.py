@@ -30,13 +30,13 @@ def token_endpoint(state: SandboxState, request: Request) -> Response:
         if grant_type == CLIENT_CREDENTIALS:
             _check_client_credentials(state, request, form)
         elif grant_type == JWT_BEARER:
-            _check_assertion(state, form.get("assertion", ""))
+            _check_assertion(state, form.get("assertion", ""), _own_url(state, request))
         else:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
     except OAuthError as error:
         body = {"error": error.error, "error_description": error.description}
         return Response(400, body)
-    return Response(200, _token_response(state))
+    return Response(200, _token_response(state, _own_url(state, request)))
 
 
 def _form(request: Request) -> dict[str, str]:
@@ -46,9 +46,7 @@ def _form(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-def _check_client_credentials(
-    state: SandboxState, request: Request, form: dict[str, str]
-) -> None:
+def _check_client_credentials(state: SandboxState, request: Request, form: dict[str, str]) -> None:
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     authorization = request.header("authorization")
     if authorization.lower().startswith("basic "):
@@ -60,7 +58,13 @@ def _check_client_credentials(
         raise OAuthError("invalid_client", "invalid client credentials")
 
 
-def _check_assertion(state: SandboxState, assertion: str) -> None:
+def _own_url(state: SandboxState, request: Request) -> str:
+    """The URL the client reached us by, so instance_url also works behind Docker or a proxy."""
+    host = request.header("host")
+    return f"http://{host}" if host else state.base_url
+
+
+def _check_assertion(state: SandboxState, assertion: str, base_url: str) -> None:
     verify = state.jwt_public_key is not None
     try:
         claims = jwt.decode(
@@ -77,7 +81,7 @@ def _check_assertion(state: SandboxState, assertion: str) -> None:
         raise OAuthError("invalid_grant", "invalid assertion") from None
     if claims.get("iss") != state.client_id:
         raise OAuthError("invalid_client_id", "client identifier invalid")
-    if claims.get("aud") not in STANDARD_AUDIENCES | {state.base_url}:
+    if claims.get("aud") not in STANDARD_AUDIENCES | {base_url}:
         raise OAuthError("invalid_grant", "audience is invalid")
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < time.time():
         raise OAuthError("invalid_grant", "expired authorization code")
@@ -85,18 +89,16 @@ def _check_assertion(state: SandboxState, assertion: str) -> None:
         raise OAuthError("invalid_grant", "user hasn't approved this consumer")
 
 
-def _token_response(state: SandboxState) -> dict:
-    identity = f"{state.base_url}/id/{ORG_ID}/{USER_ID}"
+def _token_response(state: SandboxState, base_url: str) -> dict:
+    identity = f"{base_url}/id/{ORG_ID}/{USER_ID}"
     issued_at = str(int(time.time() * 1000))
     # Salesforce signs identity URL + issued_at with the client secret so clients can verify both.
-    digest = hmac.new(
-        state.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
-    )
+    digest = hmac.new(state.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256)
     return {
         "access_token": state.sessions.issue(),
         "signature": base64.b64encode(digest.digest()).decode(),
         "scope": "api",
-        "instance_url": state.base_url,
+        "instance_url": base_url,
         "id": identity,
         "token_type": "Bearer",
         "issued_at": issued_at,

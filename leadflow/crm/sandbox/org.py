@@ -76,17 +76,11 @@ class OrgSettings:
     def sobject_type(self, name: str) -> SObjectType:
         """The sObject named case-insensitively, with this org's custom fields; 404 if unknown."""
         standard = next(
-            (
-                each
-                for key, each in STANDARD_OBJECTS.items()
-                if key.lower() == name.lower()
-            ),
+            (each for key, each in STANDARD_OBJECTS.items() if key.lower() == name.lower()),
             None,
         )
         if standard is None:
-            raise not_found(
-                f"The requested resource does not exist: sObject type '{name}' is not supported."
-            )
+            raise not_found(f"The requested resource does not exist: sObject type '{name}' is not supported.")
         for sobject, custom_field, _spec in self._custom_fields:
             if sobject == standard.name:
                 standard = standard.with_field(custom_field)
@@ -97,16 +91,11 @@ class OrgSettings:
 
     def configure(self, changes: dict) -> None:
         """Apply a partial configuration; keys that are absent keep their value."""
-        rules = [
-            DuplicateRule.from_json(spec) for spec in changes.get("duplicate_rules", [])
-        ]
+        rules = [DuplicateRule.from_json(spec) for spec in changes.get("duplicate_rules", [])]
         custom_fields = [
-            (spec["sobject"], custom_field_from_json(spec), spec)
-            for spec in changes.get("custom_fields", [])
+            (spec["sobject"], custom_field_from_json(spec), spec) for spec in changes.get("custom_fields", [])
         ]
-        for sobject in {rule.sobject for rule in rules} | {
-            sobject for sobject, _field, _spec in custom_fields
-        }:
+        for sobject in {rule.sobject for rule in rules} | {sobject for sobject, _field, _spec in custom_fields}:
             if sobject not in STANDARD_OBJECTS:
                 raise bad_request("INVALID_INPUT", f"Unknown sObject {sobject!r}")
         with self._lock:

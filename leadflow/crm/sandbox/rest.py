@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from . import composite, sobject_collections, soql
+from .context import WriteContext
 from .errors import ApiError, api_error, bad_request, not_found
 from .messages import Request, Response
-from .records import WriteContext, record_url, with_attributes
-from .schema import STANDARD_OBJECTS
+from .query import Executor
+from .schema import STANDARD_OBJECTS, SObjectType
 from .state import QUERY_BATCH_SIZE, SandboxState
+from .wire import record_url, with_attributes
 
 VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)(?P<rest>/.*)?$")
 API_VERSIONS = [
@@ -31,8 +33,7 @@ MIN_QUERY_BATCH_SIZE = 200
 
 def api_versions() -> list[dict]:
     return [
-        {"label": label, "url": f"/services/data/v{version}", "version": version}
-        for label, version in API_VERSIONS
+        {"label": label, "url": f"/services/data/v{version}", "version": version} for label, version in API_VERSIONS
     ]
 
 
@@ -54,9 +55,7 @@ ROUTES = [
     _route("/sobjects", GET="describe_global"),
     _route("/sobjects/{sobject}/describe", GET="describe"),
     _route("/sobjects/{sobject}", GET="sobject_info", POST="create"),
-    _route(
-        "/sobjects/{sobject}/{record_id}", GET="read", PATCH="update", DELETE="delete"
-    ),
+    _route("/sobjects/{sobject}/{record_id}", GET="read", PATCH="update", DELETE="delete"),
     _route(
         "/sobjects/{sobject}/{field}/{value}",
         GET="read_by_external_id",
@@ -89,11 +88,7 @@ class Match:
     def endpoint(self) -> str:
         """Route name for statistics, with the sObject filled in: 'POST /sobjects/Account'."""
         sobject = self.params.get("sobject")
-        return (
-            self.route.template.replace("{sobject}", sobject)
-            if sobject
-            else self.route.template
-        )
+        return self.route.template.replace("{sobject}", sobject) if sobject else self.route.template
 
 
 def match(path: str) -> Match:
@@ -104,9 +99,7 @@ def match(path: str) -> Match:
     for route in ROUTES:
         route_match = route.pattern.match(rest)
         if route_match:
-            params = {
-                name: unquote(value) for name, value in route_match.groupdict().items()
-            }
+            params = {name: unquote(value) for name, value in route_match.groupdict().items()}
             return Match(found.group("version"), route, params)
     raise not_found()
 
@@ -128,30 +121,25 @@ class RestApi:
         handler_name = found.route.handlers.get(request.method)
         if handler_name is None:
             allowed = ",".join(found.route.handlers)
-            message = (
-                f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
-            )
+            message = f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
             raise api_error(405, "METHOD_NOT_ALLOWED", message)
         handler: Callable[..., Response] = getattr(self, handler_name)
         return handler(request, found.version, **found.params)
 
     def _context(self, request: Request, version: str) -> WriteContext:
-        duplicate_header = request.header("sforce-duplicate-rule-header").replace(
-            " ", ""
-        )
+        options = _header_options(request.header("sforce-duplicate-rule-header"))
         return WriteContext(
             version=version,
             paths=(request.path, request.outer_path),
-            allow_save="allowsave=true" in duplicate_header.lower(),
+            allow_save=options.get("allowsave") == "true",
+            include_record_details=options.get("includerecorddetails") == "true",
         )
 
     # Org information
 
     def resources(self, request: Request, version: str) -> Response:
         names = ["sobjects", "query", "queryAll", "composite", "limits"]
-        return Response(
-            200, {name: f"/services/data/v{version}/{name}" for name in names}
-        )
+        return Response(200, {name: f"/services/data/v{version}/{name}" for name in names})
 
     def limits(self, request: Request, version: str) -> Response:
         limit = self.state.settings.api_limit
@@ -170,9 +158,7 @@ class RestApi:
             description = self.state.settings.sobject_type(name).describe()
             description.pop("fields")
             sobjects.append(_with_version(description, version))
-        return Response(
-            200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects}
-        )
+        return Response(200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
     def describe(self, request: Request, version: str, sobject: str) -> Response:
         description = self.state.settings.sobject_type(sobject).describe()
@@ -189,9 +175,7 @@ class RestApi:
     # Single records
 
     def create(self, request: Request, version: str, sobject: str) -> Response:
-        record_id = self.records.create(
-            sobject, _json_object(request), self._context(request, version)
-        )
+        record_id = self.records.create(sobject, _json_object(request), self._context(request, version))
         sobject_name = self.state.settings.sobject_type(sobject).name
         location = record_url(version, sobject_name, record_id)
         return Response(
@@ -200,80 +184,48 @@ class RestApi:
             {"Location": location},
         )
 
-    def read(
-        self, request: Request, version: str, sobject: str, record_id: str
-    ) -> Response:
+    def read(self, request: Request, version: str, sobject: str, record_id: str) -> Response:
         sobject_type, data = self.records.get(sobject, record_id)
-        return Response(
-            200, _selected(with_attributes(sobject_type, data, version), request)
-        )
+        return Response(200, _selected(with_attributes(sobject_type, data, version), request))
 
-    def update(
-        self, request: Request, version: str, sobject: str, record_id: str
-    ) -> Response:
+    def update(self, request: Request, version: str, sobject: str, record_id: str) -> Response:
         context = self._context(request, version)
         self.records.update(sobject, record_id, _json_object(request), context)
         return Response(204)
 
-    def delete(
-        self, request: Request, version: str, sobject: str, record_id: str
-    ) -> Response:
+    def delete(self, request: Request, version: str, sobject: str, record_id: str) -> Response:
         self.records.delete(sobject, record_id, self._context(request, version))
         return Response(204)
 
-    def read_by_external_id(
-        self, request: Request, version: str, sobject: str, field: str, value: str
-    ) -> Response:
+    def read_by_external_id(self, request: Request, version: str, sobject: str, field: str, value: str) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
-        matches = self._by_external_id(sobject_type, field, value)
-        if len(matches) > 1:
-            urls = [
-                record_url(version, sobject_type.name, data["Id"]) for data in matches
-            ]
-            return Response(300, urls)
-        return Response(
-            200, _selected(with_attributes(sobject_type, matches[0], version), request)
-        )
+        data = self._one_by_external_id(sobject_type, field, value, version)
+        return Response(200, _selected(with_attributes(sobject_type, data, version), request))
 
-    def delete_by_external_id(
-        self, request: Request, version: str, sobject: str, field: str, value: str
-    ) -> Response:
+    def delete_by_external_id(self, request: Request, version: str, sobject: str, field: str, value: str) -> Response:
         sobject_type = self.state.settings.sobject_type(sobject)
         with self.state.store.atomic():
-            matches = self._by_external_id(sobject_type, field, value)
-            if len(matches) > 1:
-                urls = [
-                    record_url(version, sobject_type.name, data["Id"])
-                    for data in matches
-                ]
-                return Response(300, urls)
-            context = self._context(request, version)
-            self.records.delete(sobject, matches[0]["Id"], context)
+            data = self._one_by_external_id(sobject_type, field, value, version)
+            self.records.delete(sobject, data["Id"], self._context(request, version))
         return Response(204)
 
-    def _by_external_id(self, sobject_type, field: str, value: str) -> list[dict]:
+    def _one_by_external_id(self, sobject_type: SObjectType, field: str, value: str, version: str) -> dict:
+        """The record with this external id; 404 if none, 300 with their URLs if several."""
         each = self.records.external_id_field(sobject_type, field)
         matches = self.records.find_by_field(sobject_type, each, value)
         if not matches:
-            raise not_found(
-                f"Provided external ID field does not exist or is not accessible: {value}"
-            )
-        return matches
+            raise not_found()
+        if len(matches) > 1:
+            urls = [record_url(version, sobject_type.name, data["Id"]) for data in matches]
+            raise ApiError(300, urls)
+        return matches[0]
 
-    def upsert(
-        self, request: Request, version: str, sobject: str, field: str, value: str
-    ) -> Response:
+    def upsert(self, request: Request, version: str, sobject: str, field: str, value: str) -> Response:
         context = self._context(request, version)
-        record_id, created = self.records.upsert(
-            sobject, field, value, _json_object(request), context
-        )
+        record_id, created = self.records.upsert(sobject, field, value, _json_object(request), context)
         body = {"id": record_id, "success": True, "errors": [], "created": created}
         sobject_name = self.state.settings.sobject_type(sobject).name
-        headers = (
-            {"Location": record_url(version, sobject_name, record_id)}
-            if created
-            else {}
-        )
+        headers = {"Location": record_url(version, sobject_name, record_id)} if created else {}
         return Response(201 if created else 200, body, headers)
 
     # Queries
@@ -284,21 +236,17 @@ class RestApi:
     def query_all(self, request: Request, version: str) -> Response:
         return self._run_query(request, version, include_deleted=True)
 
-    def _run_query(
-        self, request: Request, version: str, *, include_deleted: bool
-    ) -> Response:
+    def _run_query(self, request: Request, version: str, *, include_deleted: bool) -> Response:
         text = request.param("q")
         if not text:
             raise bad_request("MALFORMED_QUERY", "A query string has to be specified")
         parsed = soql.parse(text)
-        executor = soql.Executor(self.state.settings.sobject_type, self._load, version)
+        executor = Executor(self.state.settings.sobject_type, self._load, version)
         with self.state.store.atomic():
             total, records = executor.run(parsed, include_deleted=include_deleted)
         if parsed.count_only:
             return Response(200, {"totalSize": total, "done": True, "records": []})
-        return self._page(
-            request, version, total, records, 0, include_deleted, locator=None
-        )
+        return self._page(request, version, total, records, 0, include_deleted, locator=None)
 
     def _load(self, sobject: str, include_deleted: bool) -> list[dict]:
         return self.state.store.all(sobject, include_deleted=include_deleted)
@@ -339,9 +287,7 @@ class RestApi:
         if end < total:
             locator = locator or self.state.cursors.open(records, include_deleted)
             resource = "queryAll" if include_deleted else "query"
-            body["nextRecordsUrl"] = (
-                f"/services/data/v{version}/{resource}/{locator}-{end}"
-            )
+            body["nextRecordsUrl"] = f"/services/data/v{version}/{resource}/{locator}-{end}"
         return Response(200, body)
 
     # Composite resources live in their own modules; bound here so routing stays in one table.
@@ -353,34 +299,21 @@ class RestApi:
         return composite.run_graphs(self.handle, self.state.store, request)
 
     def collection_create(self, request: Request, version: str) -> Response:
-        return sobject_collections.create_records(
-            self.state, request, self._context(request, version)
-        )
+        return sobject_collections.create_records(self.state, request, self._context(request, version))
 
     def collection_update(self, request: Request, version: str) -> Response:
-        return sobject_collections.update_records(
-            self.state, request, self._context(request, version)
-        )
+        return sobject_collections.update_records(self.state, request, self._context(request, version))
 
     def collection_delete(self, request: Request, version: str) -> Response:
-        return sobject_collections.delete_records(
-            self.state, request, self._context(request, version)
-        )
+        return sobject_collections.delete_records(self.state, request, self._context(request, version))
 
-    def collection_upsert(
-        self, request: Request, version: str, sobject: str, field: str
-    ) -> Response:
+    def collection_upsert(self, request: Request, version: str, sobject: str, field: str) -> Response:
         context = self._context(request, version)
-        return sobject_collections.upsert_records(
-            self.state, request, context, sobject, field
-        )
+        return sobject_collections.upsert_records(self.state, request, context, sobject, field)
 
 
 def _with_version(description: dict, version: str) -> dict:
-    description["urls"] = {
-        name: url.replace("{version}", version)
-        for name, url in description["urls"].items()
-    }
+    description["urls"] = {name: url.replace("{version}", version) for name, url in description["urls"].items()}
     return description
 
 
@@ -396,11 +329,13 @@ def _selected(record: dict, request: Request) -> dict:
     if not wanted:
         return record
     names = {name.strip().lower() for name in wanted.split(",")}
-    return {
-        key: value
-        for key, value in record.items()
-        if key == "attributes" or key.lower() in names
-    }
+    return {key: value for key, value in record.items() if key == "attributes" or key.lower() in names}
+
+
+def _header_options(value: str) -> dict[str, str]:
+    """'allowSave=true; includeRecordDetails=true' as lower-cased name -> value."""
+    pairs = (part.partition("=") for part in re.split(r"[;,]", value))
+    return {name.strip().lower(): option.strip().lower() for name, _, option in pairs}
 
 
 def _batch_size(request: Request) -> int:

@@ -19,6 +19,8 @@ class Field:
     defaulted_on_create: bool = False
     reference_to: tuple[str, ...] = ()
     default_value: object = None
+    # Shown in describe; like an unrestricted picklist, other values are still accepted.
+    picklist_values: tuple[str, ...] = ()
     # A validation rule is invisible in describe: the field stays nillable but a blank value is refused.
     validation_message: str = ""
 
@@ -30,11 +32,7 @@ class Field:
     def relationship_name(self) -> str | None:
         if self.type != "reference":
             return None
-        return (
-            self.name[:-2]
-            if self.name.endswith("Id")
-            else self.name.replace("__c", "__r")
-        )
+        return self.name[:-2] if self.name.endswith("Id") else self.name.replace("__c", "__r")
 
     def describe(self) -> dict:
         return {
@@ -55,7 +53,16 @@ class Field:
             "caseSensitive": False,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
-            "picklistValues": [],
+            "picklistValues": [
+                {
+                    "active": True,
+                    "defaultValue": value == self.default_value,
+                    "label": value,
+                    "validFor": None,
+                    "value": value,
+                }
+                for value in self.picklist_values
+            ],
             "precision": 18 if self.type in ("double", "currency") else 0,
             "scale": 2 if self.type in ("double", "currency") else 0,
             "digits": 9 if self.type == "int" else 0,
@@ -73,20 +80,12 @@ class SObjectType:
         """Field by name, case-insensitively as Salesforce resolves them."""
         lowered = name.lower()
         return next(
-            (
-                candidate
-                for candidate in self.fields
-                if candidate.name.lower() == lowered
-            ),
+            (candidate for candidate in self.fields if candidate.name.lower() == lowered),
             None,
         )
 
     def with_field(self, extra: Field) -> "SObjectType":
-        others = tuple(
-            existing
-            for existing in self.fields
-            if existing.name.lower() != extra.name.lower()
-        )
+        others = tuple(existing for existing in self.fields if existing.name.lower() != extra.name.lower())
         return replace(self, fields=others + (extra,))
 
     def describe(self) -> dict:
@@ -109,6 +108,31 @@ class SObjectType:
             },
             "fields": [each.describe() for each in self.fields],
         }
+
+
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+LEAD_STATUSES = (
+    "Open - Not Contacted",
+    "Working - Contacted",
+    "Closed - Converted",
+    "Closed - Not Converted",
+)
+OPPORTUNITY_STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+)
+
+
+def _picklist(name: str, values: tuple[str, ...], **options) -> Field:
+    return Field(name, "picklist", 255, picklist_values=values, **options)
 
 
 def _text(name: str, length: int, **options) -> Field:
@@ -134,48 +158,25 @@ def _leadflow_id() -> Field:
     )
 
 
+def _system(name: str, type_: str) -> Field:
+    """A field Salesforce maintains itself: always set, never written by clients."""
+    return Field(
+        name,
+        type_,
+        18 if type_ == "id" else 0,
+        nillable=False,
+        createable=False,
+        updateable=False,
+        defaulted_on_create=True,
+    )
+
+
 SYSTEM_FIELDS = (
-    Field(
-        "Id",
-        "id",
-        18,
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "IsDeleted",
-        "boolean",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "CreatedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "LastModifiedDate",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
-    Field(
-        "SystemModstamp",
-        "datetime",
-        nillable=False,
-        createable=False,
-        updateable=False,
-        defaulted_on_create=True,
-    ),
+    _system("Id", "id"),
+    _system("IsDeleted", "boolean"),
+    _system("CreatedDate", "datetime"),
+    _system("LastModifiedDate", "datetime"),
+    _system("SystemModstamp", "datetime"),
 )
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
@@ -183,12 +184,7 @@ _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
 
 def _address(prefix: str) -> tuple[Field, ...]:
     lengths = {"Street": 255, "City": 40, "State": 80, "PostalCode": 20, "Country": 80}
-    return tuple(
-        Field(
-            prefix + part, "textarea" if part == "Street" else "string", lengths[part]
-        )
-        for part in _ADDRESS
-    )
+    return tuple(Field(prefix + part, "textarea" if part == "Street" else "string", lengths[part]) for part in _ADDRESS)
 
 
 ACCOUNT = SObjectType(
@@ -229,7 +225,7 @@ CONTACT = SObjectType(
         Field("MobilePhone", "phone", 40),
         _text("Title", 128),
         _text("Department", 80),
-        Field("LeadSource", "picklist", 255),
+        _picklist("LeadSource", LEAD_SOURCES),
         Field("Description", "textarea", 32000),
         _reference("AccountId", "Account"),
         *_address("Mailing"),
@@ -244,12 +240,12 @@ OPPORTUNITY = SObjectType(
     SYSTEM_FIELDS
     + (
         _required_text("Name", 120),
-        Field("StageName", "picklist", 255, nillable=False),
+        _picklist("StageName", OPPORTUNITY_STAGES, nillable=False),
         Field("CloseDate", "date", nillable=False),
         Field("Amount", "currency"),
         Field("Probability", "double"),
         Field("Type", "picklist", 255),
-        Field("LeadSource", "picklist", 255),
+        _picklist("LeadSource", LEAD_SOURCES),
         Field("NextStep", "string", 255),
         Field("Description", "textarea", 32000),
         _reference("AccountId", "Account"),
@@ -273,13 +269,12 @@ LEAD = SObjectType(
         Field("MobilePhone", "phone", 40),
         Field("Website", "url", 255),
         Field("Industry", "picklist", 255),
-        Field("LeadSource", "picklist", 255),
-        Field(
+        _picklist("LeadSource", LEAD_SOURCES),
+        _picklist(
             "Status",
-            "picklist",
-            255,
+            LEAD_STATUSES,
             defaulted_on_create=True,
-            default_value="Open - Not Contacted",
+            default_value=LEAD_STATUSES[0],
         ),
         Field("NumberOfEmployees", "int"),
         Field("Description", "textarea", 32000),

@@ -13,7 +13,7 @@ from .records import RecordService
 from .store import RecordStore
 
 DEFAULT_CLIENT_ID = "leadflow-sandbox"
-DEFAULT_CLIENT_SECRET = "leadflow-sandbox-secret"
+DEFAULT_CLIENT_SECRET = "leadflow-sandbox-secret"  # noqa: S105 (the sandbox's published credential)
 ORG_ID = ids.new_id("00D", 1)
 USER_ID = ids.new_id("005", 1)
 QUERY_BATCH_SIZE = 2000

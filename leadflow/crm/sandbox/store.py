@@ -1,7 +1,8 @@
 """SQLite persistence for sandbox records, one JSON document per record.
 
 A single connection guarded by one re-entrant lock: requests are served by many threads, and a
-composite request must read its own uncommitted writes and roll them all back together.
+composite request must read its own uncommitted writes and roll them all back together. Nested
+atomic blocks are savepoints, so an all-or-none collection inside a composite rolls back alone.
 """
 
 import json
@@ -37,37 +38,35 @@ class Transaction:
 class RecordStore:
     def __init__(self, db_path: str) -> None:
         self._lock = threading.RLock()
-        self._connection = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None
-        )
+        self._connection = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._connection.executescript(SCHEMA)
         self._depth = 0
 
     @contextmanager
     def atomic(self) -> Iterator[Transaction]:
-        """One transaction; nested calls join the outermost one."""
+        """A transaction; a nested call is a savepoint that can roll back on its own."""
         with self._lock:
             transaction = Transaction()
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield transaction
-                finally:
-                    self._depth -= 1
-                return
-            self._connection.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._depth += 1
+            savepoint = f"level_{self._depth}"
+            self._connection.execute(f"SAVEPOINT {savepoint}" if self._depth > 1 else "BEGIN IMMEDIATE")
             try:
                 yield transaction
             except BaseException:
-                self._connection.execute("ROLLBACK")
+                self._end(savepoint, rollback=True)
                 raise
             else:
-                self._connection.execute(
-                    "ROLLBACK" if transaction.rollback else "COMMIT"
-                )
+                self._end(savepoint, rollback=transaction.rollback)
             finally:
-                self._depth = 0
+                self._depth -= 1
+
+    def _end(self, savepoint: str, *, rollback: bool) -> None:
+        if self._depth > 1:
+            if rollback:
+                self._connection.execute(f"ROLLBACK TO {savepoint}")
+            self._connection.execute(f"RELEASE {savepoint}")
+        else:
+            self._connection.execute("ROLLBACK" if rollback else "COMMIT")
 
     def insert(self, sobject: str, key_prefix: str, data: dict) -> str:
         with self.atomic():
@@ -110,9 +109,7 @@ class RecordStore:
         if not include_deleted:
             sql += " AND is_deleted = 0"
         with self._lock:
-            rows = self._connection.execute(
-                sql + " ORDER BY sequence", (sobject,)
-            ).fetchall()
+            rows = self._connection.execute(sql + " ORDER BY sequence", (sobject,)).fetchall()
         return [json.loads(row[0]) for row in rows]
 
     def clear(self) -> None:

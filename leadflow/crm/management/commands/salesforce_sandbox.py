@@ -14,15 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--db", default="var/salesforce-sandbox.sqlite3")
         parser.add_argument("--api-limit", type=int, default=15000)
 
-    def handle(
-        self, *args, host: str, port: int, db: str, api_limit: int, **options
-    ) -> None:
+    def handle(self, *args, host: str, port: int, db: str, api_limit: int, **options) -> None:
         self.stdout.write(f"Salesforce sandbox at http://{host}:{port}")
-        self.stdout.write(
-            f"Client id: {DEFAULT_CLIENT_ID}  client secret: {DEFAULT_CLIENT_SECRET}"
-        )
-        self.stdout.write(
-            f"Data in {db}; control API at http://{host}:{port}/_sandbox/"
-        )
+        self.stdout.write(f"Client id: {DEFAULT_CLIENT_ID}  client secret: {DEFAULT_CLIENT_SECRET}")
+        self.stdout.write(f"Data in {db}; control API at http://{host}:{port}/_sandbox/")
         self.stdout.flush()
         run(host, port, db, api_limit=api_limit)
