@@ -115,15 +115,25 @@ class SyncTargetAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} job(s) queued again.", messages.SUCCESS)
 
 
-class DeliveryAttemptInline(admin.TabularInline):
-    model = DeliveryAttempt
+class ReadOnlyInline(admin.TabularInline):
+    """A record of what happened: shown, never added or edited by hand."""
+
     extra = 0
     can_delete = False
-    fields = ("started_at", "outcome", "status_code", "duration_ms", "error", "detail")
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DeliveryAttemptInline(ReadOnlyInline):
+    model = DeliveryAttempt
+    fields = ("started_at", "outcome", "status_code", "duration_ms", "error", "detail")
 
 
 @admin.register(SyncJob)
@@ -171,19 +181,10 @@ class ExactCustomerAdmin(admin.ModelAdmin):
     search_fields = ("exact_id", "code")
 
 
-class LeadSyncJobInline(admin.TabularInline):
+class LeadSyncJobInline(ReadOnlyInline):
     """The lead page's view of downstream sync (added through settings.LEADFLOW_LEAD_ADMIN_INLINES)."""
 
     model = SyncJob
-    extra = 0
-    can_delete = False
     fields = ("target", "event", "state", "attempts", "last_error", "finished_at")
-    readonly_fields = fields
     verbose_name = "sync job"
     verbose_name_plural = "Downstream sync"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,13 +1,13 @@
 """The whole way: a qualified lead converted in the Salesforce sandbox reaches a webhook and Exact Online."""
 
 import pytest
-from django.core.cache import cache
 
 from leadflow.crm import services as crm
 from leadflow.crm.models import Conversion
 from leadflow.leads.models import LeadState
 from leadflow.sync.models import JobState, SyncJob
 from leadflow.sync.targets.webhook import SIGNATURE_HEADER
+from tests.crm.conftest import salesforce  # noqa: F401 (the app configured against a fresh sandbox)
 from tests.factories import LeadFactory
 from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
 from tests.sync.test_exact_target import connect
@@ -16,19 +16,9 @@ from tests.sync.test_webhook_delivery import verify
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def salesforce(settings, salesforce_sandbox):
-    settings.SALESFORCE_INSTANCE_URL = salesforce_sandbox.url
-    settings.SALESFORCE_TOKEN_URL = f"{salesforce_sandbox.url}/services/oauth2/token"
-    settings.SALESFORCE_CLIENT_ID = salesforce_sandbox.client_id
-    settings.SALESFORCE_CLIENT_SECRET = salesforce_sandbox.client_secret
-    cache.clear()
-    yield salesforce_sandbox
-    cache.clear()
-
-
+@pytest.mark.usefixtures("salesforce")
 def test_converted_lead_reaches_the_webhook_and_exact_with_its_salesforce_account_id(
-    salesforce, exact_settings, exact_standin, receiver
+    salesforce_sandbox, exact_settings, exact_standin, receiver
 ):
     WebhookTargetFactory(settings={"url": receiver.url, "secret": "s3cret", "events": ["customer.converted"]})
     connect(exact_standin, ExactTargetFactory())
@@ -43,7 +33,7 @@ def test_converted_lead_reaches_the_webhook_and_exact_with_its_salesforce_accoun
     crm.lead_convert_run(lead_id=lead.pk)
 
     conversion = Conversion.objects.get(lead=lead)
-    [account] = salesforce.records("Account")
+    [account] = salesforce_sandbox.records("Account")
     assert conversion.account_id == account["Id"]
     assert set(SyncJob.objects.values_list("state", flat=True)) == {JobState.DONE}
     [request] = receiver.received
