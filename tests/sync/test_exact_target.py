@@ -222,3 +222,25 @@ def test_exact_outage_is_retried(target, exact_standin):
     job = convert()
     assert job.state == JobState.PENDING
     assert run_again(job).state == JobState.DONE
+
+
+def test_refused_for_rate_limit_the_job_waits_for_the_next_minute_without_spending_an_attempt(target, exact_standin):
+    exact_standin.set_limits(minutely=1)
+    exact_standin.api_session().get(exact_standin.accounts_url, timeout=5)  # Another process used the minute.
+    job = convert()
+    target.refresh_from_db()
+    assert job.state == JobState.PENDING
+    assert job.attempts == 0
+    assert "429" in job.last_error
+    assert 0 < (target.paused_until - timezone.now()).total_seconds() <= 60
+    assert exact_standin.accounts() == []
+
+
+def test_endpoint_blocked_after_errors_pauses_the_target_for_an_hour(target, exact_standin):
+    exact_standin.set_limits(error_ban_threshold=0)
+    exact_standin.api_session().get(exact_standin.accounts_url, params={"$filter": "Nonsense eq 1"}, timeout=5)
+    job = convert()
+    target.refresh_from_db()
+    assert job.state == JobState.PENDING
+    assert "blocked" in job.last_error
+    assert (target.paused_until - timezone.now()).total_seconds() > 3500
