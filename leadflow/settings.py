@@ -203,13 +203,24 @@ LEADFLOW_PIPELINE = [
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
 LEADFLOW_VALIDATORS = [
+    "leadflow.quality.validators.TextHygieneValidator",
+    "leadflow.quality.validators.CountryValidator",
+    "leadflow.quality.validators.PersonNameValidator",
+    "leadflow.quality.validators.CompanyNameValidator",
     "leadflow.quality.validators.RequiredFieldsValidator",
     "leadflow.quality.validators.EmailValidator",
     "leadflow.quality.validators.PhoneValidator",
+    "leadflow.quality.validators.WebsiteValidator",
+    "leadflow.quality.validators.VatNumberValidator",
+    "leadflow.quality.validators.RegistrationNumberValidator",
+    "leadflow.quality.validators.PostcodeValidator",
 ]
-LEADFLOW_MATCHERS = ["leadflow.quality.matchers.ExactContactMatcher"]
+LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
 # Conversion criteria: each a leadflow.qualification.criteria.Criterion.
-LEADFLOW_CRITERIA = ["leadflow.qualification.criteria.CompanyAndPersonKnown"]
+LEADFLOW_CRITERIA = [
+    "leadflow.qualification.criteria.CompanyAndPersonKnown",
+    "leadflow.qualification.criteria.RuleCriteria",
+]
 # Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
 LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABILITY", default=False)
 # Region for phone numbers typed without a country code when the lead's country is unknown.
@@ -217,11 +228,24 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
+    "resume-stalled-reclassifications": {
+        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
+        "schedule": 300.0,
+    },
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
+    "leadflow.qualification.admin.LeadAssessmentInline",
+]
+
+# --- qualification ------------------------------------------------------------------------------
+# Links on the conversion-criteria admin page to where the other conversion settings are edited:
+# (label, "app_label") for an app's admin index or (label, "app_label.ModelName") for one model's list.
+LEADFLOW_CRITERIA_RELATED_ADMIN = [
+    ("Opportunity defaults and Salesforce field mapping", "crm"),
+    ("Duplicate thresholds", "quality.MatchSettings"),
 ]
 
 # --- quality ------------------------------------------------------------------------------------
@@ -295,3 +319,41 @@ CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
 }
 CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0}
 LEADFLOW_LEAD_ADMIN_INLINES += ["leadflow.sync.admin.LeadSyncJobInline"]
+
+# --- intake -------------------------------------------------------------------------------------
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))  # uploaded import files
+MEDIA_URL = "media/"
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "leadflow.core.api.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    **globals().get("REST_FRAMEWORK", {}),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadflow API",
+    "DESCRIPTION": "Create and follow leads. Errors are JSON: {error: {code, message, fields?, detail?}}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
+CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
+# Largest request body an intake door accepts (forms and API); bigger ones get 413.
+LEADFLOW_INTAKE_MAX_BODY_BYTES = env.int("LEADFLOW_INTAKE_MAX_BODY_BYTES", default=64 * 1024)
+# django-ratelimit rates ("count/period", period s/m/h/d) kept in the default cache (CACHE_URL; Redis in production).
+LEADFLOW_FORM_RATE_LIMIT_PER_IP = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_IP", default="20/m")
+LEADFLOW_FORM_RATE_LIMIT_PER_FORM = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_FORM", default="6000/m")
+LEADFLOW_API_RATE_LIMIT = env.str("LEADFLOW_API_RATE_LIMIT", default="600/m")
+# How long an Idempotency-Key and its stored response are kept.
+LEADFLOW_IDEMPOTENCY_HOURS = env.int("LEADFLOW_IDEMPOTENCY_HOURS", default=24)
+# Suspected spam is kept this many days for review, then purged.
+LEADFLOW_SPAM_RETENTION_DAYS = env.int("LEADFLOW_SPAM_RETENTION_DAYS", default=30)
+# The local-memory cache counts per process, which django-ratelimit reports as an error; that is fine for one
+# development process, and leadflow.intake's own check (intake.W001) warns when DEBUG is off without a shared cache.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.E003"]
+# Django's own Redis cache increments atomically, but django-ratelimit only knows django-redis by name.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.W001"]
+CELERY_BEAT_SCHEDULE["purge-intake-leftovers"] = {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0}
+# Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
+LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)

@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sync/", include("leadflow.sync.urls")),
+    path("", include("leadflow.intake.urls")),
 ]

@@ -43,3 +43,14 @@ class CompanyAndPersonKnown(Criterion):
                 hard=True,
             ),
         ]
+
+
+class RuleCriteria(Criterion):
+    """The qualification rules admins maintain as data (QualificationRule), evaluated in their order."""
+
+    def evaluate(self, lead: Lead) -> list[CriterionResult]:
+        # Imported here: the models import the rule language, which builds CriterionResults from this module.
+        from leadflow.qualification.selectors import criteria_config_scope
+
+        with criteria_config_scope() as config:
+            return [rule.evaluate(lead) for rule in config.rules]

@@ -1,69 +1,115 @@
-"""Duplicate matchers: each proposes records that may be the same customer as a lead, with a score and reasons."""
+"""Duplicate matchers: each proposes records that may be the same customer as a lead, with a score and reasons.
+
+`settings.LEADFLOW_MATCHERS` lists them. Matchers only read: the checks service stores what they propose.
+"""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from leadflow.leads.models import Lead
+from leadflow.quality import selectors
+from leadflow.quality.matching.profile import Profile, blocking_keys, profile_from_lead, profile_from_values
+from leadflow.quality.matching.scoring import score_pair
+from leadflow.quality.remote import RemoteQuery, RemoteRecord, remote_directory
 
-from leadflow.leads.models import Lead, LeadState
-from leadflow.quality.models import NotDuplicatePair
+# People records in the CRM; an Account is a company, so a match on it is a "same account" hint.
+REMOTE_PEOPLE = ("Lead", "Contact")
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """A record that may be the lead's customer. `same_account`: below the thresholds, yet one company."""
+
     score: float
     reasons: list[str]
     other_lead_id: int | None = None
     remote_object: str = ""
     remote_id: str = ""
     remote_label: str = field(default="", compare=False)
+    same_account: bool = False
 
 
 class Matcher:
-    """Contract for matchers (settings.LEADFLOW_MATCHERS). Scores run from 0 (different) to 1 (same)."""
+    """Contract for matchers (settings.LEADFLOW_MATCHERS). Scores run from 0 (different) to 1 (same).
+
+    `network` says whether `match` calls another system: such matchers run outside any row lock, and an
+    ExternalServiceError from them becomes a warning on the lead instead of failing the checks.
+    """
 
     name = ""
+    network = False
 
     def match(self, lead: Lead) -> list[Candidate]:
         raise NotImplementedError
 
 
-class ExactContactMatcher(Matcher):
-    """Same email address, or same phone number, as another lead."""
+class LeadMatcher(Matcher):
+    """Other Leadflow leads sharing a blocking key (indexed look-ups), scored on every field they have."""
 
-    name = "exact"
-    email_score = 1.0
-    # A shared phone is often a company switchboard: worth a look, not proof.
-    phone_score = 0.8
+    name = "leads"
 
     def match(self, lead: Lead) -> list[Candidate]:
-        conditions = Q()
-        if lead.email:
-            conditions |= Q(email__iexact=lead.email)
-        if lead.phone.startswith("+"):
-            conditions |= Q(phone=lead.phone)
-        if not conditions:
-            return []
-        others = (
-            Lead.objects.filter(conditions)
-            .exclude(pk=lead.pk)
-            .exclude(state=LeadState.DUPLICATE)
-            .exclude(pk__in=dismissed_partners(lead))
-            .only("pk", "email", "phone")[:20]
+        config = selectors.match_config()
+        profile = profile_from_lead(lead)
+        ids = selectors.blocked_lead_ids(
+            keys=blocking_keys(profile), exclude_id=lead.pk, max_block_size=config.max_block_size
         )
-        return [self._candidate(lead, other) for other in others]
+        ids |= selectors.same_contact_lead_ids(lead=lead, limit=config.max_block_size)
+        ids -= selectors.dismissed_partner_ids(lead_id=lead.pk)
+        candidates = []
+        for other in selectors.leads_for_matching(ids):
+            pair = score_pair(profile, profile_from_lead(other), config.weights)
+            if config.decision(pair.score) or pair.same_account:
+                candidates.append(
+                    Candidate(
+                        score=pair.score,
+                        reasons=pair.reasons,
+                        other_lead_id=other.pk,
+                        remote_label=other.display_name,
+                        same_account=pair.same_account,
+                    )
+                )
+        return candidates
 
-    def _candidate(self, lead: Lead, other: Lead) -> Candidate:
-        reasons, score = [], 0.0
-        if lead.email and lead.email.lower() == other.email.lower():
-            reasons.append(f"Same email address ({other.email}).")
-            score = self.email_score
-        if lead.phone and lead.phone == other.phone:
-            reasons.append(f"Same phone number ({other.phone}).")
-            score = max(score, self.phone_score)
-        return Candidate(score=score, reasons=reasons, other_lead_id=other.pk)
+
+class RemoteMatcher(Matcher):
+    """Leads, Contacts and Accounts already in the CRM (settings.LEADFLOW_REMOTE_DIRECTORY)."""
+
+    name = "crm"
+    network = True
+
+    def match(self, lead: Lead) -> list[Candidate]:
+        directory = remote_directory()
+        if directory is None:
+            return []
+        profile = profile_from_lead(lead)
+        query = remote_query(profile, company=lead.company)
+        if not query:
+            return []
+        config = selectors.match_config()
+        return [self._candidate(profile, record, config) for record in directory.search(query)]
+
+    def _candidate(self, profile: Profile, record: RemoteRecord, config: selectors.MatchConfig) -> Candidate:
+        other = profile_from_values(record.fields)
+        pair = score_pair(profile, other, config.weights)
+        # An Account is where this person works, never the person: the lead converts onto it.
+        score = pair.score if record.sobject in REMOTE_PEOPLE else 0.0
+        return Candidate(
+            score=score,
+            reasons=pair.reasons,
+            remote_object=record.sobject,
+            remote_id=record.id,
+            remote_label=record.label,
+            same_account=pair.same_account or (record.sobject not in REMOTE_PEOPLE and bool(pair.reasons)),
+        )
 
 
-def dismissed_partners(lead: Lead) -> list[int]:
-    """Leads a person has said are not duplicates of this one."""
-    pairs = NotDuplicatePair.objects.filter(Q(lead_low=lead) | Q(lead_high=lead)).values_list("lead_low", "lead_high")
-    return [low if high == lead.pk else high for low, high in pairs]
+def remote_query(profile: Profile, *, company: str) -> RemoteQuery:
+    """Ask the CRM only for values that identify someone: no free-mail domains, no empty strings."""
+    return RemoteQuery(
+        emails=(profile.email,) if profile.email else (),
+        phones=(profile.phone,) if profile.phone.startswith("+") else (),
+        domains=(profile.domain,) if profile.domain else (),
+        company_names=(company.strip()[:255],) if profile.company else (),
+        vat_numbers=(profile.vat,) if profile.vat else (),
+        registration_numbers=(profile.registration,) if profile.registration else (),
+    )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -100,3 +101,128 @@ class NotDuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"Leads {self.lead_low_id} and {self.lead_high_id} are different"
+
+
+# LeadFingerprint columns that matching looks candidates up by, each with a partial index.
+BLOCKING_KEYS = (
+    "email_key",
+    "phone_key",
+    "vat_key",
+    "registration_key",
+    "domain",
+    "company_key",
+    "name_company",
+    "name_place",
+    "name_sound",
+    "surname_place",
+    "address_key",
+    "birth_key",
+    "national_id",
+)
+
+
+class LeadFingerprint(models.Model):
+    """A lead's blocking keys in indexed columns: matching looks candidates up here instead of scanning leads.
+
+    Refreshed by the checks (and by `find_duplicates` for leads the checks have not reached); stale when the
+    lead changed after `lead_updated_at` or the key recipe (`version`) changed.
+    """
+
+    lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE, related_name="fingerprint")
+    version = models.PositiveSmallIntegerField()
+    lead_updated_at = models.DateTimeField()
+    email_key = models.CharField(max_length=254, blank=True)
+    phone_key = models.CharField(max_length=32, blank=True)
+    vat_key = models.CharField(max_length=32, blank=True)
+    registration_key = models.CharField(max_length=64, blank=True)
+    domain = models.CharField(max_length=255, blank=True, help_text="Company domain; never a free-mail one.")
+    company_key = models.CharField(max_length=255, blank=True)
+    name_company = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with company.")
+    name_place = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with postcode or city.")
+    name_sound = models.CharField(max_length=64, blank=True, help_text="Sound-alike names with region.")
+    surname_place = models.CharField(max_length=64, blank=True, help_text="Surname sound with postcode or city.")
+    address_key = models.CharField(max_length=128, blank=True, help_text="Postcode (or city) with house number.")
+    birth_key = models.CharField(max_length=16, blank=True, help_text="Date of birth with the name initials.")
+    national_id = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=[key], condition=~Q(**{key: ""}), name=f"fp_{key}_idx") for key in BLOCKING_KEYS]
+
+    def __str__(self) -> str:
+        return f"Keys of lead {self.lead_id}"
+
+
+class MatchSettings(models.Model):
+    """Thresholds of the duplicate matchers. One row (pk=1), created by a migration and edited in the admin."""
+
+    auto_threshold = models.FloatField(
+        default=0.9, help_text="At or above this score a lead is held as a probable duplicate."
+    )
+    review_threshold = models.FloatField(
+        default=0.6, help_text="At or above this score (and below the auto threshold) a person decides."
+    )
+    prior = models.FloatField(
+        default=-6.0,
+        help_text="Starting evidence (log-odds) before any field is compared; more negative asks for more evidence.",
+    )
+    max_block_size = models.PositiveIntegerField(
+        default=200, help_text="A blocking key shared by more leads than this is too common to say anything."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "match settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_threshold__lte=models.F("auto_threshold")), name="match_review_below_auto"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_threshold__gt=0) & Q(auto_threshold__lte=1), name="match_thresholds_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Auto ≥ {self.auto_threshold:.2f}, review ≥ {self.review_threshold:.2f}"
+
+
+class FieldWeight(models.Model):
+    """How much one field's agreement (or disagreement) counts, in log-odds: +agree when equal, -disagree when not."""
+
+    settings = models.ForeignKey(MatchSettings, on_delete=models.CASCADE, related_name="weights")
+    field = models.CharField(max_length=32)
+    agree = models.FloatField(help_text="Evidence added when both leads have the field and it agrees.")
+    disagree = models.FloatField(help_text="Evidence taken away when both leads have the field and it differs.")
+
+    class Meta:
+        ordering = ["field"]
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "field"], name="field_weight_unique"),
+            models.CheckConstraint(condition=Q(agree__gte=0) & Q(disagree__gte=0), name="field_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: +{self.agree} / -{self.disagree}"
+
+
+class RequiredFieldRule(models.Model):
+    """The fields a form, API client or import (`Lead.source`) must collect; an empty source is the default."""
+
+    source = models.CharField(
+        max_length=100, blank=True, unique=True, help_text="Lead source this rule is for; empty = every other source."
+    )
+    required_fields = models.JSONField(default=list, help_text='Lead field names, e.g. ["last_name", "company"].')
+    require_email_or_phone = models.BooleanField(default=True, help_text="Demand a way to reach the person.")
+
+    class Meta:
+        ordering = ["source"]
+
+    def __str__(self) -> str:
+        return f"Required for {self.source or 'every other source'}"
+
+    def clean(self) -> None:
+        known = {f.name for f in Lead._meta.get_fields() if f.concrete}
+        if not isinstance(self.required_fields, list) or not all(isinstance(n, str) for n in self.required_fields):
+            raise ValidationError({"required_fields": "Give a list of field names."})
+        unknown = sorted(set(self.required_fields) - known)
+        if unknown:
+            raise ValidationError({"required_fields": f"Leads have no field named {', '.join(unknown)}."})

@@ -1,28 +1,148 @@
-"""Run the validators and matchers over a lead and store what they found."""
+"""Writes of the quality app: run the checks, keep blocking keys fresh, merge duplicates, dismiss candidates."""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from leadflow.core.exceptions import ApplicationError, ExternalServiceError
 from leadflow.core.plugins import load_objects
-from leadflow.leads.models import Lead
+from leadflow.core.tasks import enqueue_on_commit
+from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_event_record, lead_transition
+from leadflow.quality import selectors
 from leadflow.quality.matchers import Candidate
-from leadflow.quality.models import CandidateDecision, CandidateStatus, DuplicateCandidate, LeadFinding, Severity
+from leadflow.quality.matching.profile import FINGERPRINT_VERSION, blocking_keys, profile_from_lead
+from leadflow.quality.models import (
+    BLOCKING_KEYS,
+    CandidateDecision,
+    CandidateStatus,
+    DuplicateCandidate,
+    LeadFinding,
+    LeadFingerprint,
+    NotDuplicatePair,
+    Severity,
+)
 from leadflow.quality.validators import Finding
 
-AUTO_THRESHOLD = 0.9
-REVIEW_THRESHOLD = 0.6
+logger = logging.getLogger(__name__)
+
+# Findings written by matching rather than by a validator (hints, an unreachable CRM); replaced on each run.
+MATCHING = "matching"
+# Stop listing "same account" hints after this many: one is enough to act on.
+MAX_ACCOUNT_HINTS = 3
 
 
 def lead_run_checks(*, lead: Lead) -> None:
-    """Pipeline step: validate and clean the lead's fields, then look for duplicates. Safe to run twice."""
+    """Pipeline step: validate and clean the lead's fields, refresh its keys, then look for duplicates.
+
+    Validation runs under the lead's row lock; matching does not, because a matcher may call the CRM.
+    Safe to run twice.
+    """
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        findings = _validate_and_clean(lead)
-        lead.checked_at = timezone.now()
-        lead.save()
-        _store_findings(lead, findings)
-        candidates = [c for matcher in load_objects("LEADFLOW_MATCHERS") for c in _named(matcher, lead)]
-        _store_candidates(lead, candidates)
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        findings = _validate_and_clean(locked)
+        locked.checked_at = timezone.now()
+        locked.save()
+        _store_findings(locked, findings)
+        fingerprint_refresh(leads=[locked])
+    candidates, warnings = _match(locked)
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        config = selectors.match_config()
+        _store_candidates(locked, candidates, config)
+        _store_matching_findings(locked, candidates, warnings, config)
+
+
+def fingerprint_refresh(*, leads: Iterable[Lead]) -> int:
+    """Write the blocking keys of these leads (insert or update in one statement). Returns how many."""
+    rows = [
+        LeadFingerprint(
+            lead_id=lead.pk,
+            version=FINGERPRINT_VERSION,
+            lead_updated_at=lead.updated_at,
+            **blocking_keys(profile_from_lead(lead)),
+        )
+        for lead in leads
+    ]
+    LeadFingerprint.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["lead"],
+        update_fields=["version", "lead_updated_at", *BLOCKING_KEYS],
+    )
+    return len(rows)
+
+
+def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], actor: Actor, reason: str = "") -> Lead:
+    """Merge `loser` into `survivor`: per field, keep the survivor's value or take the loser's.
+
+    `field_choices` maps a field of EDITABLE_FIELDS to "survivor" or "loser"; a field not named keeps the
+    survivor's value, or takes the loser's when the survivor has none. No value is lost: every non-empty loser
+    value that was not taken is kept in the survivor's `custom_fields["merged_values"]` and in the merge events.
+    The loser becomes `duplicate` of the survivor and keeps its submission and audit trail.
+    """
+    _check_choices(field_choices)
+    if survivor.pk == loser.pk:
+        raise ApplicationError("A lead cannot be merged into itself.")
+    with transaction.atomic():
+        locked = {lead.pk: lead for lead in Lead.objects.select_for_update().filter(pk__in=[survivor.pk, loser.pk])}
+        survivor, loser = locked[survivor.pk], locked[loser.pk]
+        _check_mergeable(survivor, loser)
+        taken, kept = _merge_values(survivor, loser, field_choices)
+        data = {
+            "survivor": survivor.pk,
+            "loser": loser.pk,
+            "taken": {name: {"was": str(getattr(survivor, name) or ""), "now": str(v)} for name, v in taken.items()},
+            "kept_aside": kept,
+        }
+        for name, value in taken.items():
+            setattr(survivor, name, value)
+        aside = {**loser.custom_fields.get("merged_values", {}), **survivor.custom_fields.get("merged_values", {})}
+        survivor.custom_fields = {**loser.custom_fields, **survivor.custom_fields}
+        if kept or aside:
+            survivor.custom_fields["merged_values"] = {**aside, **({str(loser.pk): kept} if kept else {})}
+        if survivor.is_open:
+            survivor.checks_due_at = timezone.now()
+        survivor.full_clean(exclude=["state", "owner", "duplicate_of"])
+        survivor.save()
+        lead_transition(lead=loser, name="mark_duplicate", actor=actor, reason=reason, survivor=survivor)
+        for lead in (survivor, loser):
+            lead_event_record(lead=lead, kind=LeadEvent.Kind.MERGE, actor=actor, reason=reason, data=data)
+        _resolve_pair(survivor, loser, CandidateStatus.MERGED, actor)
+        if survivor.is_open:
+            _enqueue_processing(survivor)
+    return survivor
+
+
+def candidate_dismiss(*, candidate: DuplicateCandidate, actor: Actor, reason: str = "") -> DuplicateCandidate:
+    """A person says the candidate is a different customer: remembered, never raised again for the pair."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().select_related("lead").get(pk=candidate.pk)
+        if candidate.status != CandidateStatus.OPEN:
+            raise ApplicationError("This candidate has already been resolved.")
+        if candidate.other_lead_id:
+            low, high = sorted((candidate.lead_id, candidate.other_lead_id))
+            NotDuplicatePair.objects.get_or_create(
+                lead_low_id=low, lead_high_id=high, defaults=_user(actor, "decided_by")
+            )
+            _resolve_pair(candidate.lead, candidate.other_lead, CandidateStatus.NOT_DUPLICATE, actor)
+        else:
+            _resolve(DuplicateCandidate.objects.filter(pk=candidate.pk), CandidateStatus.NOT_DUPLICATE, actor)
+        lead_event_record(
+            lead=candidate.lead,
+            kind=LeadEvent.Kind.NOTE,
+            actor=actor,
+            reason=reason or f"Not a duplicate of {candidate.target_label}.",
+            data={"not_duplicate_of": candidate.other_lead_id or f"{candidate.remote_object}:{candidate.remote_id}"},
+        )
+        candidate.lead.checks_due_at = timezone.now()
+        candidate.lead.save(update_fields=["checks_due_at", "updated_at"])
+        _enqueue_processing(candidate.lead)
+    candidate.refresh_from_db()
+    return candidate
 
 
 def _validate_and_clean(lead: Lead) -> list[tuple[str, Finding, str]]:
@@ -54,31 +174,161 @@ def _store_findings(lead: Lead, findings: list[tuple[str, Finding, str]]) -> Non
     )
 
 
-def _named(matcher: object, lead: Lead) -> list[tuple[str, Candidate]]:
-    return [(matcher.name, candidate) for candidate in matcher.match(lead)]
+def _match(lead: Lead) -> tuple[list[tuple[str, Candidate]], list[str]]:
+    """Every matcher's candidates; a CRM that cannot be reached is a warning, never a failed check."""
+    candidates, warnings = [], []
+    for matcher in load_objects("LEADFLOW_MATCHERS"):
+        try:
+            candidates.extend((matcher.name, c) for c in matcher.match(lead))
+        except ExternalServiceError as exc:
+            if not getattr(matcher, "network", False):
+                raise
+            logger.warning("Matcher %s could not run for lead %s: %s", matcher.name, lead.pk, exc.message)
+            warnings.append(f"Could not look for duplicates in the CRM ({exc.message}); try the checks again later.")
+    return candidates, warnings
 
 
-def _store_candidates(lead: Lead, candidates: list[tuple[str, Candidate]]) -> None:
+def _target(c: Candidate) -> dict[str, Any]:
+    if c.other_lead_id:
+        return {"other_lead_id": c.other_lead_id}
+    return {"remote_object": c.remote_object, "remote_id": c.remote_id}
+
+
+def _store_candidates(lead: Lead, candidates: list[tuple[str, Candidate]], config: selectors.MatchConfig) -> None:
     """Keep decisions people already made; refresh open candidates; drop open ones no longer found."""
-    kept_ids = []
+    best: dict[tuple, tuple[str, Candidate]] = {}
     for matcher_name, c in candidates:
-        if c.score < REVIEW_THRESHOLD:
-            continue
-        key = (
-            {"other_lead_id": c.other_lead_id}
-            if c.other_lead_id
-            else {"remote_object": c.remote_object, "remote_id": c.remote_id}
+        key = tuple(_target(c).items())
+        if config.decision(c.score) and (key not in best or c.score > best[key][1].score):
+            best[key] = (matcher_name, c)
+    resolved = {
+        tuple(_target_of_row(row).items())
+        for row in lead.duplicate_candidates.exclude(status=CandidateStatus.OPEN).only(
+            "other_lead_id", "remote_object", "remote_id"
         )
-        existing = lead.duplicate_candidates.filter(**key).first()
-        if existing and existing.status != CandidateStatus.OPEN:
+    }
+    kept_ids = []
+    for key, (matcher_name, c) in best.items():
+        if key in resolved:
             continue
         values = {
             "matcher": matcher_name,
             "score": c.score,
             "reasons": c.reasons,
-            "remote_label": c.remote_label,
-            "decision": CandidateDecision.AUTO if c.score >= AUTO_THRESHOLD else CandidateDecision.REVIEW,
+            "remote_label": c.remote_label[:255],
+            "decision": CandidateDecision.AUTO if config.decision(c.score) == "auto" else CandidateDecision.REVIEW,
         }
-        candidate, _ = DuplicateCandidate.objects.update_or_create(lead=lead, **key, defaults=values)
-        kept_ids.append(candidate.pk)
+        row, _ = DuplicateCandidate.objects.update_or_create(lead=lead, **dict(key), defaults=values)
+        kept_ids.append(row.pk)
     lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).exclude(pk__in=kept_ids).delete()
+
+
+def _target_of_row(row: DuplicateCandidate) -> dict[str, Any]:
+    if row.other_lead_id:
+        return {"other_lead_id": row.other_lead_id}
+    return {"remote_object": row.remote_object, "remote_id": row.remote_id}
+
+
+def _store_matching_findings(
+    lead: Lead, candidates: list[tuple[str, Candidate]], warnings: list[str], config: selectors.MatchConfig
+) -> None:
+    """'Same account' hints (a colleague or the company already known) and CRM warnings, as findings."""
+    hints = [c for _, c in candidates if c.same_account and not config.decision(c.score)]
+    hints.sort(key=lambda c: (c.remote_object != "Account", -c.score))
+    rows = [
+        LeadFinding(
+            lead=lead,
+            validator=MATCHING,
+            field="company",
+            code="same_account",
+            severity=Severity.INFO,
+            message=(f"Same company as {_hint_label(c)}: convert onto that account rather than creating a new one.")[
+                :500
+            ],
+            cleaned_value=f"{c.remote_object}:{c.remote_id}" if c.remote_id else f"lead:{c.other_lead_id}",
+        )
+        for c in hints[:MAX_ACCOUNT_HINTS]
+    ]
+    rows += [
+        LeadFinding(lead=lead, validator=MATCHING, code="crm_unreachable", severity=Severity.WARNING, message=w[:500])
+        for w in warnings
+    ]
+    lead.findings.filter(validator=MATCHING).delete()
+    LeadFinding.objects.bulk_create(rows)
+
+
+def _hint_label(c: Candidate) -> str:
+    if c.remote_id:
+        return f"Salesforce {c.remote_object} {c.remote_label or c.remote_id}"
+    return f"lead {c.other_lead_id} ({c.remote_label})"
+
+
+def _check_choices(field_choices: dict[str, str]) -> None:
+    unknown = set(field_choices) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
+    bad = {name for name, side in field_choices.items() if side not in ("survivor", "loser")}
+    if bad:
+        raise ApplicationError(f"Choose 'survivor' or 'loser' for: {', '.join(sorted(bad))}.")
+
+
+def _check_mergeable(survivor: Lead, loser: Lead) -> None:
+    if not loser.is_open:
+        raise ApplicationError(f"Lead {loser.pk} is {loser.get_state_display().lower()} and cannot be merged away.")
+    if survivor.state in (LeadState.DUPLICATE, LeadState.REJECTED):
+        raise ApplicationError(
+            f"Lead {survivor.pk} is {survivor.get_state_display().lower()}: choose another survivor."
+        )
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _merge_values(survivor: Lead, loser: Lead, field_choices: dict[str, str]) -> tuple[dict, dict]:
+    """(values the survivor takes from the loser, every non-empty value that lost out, by field).
+
+    A value that lost out is the loser's value not taken, or the survivor's own value replaced by the loser's;
+    custom fields both leads have with different values count too ("custom_fields.<name>").
+    """
+    taken, kept = {}, {}
+    for name in EDITABLE_FIELDS:
+        mine, theirs = getattr(survivor, name), getattr(loser, name)
+        if _is_empty(theirs) or mine == theirs:
+            continue
+        choice = field_choices.get(name, "loser" if _is_empty(mine) else "survivor")
+        if choice == "loser":
+            taken[name] = theirs
+            if not _is_empty(mine):
+                kept[name] = {"from_lead": survivor.pk, "value": str(mine)}
+        else:
+            kept[name] = {"from_lead": loser.pk, "value": str(theirs)}
+    for name, theirs in loser.custom_fields.items():
+        mine = survivor.custom_fields.get(name)
+        if name != "merged_values" and mine is not None and mine != theirs and not _is_empty(theirs):
+            kept[f"custom_fields.{name}"] = {"from_lead": loser.pk, "value": str(theirs)}
+    if taken and survivor.state == LeadState.CONVERTED:
+        raise ApplicationError("A converted lead's fields mirror the CRM: keep its values and merge again.")
+    return taken, kept
+
+
+def _resolve_pair(a: Lead, b: Lead, status: str, actor: Actor) -> None:
+    """Both directions: a's candidate for b and b's candidate for a."""
+    rows = DuplicateCandidate.objects.filter(lead=a, other_lead=b) | DuplicateCandidate.objects.filter(
+        lead=b, other_lead=a
+    )
+    _resolve(rows.filter(status=CandidateStatus.OPEN), status, actor)
+
+
+def _resolve(rows: Any, status: str, actor: Actor) -> None:
+    rows.update(status=status, resolved_at=timezone.now(), **_user(actor, "resolved_by"))
+
+
+def _user(actor: Actor, field_name: str) -> dict[str, Any]:
+    return {field_name: actor} if actor is not None and not isinstance(actor, str) else {}
+
+
+def _enqueue_processing(lead: Lead) -> None:
+    from leadflow.leads.tasks import process_lead
+
+    enqueue_on_commit(process_lead, lead.pk)

@@ -53,7 +53,13 @@ def test_lead_added_in_the_admin_goes_through_intake_and_is_audited(admin_client
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("admin:leads_lead_add"),
-            {"first_name": "Eva", "last_name": "Smit", "email": "eva@smit-advies.nl", "company": "Smit Advies"},
+            {
+                "first_name": "Eva",
+                "last_name": "Smit",
+                "email": "eva@smit-advies.nl",
+                "company": "Smit Advies",
+                "country": "NL",
+            },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     lead = Lead.objects.get(email="eva@smit-advies.nl")

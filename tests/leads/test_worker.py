@@ -19,7 +19,12 @@ def wait_for(predicate, timeout=30.0):
 
 def test_new_lead_is_validated_by_a_real_worker_over_redis(celery_worker_process):
     lead = services.lead_create(
-        actor="api:tests", first_name="Jan", last_name="Jansen", email="jan@jansen-bouw.nl", company="Jansen Bouw"
+        actor="api:tests",
+        first_name="Jan",
+        last_name="Jansen",
+        email="jan@jansen-bouw.nl",
+        company="Jansen Bouw",
+        country="NL",
     )
     assert wait_for(lambda: Lead.objects.get(pk=lead.pk).state == LeadState.QUALIFIED), "worker did not process"
     lead.refresh_from_db()
@@ -28,7 +33,9 @@ def test_new_lead_is_validated_by_a_real_worker_over_redis(celery_worker_process
 
 
 def test_lead_whose_message_was_lost_is_recovered_by_the_sweeper(celery_worker_process, settings):
-    lead = services.lead_create(actor=None, last_name="Vos", email="vos@vos-advies.nl", company="Vos Advies")
+    lead = services.lead_create(
+        actor=None, last_name="Vos", email="vos@vos-advies.nl", company="Vos Advies", country="NL"
+    )
     wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
     # Simulate a message lost between commit and publish: due long ago, nothing queued.
     Lead.objects.filter(pk=lead.pk).update(checks_due_at="2020-01-01T00:00:00Z", checked_at=None)

@@ -12,7 +12,9 @@ from django.db import connection
 
 from leadflow import celery_app
 
-REDIS_URL = os.environ.get("LEADFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One Redis database per pytest-xdist worker, so parallel test processes never consume each other's tasks.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("LEADFLOW_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _XDIST_INDEX % 8}")
 ROOT = Path(__file__).resolve().parents[2]
 
 

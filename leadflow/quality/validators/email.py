@@ -1,0 +1,67 @@
+from django.conf import settings
+from email_validator import EmailNotValidError, validate_email
+
+from leadflow.leads.models import Lead
+from leadflow.quality.normalize import is_disposable_domain, is_free_mail_domain
+from leadflow.quality.validators.base import Finding, Severity, Validator, cleaned, error, warning
+
+# Mailboxes of a department rather than a person: fine to write to, poor to match or qualify on.
+ROLE_LOCAL_PARTS = frozenset(
+    {
+        "info",
+        "sales",
+        "contact",
+        "office",
+        "admin",
+        "administratie",
+        "support",
+        "hello",
+        "hallo",
+        "mail",
+        "post",
+        "verkoop",
+        "kantoor",
+        "service",
+        "marketing",
+        "inkoop",
+        "finance",
+        "billing",
+        "noreply",
+        "no-reply",
+        "webmaster",
+        "team",
+    }
+)
+
+
+class EmailValidator(Validator):
+    """Syntax and normal form (email-validator); throwaway and role mailboxes are warnings, free mail a note.
+
+    Deliverability (DNS MX) is checked only when LEADFLOW_EMAIL_CHECK_DELIVERABILITY is on.
+    """
+
+    name = "email"
+
+    def validate(self, lead: Lead) -> list[Finding]:
+        typed = lead.email.strip()
+        if not typed:
+            return []
+        try:
+            info = validate_email(typed, check_deliverability=settings.LEADFLOW_EMAIL_CHECK_DELIVERABILITY)
+        except EmailNotValidError as exc:
+            return [error("email", "invalid_email", f"The email address is not valid: {exc}")]
+        findings = []
+        if info.normalized != lead.email:
+            findings.append(cleaned("email", "normalised", "Email address tidied.", info.normalized))
+        domain = info.domain.casefold()
+        if is_disposable_domain(domain):
+            findings.append(warning("email", "disposable", f"{domain} hands out throwaway addresses."))
+        elif is_free_mail_domain(domain):
+            findings.append(
+                Finding("email", "free_mail", Severity.INFO, f"{domain} is free mail: not used to find the company.")
+            )
+        if info.local_part.casefold() in ROLE_LOCAL_PARTS:
+            findings.append(
+                warning("email", "role_address", f"{info.local_part}@ is a shared mailbox, not a person's address.")
+            )
+        return findings
