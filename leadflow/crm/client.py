@@ -36,6 +36,7 @@ JWT_BEARER = "jwt_bearer"
 AUTH_FLOWS = (CLIENT_CREDENTIALS, JWT_BEARER)
 TOKEN_TTL_SECONDS = 3600  # shorter than any org's session timeout; a 401 renews it earlier anyway
 BUDGET_TTL_SECONDS = 600  # how long a remembered usage figure is trusted without a fresh response
+DESCRIBE_TTL_SECONDS = 3600  # an org's fields change rarely; a new custom field is used within the hour
 LIMIT_INFO = re.compile(r"api-usage=(?P<used>\d+)/(?P<limit>\d+)")
 # Error codes after which the same request can succeed later; any other code needs a person.
 TRANSIENT_ERROR_CODES = frozenset(
@@ -144,10 +145,10 @@ def soql_literal(value: str) -> str:
     return f"'{escaped}'"
 
 
-def soql_contains(value: str) -> str:
-    """A LIKE pattern matching text that contains `value`, its own % and _ taken literally."""
-    escaped = soql_literal(value)[1:-1].replace("%", "\\%").replace("_", "\\_")
-    return f"'%{escaped}%'"
+def soql_contains(*words: str) -> str:
+    """A LIKE pattern for text containing these words in order; their own % and _ are taken literally."""
+    escaped = [soql_literal(word)[1:-1].replace("%", "\\%").replace("_", "\\_") for word in words]
+    return "'%" + "%".join(escaped) + "%'"
 
 
 def soql_in(values: Iterable[str]) -> str:
@@ -191,6 +192,30 @@ class SalesforceClient:
                     raise failure_from(answer["httpStatusCode"], answer["body"]).as_error()
                 results[answer["referenceId"]] = answer["body"]["records"]
         return results
+
+    def field_names(self, sobjects: Iterable[str]) -> dict[str, set[str]]:
+        """Lower-cased field names per sObject, from describe (one Composite call an hour, shared by workers).
+
+        An sObject the org does not describe maps to None: callers then cannot tell and send what they have.
+        """
+        names = {sobject: cache.get(_cache_key(f"fields:{sobject}")) for sobject in sobjects}
+        missing = [sobject for sobject, fields in names.items() if fields is None]
+        if missing:
+            version = settings.SALESFORCE_API_VERSION
+            subrequests = [
+                {
+                    "method": "GET",
+                    "url": f"/services/data/v{version}/sobjects/{sobject}/describe",
+                    "referenceId": sobject,
+                }
+                for sobject in missing
+            ]
+            for answer in self.composite(subrequests, all_or_none=False):
+                if answer["httpStatusCode"] < 300:
+                    fields = {field["name"].lower() for field in answer["body"]["fields"]}
+                    cache.set(_cache_key(f"fields:{answer['referenceId']}"), fields, DESCRIBE_TTL_SECONDS)
+                    names[answer["referenceId"]] = fields
+        return names
 
     # Authentication and error mapping
 

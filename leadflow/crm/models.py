@@ -11,32 +11,12 @@ from django.utils import timezone
 from leadflow.core.models import TimeStampedModel
 from leadflow.crm.client import record_link
 from leadflow.leads.models import Lead
+from leadflow.leads.services import EDITABLE_FIELDS
 
 SALESFORCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CUSTOM_FIELD_PREFIX = "custom_fields."
 # Lead fields a mapping may read; `custom_fields.<key>` reads one key of the lead's custom fields.
-MAPPABLE_LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "language",
-    "company",
-    "website",
-    "company_size",
-    "vat_number",
-    "registration_number",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "message",
-    "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-)
+MAPPABLE_LEAD_FIELDS = (*EDITABLE_FIELDS, "source", "utm_source", "utm_medium", "utm_campaign")
 
 
 def new_external_key() -> str:

@@ -6,6 +6,7 @@ conversion itself created on an earlier attempt carry its external key and count
 upserts them again instead of linking to them.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,9 +23,6 @@ from leadflow.crm.queries import (
     account_identifier_fields,
     account_query,
     identifier_key,
-    same_company,
-    same_domain,
-    same_identifier,
 )
 from leadflow.leads.models import Lead
 from leadflow.quality.normalize import company_key, is_free_mail_domain, registrable_domain
@@ -55,6 +53,7 @@ class ConversionPlan:
     account: RecordPlan
     contact: RecordPlan
     opportunity: RecordPlan
+    unknown_fields: list[str] = field(default_factory=list)  # mapped fields the org lacks, left out
 
     @property
     def records(self) -> tuple[RecordPlan, RecordPlan, RecordPlan]:
@@ -79,6 +78,9 @@ class ConversionPlan:
             "url": external_id_url(sobject, self.external_key),
             "referenceId": reference_id,
             "body": values,
+            # Leadflow looked for existing records itself: duplicate rules set to Alert may let the save through;
+            # rules set to Block still refuse it.
+            "httpHeaders": {"Sforce-Duplicate-Rule-Header": "allowSave=true"},
         }
 
 
@@ -110,32 +112,36 @@ class ConversionPlanner:
 
     def __init__(self, client: SalesforceClient) -> None:
         self.client = client
-        self.mappings = list(FieldMapping.objects.filter(enabled=True))
         self.options = OpportunitySettings.current()
+        mappings = list(FieldMapping.objects.filter(enabled=True))
+        org_fields = client.field_names(SalesforceObject.values)
+        # A mapped field the org does not have would make Salesforce refuse every conversion (INVALID_FIELD):
+        # it is left out and named in the preview, so an admin can create the field or switch the mapping off.
+        self.unknown_fields = [
+            f"{m.sobject}.{m.salesforce_field}"
+            for m in mappings
+            if org_fields.get(m.sobject) is not None and m.salesforce_field.lower() not in org_fields[m.sobject]
+        ]
+        self.mappings = [m for m in mappings if f"{m.sobject}.{m.salesforce_field}" not in self.unknown_fields]
         self.account_fields = account_identifier_fields(self.mappings)
 
     def plan(self, items: Sequence[tuple[Lead, str]]) -> list[ConversionPlan]:
         """A plan for each (lead, external key), in order."""
-        accounts, contacts = self._existing([lead for lead, _key in items])
-        return [self._plan_one(lead, key, accounts, contacts) for lead, key in items]
+        existing = ExistingRecords(*self._existing([lead for lead, _key in items]), self.account_fields)
+        return [self._plan_one(lead, key, existing) for lead, key in items]
 
-    def _plan_one(self, lead: Lead, key: str, accounts: list[dict], contacts: list[dict]) -> ConversionPlan:
-        ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
-        foreign_accounts = [a for a in accounts if a.get(ext) != key]
-        contact = next(
-            (c for c in contacts if c.get(ext) != key and (c.get("Email") or "").casefold() == lead.email.casefold()),
-            None,
-        )
-        account = self._matching_account(lead, foreign_accounts)
+    def _plan_one(self, lead: Lead, key: str, existing: "ExistingRecords") -> ConversionPlan:
+        contact = existing.contact_for(lead, key)
+        account = existing.account_for(lead, key)
         if account is None and contact and contact.get("AccountId"):
-            found = next((a for a in accounts if a["Id"] == contact["AccountId"]), {"Id": contact["AccountId"]})
-            account = (found, "the existing contact's account")
+            account = (existing.account(contact["AccountId"]), "the existing contact's account")
         return ConversionPlan(
             lead=lead,
             external_key=key,
             account=self._account_plan(lead, account),
             contact=self._contact_plan(lead, contact),
             opportunity=self._opportunity_plan(lead),
+            unknown_fields=self.unknown_fields,
         )
 
     def _account_plan(self, lead: Lead, match: tuple[dict, str] | None) -> RecordPlan:
@@ -170,21 +176,6 @@ class ConversionPlanner:
         }
         return RecordPlan(SalesforceObject.OPPORTUNITY, RecordAction.CREATED, values=values, label=values["Name"])
 
-    def _matching_account(self, lead: Lead, accounts: list[dict]) -> tuple[dict, str] | None:
-        for lead_field, reason in ACCOUNT_IDENTIFIERS.items():
-            sf_field = self.account_fields.get(lead_field)
-            found = sf_field and next(
-                (a for a in accounts if same_identifier(a.get(sf_field) or "", getattr(lead, lead_field))), None
-            )
-            if found:
-                return found, reason
-        domain = company_domain(lead)
-        found = next((a for a in accounts if same_domain(a.get("Website"), domain)), None)
-        if found:
-            return found, "same website domain"
-        found = next((a for a in accounts if same_company(a.get("Name"), lead.company)), None)
-        return (found, "same company name") if found else None
-
     def _existing(self, leads: Sequence[Lead]) -> tuple[list[dict], list[dict]]:
         queries = {}
         found_accounts = account_query(
@@ -206,6 +197,69 @@ class ConversionPlanner:
             return [], []
         found = self.client.queries(queries)
         return found.get("accounts", []), found.get("contacts", [])
+
+
+class ExistingRecords:
+    """The lookup's answer indexed by the keys leads are matched on: one pass, then a dictionary look-up per lead.
+
+    Records carrying the conversion's own external key were created by an earlier attempt of that conversion:
+    they are its own, not existing ones, so the retry upserts them.
+    """
+
+    def __init__(self, accounts: list[dict], contacts: list[dict], account_fields: dict[str, str]) -> None:
+        self.account_fields = account_fields
+        self._accounts = {account["Id"]: account for account in accounts}
+        self._accounts_by_key: dict[str, list[dict]] = defaultdict(list)
+        for account in accounts:
+            for key in self._account_keys(account):
+                self._accounts_by_key[key].append(account)
+        self._contacts_by_email: dict[str, list[dict]] = defaultdict(list)
+        for contact in contacts:
+            self._contacts_by_email[(contact.get("Email") or "").casefold()].append(contact)
+
+    def account(self, account_id: str) -> dict:
+        return self._accounts.get(account_id, {"Id": account_id})
+
+    def account_for(self, lead: Lead, own_key: str) -> tuple[dict, str] | None:
+        """The existing Account the lead belongs to and why, strongest reason first."""
+        for key, reason in lead_account_keys(lead, self.account_fields):
+            found = self._foreign(self._accounts_by_key.get(key, []), own_key)
+            if found:
+                return found, reason
+        return None
+
+    def contact_for(self, lead: Lead, own_key: str) -> dict | None:
+        return self._foreign(self._contacts_by_email.get(lead.email.casefold(), []) if lead.email else [], own_key)
+
+    def _account_keys(self, account: dict) -> list[str]:
+        keys = [
+            f"{lead_field}:{identifier_key(account.get(sf_field) or '')}"
+            for lead_field, sf_field in self.account_fields.items()
+        ]
+        keys += [
+            f"domain:{registrable_domain(account.get('Website') or '')}",
+            f"name:{company_key(account.get('Name') or '')}",
+        ]
+        return [key for key in keys if not key.endswith(":")]
+
+    @staticmethod
+    def _foreign(records: list[dict], own_key: str) -> dict | None:
+        ext = settings.SALESFORCE_EXTERNAL_ID_FIELD
+        return next((record for record in records if record.get(ext) != own_key), None)
+
+
+def lead_account_keys(lead: Lead, account_fields: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(key, reason) pairs identifying the lead's company, strongest first; only mapped identifiers when given."""
+    pairs = [
+        (f"{field}:{identifier_key(getattr(lead, field))}", reason)
+        for field, reason in ACCOUNT_IDENTIFIERS.items()
+        if account_fields is None or field in account_fields
+    ]
+    pairs += [
+        (f"domain:{company_domain(lead)}", "same website domain"),
+        (f"name:{company_key(lead.company)}", "same company name"),
+    ]
+    return [(key, reason) for key, reason in pairs if not key.endswith(":")]
 
 
 def company_domain(lead: Lead) -> str:
@@ -233,7 +287,4 @@ def deferred_for_shared_accounts(plans: Sequence[ConversionPlan]) -> set[int]:
 def _new_account_keys(plan: ConversionPlan) -> set[str]:
     if plan.account.action != RecordAction.CREATED:
         return set()
-    lead = plan.lead
-    keys = {f"{field}:{identifier_key(getattr(lead, field))}" for field in ACCOUNT_IDENTIFIERS}
-    keys |= {f"domain:{company_domain(lead)}", f"name:{company_key(lead.company)}"}
-    return {key for key in keys if not key.endswith(":")}
+    return {key for key, _reason in lead_account_keys(plan.lead)}

@@ -45,9 +45,9 @@ def account_query(
         if lead_field in identifier_fields and wanted:
             conditions.append(f"{identifier_fields[lead_field]} IN {soql_in(wanted)}")
     conditions += [f"Website LIKE {soql_contains(d)}" for d in sorted({d for d in domains if d})]
-    # Names are compared on their normalised key afterwards; the query only narrows by the first word.
-    first_words = {company_key(name).split(" ")[0] for name in company_names if company_key(name)}
-    conditions += [f"Name LIKE {soql_contains(word)}" for word in sorted(first_words)]
+    # Names are compared on their normalised key afterwards; the query narrows by the key's words, in order.
+    keys = {company_key(name) for name in company_names if company_key(name)}
+    conditions += [f"Name LIKE {soql_contains(*key.split(' '))}" for key in sorted(keys)]
     if not conditions:
         return ""
     ext = settings.SALESFORCE_EXTERNAL_ID_FIELD

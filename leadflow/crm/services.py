@@ -115,7 +115,10 @@ def _conversion_requested(*, lead: Lead, actor: Actor) -> Conversion:
 def lead_convert_run(*, lead_id: int) -> Conversion | None:
     """Task body for one lead; None when there was nothing due (already done, claimed elsewhere, waiting)."""
     conversions = leads_convert_run(lead_ids=[lead_id])
-    return conversions[0] if conversions else None
+    if not conversions:
+        return None
+    conversions[0].refresh_from_db()
+    return conversions[0]
 
 
 def leads_convert_run(*, lead_ids: Sequence[int]) -> list[Conversion]:

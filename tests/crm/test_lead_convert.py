@@ -80,7 +80,7 @@ def test_qualified_lead_becomes_one_account_contact_and_opportunity_with_mapped_
     assert contact["AccountId"] == opportunity["AccountId"] == account["Id"]
     assert (opportunity["Name"], opportunity["StageName"]) == ("Acme Trading B.V.", "Prospecting")
     assert opportunity["CloseDate"] == (timezone.localdate() + timedelta(days=30)).isoformat()
-    assert conversion.api_calls == 2 == salesforce.api_calls
+    assert conversion.api_calls == 3 == salesforce.api_calls  # describe (kept for an hour), lookup, write
 
 
 def test_conversion_is_audited_with_the_salesforce_ids(salesforce, qualified_lead, staff_user):
@@ -129,6 +129,17 @@ def test_values_longer_than_salesforce_allows_are_cut_to_the_mapped_length(sales
 
     [contact] = salesforce.records("Contact")
     assert contact["FirstName"] == qualified_lead.first_name[:40]
+
+
+def test_mapped_field_the_org_lacks_is_left_out_and_named_in_the_preview(salesforce, qualified_lead):
+    FieldMapping.objects.create(sobject="Account", lead_field="city", salesforce_field="Region__c")
+
+    plan = services.lead_conversion_preview(lead=qualified_lead)
+    conversion = convert(qualified_lead)
+
+    assert plan.unknown_fields == ["Account.Region__c"]
+    assert "Region__c" not in plan.account.values
+    assert conversion.status == ConversionStatus.DONE
 
 
 def test_custom_field_mapping_sends_a_value_from_the_leads_custom_fields(salesforce, qualified_lead):
@@ -338,6 +349,19 @@ def test_blocking_duplicate_rule_leaves_the_lead_qualified_with_salesforces_mess
     assert qualified_lead.state == LeadState.QUALIFIED
     assert salesforce.records("Account") == salesforce.records("Contact") == []
     assert qualified_lead.events.filter(kind=LeadEvent.Kind.CONVERSION, reason__contains="failed").exists()
+
+
+@pytest.mark.parametrize(("action", "status"), [("alert", ConversionStatus.DONE), ("block", ConversionStatus.FAILED)])
+def test_duplicate_rules_that_alert_let_the_conversion_through_and_rules_that_block_stop_it(
+    salesforce, qualified_lead, action, status
+):
+    salesforce.client().Contact.create({"LastName": "de Vries", "Email": "other@elsewhere.nl"})
+    salesforce.configure(duplicate_rules=[{"sobject": "Contact", "fields": ["LastName"], "action": action}])
+
+    conversion = convert(qualified_lead)
+
+    assert conversion.status == status
+    assert len(salesforce.records("Contact")) == (2 if status == ConversionStatus.DONE else 1)
 
 
 def test_missing_required_custom_field_fails_then_converts_once_mapped(salesforce, qualified_lead):

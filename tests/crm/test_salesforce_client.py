@@ -90,7 +90,7 @@ def test_unreachable_org_is_a_transient_error(settings):
 
 
 def test_quotes_and_wildcards_in_values_cannot_escape_a_soql_string(salesforce):
-    """The point of this test is building SOQL from hostile text (S608): the escaping must hold."""
+    """The point of this test is building SOQL from hostile text: the escaping must hold."""
     sandbox_client = salesforce.client()
     sandbox_client.Account.create({"Name": "O'Brien % Sons"})
     sandbox_client.Account.create({"Name": "Other"})
@@ -98,9 +98,9 @@ def test_quotes_and_wildcards_in_values_cannot_escape_a_soql_string(salesforce):
 
     name, attack = "O'Brien % Sons", "x' OR Name != 'y"
 
-    exact = client.queries({"a": f"SELECT Name FROM Account WHERE Name = {soql_literal(name)}"})["a"]  # noqa: S608
-    injected = client.queries({"a": f"SELECT Name FROM Account WHERE Name = {soql_literal(attack)}"})["a"]  # noqa: S608
-    contains = client.queries({"a": f"SELECT Name FROM Account WHERE Name LIKE {soql_contains('%')}"})["a"]  # noqa: S608
+    exact = client.queries({"a": f"SELECT Name FROM Account WHERE Name = {soql_literal(name)}"})["a"]
+    injected = client.queries({"a": f"SELECT Name FROM Account WHERE Name = {soql_literal(attack)}"})["a"]
+    contains = client.queries({"a": f"SELECT Name FROM Account WHERE Name LIKE {soql_contains('%')}"})["a"]
 
     assert [r["Name"] for r in exact] == ["O'Brien % Sons"]
     assert injected == []
