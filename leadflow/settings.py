@@ -358,4 +358,3 @@ CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
 }
 CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0}
 LEADFLOW_LEAD_ADMIN_INLINES += ["leadflow.sync.admin.LeadSyncJobInline"]
-
