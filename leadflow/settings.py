@@ -332,3 +332,40 @@ LEADFLOW_FIRST_RESPONSE_HOURS = env.int("LEADFLOW_FIRST_RESPONSE_HOURS", default
 LEADFLOW_STALE_AFTER_DAYS = env.int("LEADFLOW_STALE_AFTER_DAYS", default=7)
 LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")
+# --- sync ---------------------------------------------------------------------------------------
+# Called inside the transaction that marks a lead converted: each `hook(*, lead, conversion)`.
+LEADFLOW_CONVERSION_HOOKS = [*LEADFLOW_CONVERSION_HOOKS, "leadflow.sync.services.outbox_enqueue_conversion"]
+# Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.base.Target subclass.
+SYNC_TARGET_KINDS = {
+    "webhook": "leadflow.sync.targets.webhook.WebhookTarget",
+    "exact": "leadflow.sync.targets.exact.ExactTarget",
+}
+# A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
+SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)
+SYNC_RETRY_WINDOW_SECONDS = env.int("SYNC_RETRY_WINDOW_SECONDS", default=3 * 86400)
+# Backoff: base·2^(attempt-1) seconds, capped, with jitter.
+SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=30.0)
+SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=6 * 3600)
+# How long a worker may hold a job; a killed worker's job is handed out again after this.
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+SYNC_SWEEP_SECONDS = env.float("SYNC_SWEEP_SECONDS", default=15.0)
+SYNC_USER_AGENT = "Leadflow-Sync/1"
+# Alerts: addresses to email, failures in a row, queue age, and how often a standing alert repeats.
+SYNC_ALERT_EMAILS = env.list("SYNC_ALERT_EMAILS", default=[])
+SYNC_ALERT_FAILURES = env.int("SYNC_ALERT_FAILURES", default=5)
+SYNC_ALERT_QUEUE_AGE_SECONDS = env.int("SYNC_ALERT_QUEUE_AGE_SECONDS", default=3600)
+SYNC_ALERT_REPEAT_SECONDS = env.int("SYNC_ALERT_REPEAT_SECONDS", default=86400)
+# Exact Online app registration; the defaults talk to the local stand-in (manage.py exact_standin).
+EXACT_BASE_URL = env.str("EXACT_BASE_URL", default="http://127.0.0.1:8766").rstrip("/")
+EXACT_CLIENT_ID = env.str("EXACT_CLIENT_ID", default="leadflow-exact-standin")
+EXACT_CLIENT_SECRET = env.str("EXACT_CLIENT_SECRET", default="standin-secret")
+EXACT_REDIRECT_URI = env.str("EXACT_REDIRECT_URI", default=f"{LEADFLOW_BASE_URL}/sync/exact/callback/")
+EXACT_TIMEOUT_SECONDS = env.float("EXACT_TIMEOUT_SECONDS", default=30.0)
+# Refresh the access token when it has less than this left (Exact refuses earlier refreshes).
+EXACT_REFRESH_MARGIN_SECONDS = env.int("EXACT_REFRESH_MARGIN_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
+    "task": "leadflow.sync.tasks.sweep_sync_jobs",
+    "schedule": SYNC_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0}
+LEADFLOW_LEAD_ADMIN_INLINES += ["leadflow.sync.admin.LeadSyncJobInline"]

@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("leadflow.review.urls")),
+    path("sync/", include("leadflow.sync.urls")),
     path("", include("leadflow.intake.urls")),
 ]

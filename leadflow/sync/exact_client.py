@@ -1,0 +1,260 @@
+"""Talking to Exact Online: OAuth tokens kept in the database, rate limits, and errors sorted into permanent
+and transient.
+
+- Access tokens live 10 minutes and every refresh rotates the refresh token. A refresh happens only under a row
+  lock on the `ExactConnection`, after re-reading it: a worker that waited for the lock finds the token another
+  worker just stored and uses it instead of spending the (now revoked) old refresh token.
+- Every answer carries `X-RateLimit-*` headers (60 a minute, 5000 a day). When a budget is used up the
+  connection is paused until its reset and jobs are deferred without calling Exact (`TargetDeferred`).
+- Exact blocks a key after repeated 4xx answers: a 4xx is never retried as is (it fails the job), except a 401,
+  which is answered once with a token refresh.
+"""
+
+import secrets
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from leadflow.core.exceptions import ApplicationError
+from leadflow.sync.models import ExactConnection, SyncTarget
+from leadflow.sync.targets.base import TargetDeferred, TargetError
+
+MINUTE_SECONDS = 60
+DAY_SECONDS = 86400
+# Exact blocks an endpoint for an hour after too many errors.
+ERROR_BLOCK_SECONDS = 3600
+
+
+class ExactClient:
+    def __init__(self, target: SyncTarget) -> None:
+        self.target = target
+        self.connection = ExactConnection.objects.filter(target=target).first()
+        if self.connection is None or not self.connection.is_connected:
+            raise TargetError(
+                f"Target {target.name} is not connected to Exact Online yet: use 'Connect to Exact' in the admin.",
+                permanent=True,
+            )
+
+    def get(self, path: str, *, params: dict[str, str]) -> dict[str, Any]:
+        return self._call("GET", path, params=params)
+
+    def post(self, path: str, *, json_body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", path, json=json_body)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        self._wait_for_budget()
+        token = exact_access_token(connection_id=self.connection.pk)
+        response = self._send(method, path, token, **kwargs)
+        if response.status_code == 401:
+            # Expired before we thought (clock skew) or revoked: refresh once, then the 401 stands.
+            token = exact_access_token(connection_id=self.connection.pk, rejected=token)
+            response = self._send(method, path, token, **kwargs)
+        if response.status_code == 429:
+            self._pause_after_refusal(response)
+        if 400 <= response.status_code < 500:
+            raise TargetError(
+                f"Exact refused {method} {_endpoint(path)} ({response.status_code}): {_exact_message(response)}",
+                permanent=True,
+                status_code=response.status_code,
+            )
+        if response.status_code >= 500:
+            raise TargetError(
+                f"Exact had a problem ({response.status_code}); will try again.",
+                permanent=False,
+                status_code=response.status_code,
+            )
+        return response.json()
+
+    def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = requests.request(
+                method,
+                settings.EXACT_BASE_URL + path,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=settings.EXACT_TIMEOUT_SECONDS,
+                **kwargs,
+            )
+        except requests.RequestException as error:
+            raise TargetError(f"Could not reach Exact Online ({error.__class__.__name__}).", permanent=False) from error
+        self._remember_budget(response)
+        return response
+
+    def _wait_for_budget(self) -> None:
+        paused_until = ExactConnection.objects.values_list("paused_until", flat=True).get(pk=self.connection.pk)
+        now = timezone.now()
+        if paused_until and paused_until > now:
+            raise TargetDeferred(
+                "Exact's rate limit is used up; waiting for it to reset.",
+                retry_after=(paused_until - now).total_seconds(),
+            )
+
+    def _remember_budget(self, response: requests.Response) -> None:
+        headers = response.headers
+        minutely = _int_header(headers, "X-RateLimit-Minutely-Remaining")
+        daily = _int_header(headers, "X-RateLimit-Remaining")
+        if minutely is None and daily is None:
+            return
+        changes: dict[str, Any] = {"minutely_remaining": minutely, "daily_remaining": daily}
+        if daily == 0:
+            changes["paused_until"] = _reset_moment(headers, "X-RateLimit-Reset", DAY_SECONDS)
+        elif minutely == 0:
+            changes["paused_until"] = _reset_moment(headers, "X-RateLimit-Minutely-Reset", MINUTE_SECONDS)
+        ExactConnection.objects.filter(pk=self.connection.pk).update(**changes)
+
+    def _pause_after_refusal(self, response: requests.Response) -> None:
+        message = _exact_message(response)
+        if "block" in message.lower():
+            until = timezone.now() + timedelta(seconds=ERROR_BLOCK_SECONDS)
+            reason = f"Exact has blocked this endpoint after repeated errors: {message}"
+        else:
+            until = _reset_moment(response.headers, "X-RateLimit-Minutely-Reset", MINUTE_SECONDS)
+            reason = "Exact's rate limit is used up (429); waiting for it to reset."
+        ExactConnection.objects.filter(pk=self.connection.pk).update(paused_until=until)
+        raise TargetDeferred(reason, retry_after=max(1.0, (until - timezone.now()).total_seconds()))
+
+
+def exact_access_token(*, connection_id: int, rejected: str | None = None) -> str:
+    """A usable access token, refreshed under the connection's row lock when it is (nearly) expired or when
+    Exact just `rejected` it."""
+    connection = ExactConnection.objects.get(pk=connection_id)
+    if _token_usable(connection, rejected):
+        return connection.access_token
+    with transaction.atomic():
+        connection = ExactConnection.objects.select_for_update().get(pk=connection_id)
+        if _token_usable(connection, rejected):
+            return connection.access_token  # Another worker refreshed while we waited for the lock.
+        tokens = _token_request(
+            {"grant_type": "refresh_token", "refresh_token": connection.refresh_token}, lost_means_permanent=True
+        )
+        _store_tokens(connection, tokens)
+    return connection.access_token
+
+
+def _token_usable(connection: ExactConnection, rejected: str | None) -> bool:
+    margin = timedelta(seconds=settings.EXACT_REFRESH_MARGIN_SECONDS)
+    return (
+        bool(connection.access_token)
+        and connection.access_token != rejected
+        and connection.access_expires_at is not None
+        and connection.access_expires_at > timezone.now() + margin
+    )
+
+
+def exact_connect_start(*, target: SyncTarget) -> str:
+    """Begin the OAuth authorization-code flow: the URL of Exact's consent page to send the admin to."""
+    if target.kind != "exact":
+        raise ApplicationError(f"{target.name} is not an Exact Online target.")
+    state = secrets.token_urlsafe(32)
+    ExactConnection.objects.update_or_create(target=target, defaults={"oauth_state": state})
+    query = {
+        "client_id": settings.EXACT_CLIENT_ID,
+        "redirect_uri": settings.EXACT_REDIRECT_URI,
+        "response_type": "code",
+        "state": state,
+    }
+    return f"{settings.EXACT_BASE_URL}/api/oauth2/auth?{urlencode(query)}"
+
+
+def exact_connect_finish(*, state: str, code: str) -> SyncTarget:
+    """Exchange the code Exact sent back for tokens, and choose the user's current division if none is set."""
+    connection = ExactConnection.objects.select_related("target").filter(oauth_state=state).first() if state else None
+    if connection is None:
+        raise ApplicationError("This Exact connection request is unknown or was already used; start it again.")
+    try:
+        tokens = _token_request(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.EXACT_REDIRECT_URI},
+            lost_means_permanent=True,
+        )
+    except TargetError as error:
+        raise ApplicationError(error.message) from error
+    connection.oauth_state = ""
+    connection.connected_at = timezone.now()
+    connection.paused_until = None
+    _store_tokens(connection, tokens)
+    target = connection.target
+    if not target.settings.get("division"):
+        target.settings = {**target.settings, "division": _current_division(connection.access_token)}
+        target.save(update_fields=["settings", "updated_at"])
+    return target
+
+
+def _current_division(access_token: str) -> int:
+    try:
+        response = requests.get(
+            f"{settings.EXACT_BASE_URL}/api/v1/current/Me",
+            params={"$select": "CurrentDivision"},
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=settings.EXACT_TIMEOUT_SECONDS,
+        )
+        response.raise_for_status()
+        return int(response.json()["d"]["results"][0]["CurrentDivision"])
+    except (requests.RequestException, KeyError, IndexError, ValueError) as error:
+        raise ApplicationError("Connected, but Exact did not say which company to use: set the division.") from error
+
+
+def _token_request(grant: dict[str, str], *, lost_means_permanent: bool) -> dict[str, Any]:
+    form = grant | {"client_id": settings.EXACT_CLIENT_ID, "client_secret": settings.EXACT_CLIENT_SECRET}
+    try:
+        response = requests.post(
+            f"{settings.EXACT_BASE_URL}/api/oauth2/token", data=form, timeout=settings.EXACT_TIMEOUT_SECONDS
+        )
+    except requests.RequestException as error:
+        raise TargetError(
+            f"Could not reach Exact's token endpoint ({error.__class__.__name__}).", permanent=False
+        ) from error
+    if response.status_code == 200:
+        return response.json()
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {}
+    error_code = problem.get("error", "")
+    description = problem.get("error_description") or f"status {response.status_code}"
+    if error_code in ("invalid_grant", "invalid_client"):
+        raise TargetError(
+            f"Exact no longer accepts our authorization ({description}): reconnect the target from the admin.",
+            permanent=lost_means_permanent,
+            status_code=response.status_code,
+        )
+    # invalid_request (refreshing too early by Exact's clock) and 5xx pass with time.
+    raise TargetError(
+        f"Exact's token endpoint refused: {description}", permanent=False, status_code=response.status_code
+    )
+
+
+def _store_tokens(connection: ExactConnection, tokens: dict[str, Any]) -> None:
+    connection.access_token = tokens["access_token"]
+    connection.refresh_token = tokens["refresh_token"]
+    # Exact sends expires_in as a string of seconds.
+    connection.access_expires_at = timezone.now() + timedelta(seconds=int(tokens.get("expires_in") or 600))
+    connection.save()
+
+
+def _int_header(headers: Any, name: str) -> int | None:
+    value = headers.get(name)
+    return int(value) if value is not None and value.strip().lstrip("-").isdigit() else None
+
+
+def _reset_moment(headers: Any, name: str, longest_wait: int) -> Any:
+    """When a limit resets. Exact sends epoch milliseconds; the wait is kept within the window's length so a
+    skewed clock can never park the connection longer than one window."""
+    now = timezone.now()
+    reset_ms = _int_header(headers, name)
+    wait = longest_wait if reset_ms is None else reset_ms / 1000 - now.timestamp()
+    return now + timedelta(seconds=min(max(wait, 1.0), longest_wait))
+
+
+def _endpoint(path: str) -> str:
+    return path.split("/", 4)[-1] if path.startswith("/api/v1/") else path
+
+
+def _exact_message(response: requests.Response) -> str:
+    try:
+        return response.json()["error"]["message"]["value"]
+    except (ValueError, KeyError, TypeError):
+        return response.reason or "no explanation given"

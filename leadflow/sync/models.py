@@ -1,0 +1,144 @@
+"""The outbox: targets configured by an admin, one job per target and event, and a row per delivery attempt."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from leadflow.core.models import TimeStampedModel
+
+# Version of the payload every job carries; receivers switch on it. Bump it only with a migration path.
+PAYLOAD_SCHEMA_VERSION = 1
+
+
+class TargetKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    EXACT = "exact", "Exact Online"
+
+
+class SyncTarget(TimeStampedModel):
+    name = models.SlugField(max_length=64, unique=True, help_text="Short name used by commands, e.g. exact-nl.")
+    kind = models.CharField(max_length=32, choices=TargetKind.choices)
+    enabled = models.BooleanField(default=True)
+    settings = models.JSONField(default=dict, blank=True, help_text="Validated by the kind's settings form.")
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    # The target asked us to wait (rate limit): no job is handed out before this moment.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    # The alert last sent for this target, so the beat task does not repeat it every minute.
+    alert_reason = models.CharField(max_length=255, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "In flight"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead"
+
+
+RETRYABLE_STATES = (JobState.FAILED, JobState.DEAD)
+
+
+class SyncJob(TimeStampedModel):
+    """One event to deliver to one target. Written in the same transaction as the change it reports."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Delivery id sent along.")
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="jobs")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="sync_jobs")
+    event = models.CharField(max_length=64)
+    payload = models.JSONField()
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Start of the retry window (creation, or the last manual retry); past SYNC_RETRY_WINDOW_SECONDS it is dead.
+    retry_from = models.DateTimeField(default=timezone.now)
+    # Set while a worker holds the job; a worker killed mid-delivery leaves it to expire and the sweeper
+    # hands the job out again. `claim_token` lets only the current holder record the outcome.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="syncjob_due_idx"),
+            models.Index(fields=["target", "state", "created_at"], name="syncjob_target_state_idx"),
+            models.Index(fields=["lead", "target", "-created_at"], name="syncjob_lead_idx"),
+            models.Index(fields=["claimed_until"], name="syncjob_in_flight_idx", condition=Q(state="in_flight")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.target.name} ({self.state})"
+
+
+class DeliveryAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        RETRY = "retry", "Will retry"
+        FAILED = "failed", "Failed"
+        DEAD = "dead", "Gave up"
+
+    job = models.ForeignKey(SyncJob, on_delete=models.CASCADE, related_name="delivery_attempts")
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="delivery_attempts")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why it did not arrive, in plain words.")
+    detail = models.CharField(max_length=255, blank=True, help_text="What a successful delivery did.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["target", "-started_at"], name="attempt_target_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ExactConnection(models.Model):
+    """The OAuth tokens of one Exact Online target. Refreshed only under a row lock: Exact rotates the refresh
+    token on every use, so two workers refreshing with the same token would lock each other out."""
+
+    target = models.OneToOneField(SyncTarget, on_delete=models.CASCADE, related_name="exact_connection")
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    oauth_state = models.CharField(max_length=64, blank=True, help_text="Pending connect flow's state value.")
+    connected_at = models.DateTimeField(null=True, blank=True)
+    # No call to Exact before this moment: its rate limit (or error block) is used up.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    minutely_remaining = models.IntegerField(null=True, blank=True)
+    daily_remaining = models.IntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Exact connection of {self.target.name}"
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.refresh_token)
+
+
+class ExactCustomer(models.Model):
+    """Exact's account ID for a customer, so a job delivered twice never creates a second debtor."""
+
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="exact_customers")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="exact_customers")
+    exact_id = models.CharField(max_length=36)
+    code = models.CharField(max_length=18, blank=True)
+    matched_existing = models.BooleanField(default=False, help_text="Found in Exact rather than created by us.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="exact_customer_once_per_target")]
+
+    def __str__(self) -> str:
+        return f"Exact debtor {self.code.strip()} ({self.exact_id})"

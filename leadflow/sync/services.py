@@ -1,0 +1,270 @@
+"""Writes of the outbox: enqueue jobs with the change they report, claim and deliver them, retry, re-sync."""
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from leadflow.core.exceptions import ApplicationError
+from leadflow.core.tasks import enqueue, enqueue_on_commit
+from leadflow.leads.models import Lead, LeadState
+from leadflow.sync.events import CUSTOMER_CONVERTED, customer_payload
+from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
+from leadflow.sync.selectors import sync_due_job_ids
+from leadflow.sync.targets.base import DeliveryResult, TargetDeferred, TargetError, target_for_kind
+
+logger = logging.getLogger(__name__)
+Outcome = DeliveryAttempt.Outcome
+
+
+def outbox_enqueue_conversion(*, lead: Lead, conversion: Any) -> list[SyncJob]:
+    """Conversion hook (settings.LEADFLOW_CONVERSION_HOOKS): one job per enabled target that wants the event.
+
+    Runs inside the transaction that marks the lead converted, so jobs exist exactly when the conversion does.
+    `conversion` is read by attribute: account_id, contact_id, opportunity_id (leadflow.crm's Conversion).
+    """
+    payload = customer_payload(lead=lead, conversion=conversion)
+    return outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=_enabled_targets())
+
+
+def outbox_enqueue(*, lead: Lead, event: str, payload: dict[str, Any], targets: Iterable[SyncTarget]) -> list[SyncJob]:
+    wanted = [t for t in targets if target_for_kind(t.kind).accepts(target=t, event=event)]
+    jobs = SyncJob.objects.bulk_create(
+        [SyncJob(target=target, lead=lead, event=event, payload=payload) for target in wanted]
+    )
+    for job in jobs:
+        enqueue_on_commit(_deliver_task(), job.pk)
+    return jobs
+
+
+def sync_job_deliver(*, job_id: int) -> SyncJob | None:
+    """Deliver one job if it is due and nobody else holds it; returns None when there was nothing to do.
+
+    Safe to run twice at once: only the worker whose conditional UPDATE flips the job to in-flight delivers,
+    and only the holder of that claim may record the outcome.
+    """
+    if _target_waiting(job_id):
+        return None  # The sweeper hands the job out again once the target is back.
+    job = _claim(job_id)
+    if job is None:
+        return None
+    target = job.target
+    started = timezone.now()
+    clock = time.monotonic()
+    try:
+        result = target_for_kind(target.kind).deliver(target=target, job=job)
+    except TargetDeferred as deferral:
+        retry_after = deferral.retry_after or 60
+        _release(job, retry_after=retry_after, message=deferral.message)
+        SyncTarget.objects.filter(pk=target.pk).update(paused_until=timezone.now() + timedelta(seconds=retry_after))
+        return job
+    except TargetError as error:
+        _record_failure(job, error, started=started, duration=time.monotonic() - clock)
+        return job
+    except Exception as error:
+        # A bug in a target must not wedge the job: log it, retry later like a transient error.
+        logger.exception("Sync target %s crashed on job %s", target.name, job.pk)
+        unexpected = TargetError(f"Unexpected error: {error.__class__.__name__}: {error}", permanent=False)
+        _record_failure(job, unexpected, started=started, duration=time.monotonic() - clock)
+        return job
+    _record_success(job, result, started=started, duration=time.monotonic() - clock)
+    return job
+
+
+def sync_jobs_requeue_due(*, limit: int = 1000) -> list[int]:
+    """Sweeper: hand out again jobs that are due, and jobs whose worker died holding them (lease expired)."""
+    now = timezone.now()
+    with transaction.atomic():
+        expired = list(
+            SyncJob.objects.select_for_update(skip_locked=True)
+            .filter(state=JobState.IN_FLIGHT, claimed_until__lt=now)
+            .values_list("pk", flat=True)[:limit]
+        )
+        SyncJob.objects.filter(pk__in=expired, state=JobState.IN_FLIGHT).update(
+            state=JobState.PENDING,
+            claim_token=None,
+            claimed_until=None,
+            next_attempt_at=now,
+            last_error="The worker delivering this job stopped before finishing; delivering again.",
+        )
+    due = sync_due_job_ids(now=now, limit=limit)
+    for job_id in due:
+        enqueue(_deliver_task(), job_id)
+    if expired:
+        logger.warning("Re-queued %d sync jobs whose worker stopped mid-delivery: %s", len(expired), expired)
+    return due
+
+
+def _target_waiting(job_id: int) -> bool:
+    """The job's target is switched off or asked us to wait: leave the job pending, untouched."""
+    return SyncJob.objects.filter(
+        Q(target__enabled=False) | Q(target__paused_until__gt=timezone.now()), pk=job_id
+    ).exists()
+
+
+def sync_jobs_retry(*, jobs: QuerySet[SyncJob], actor: Any) -> int:
+    """Put failed or dead jobs back in the queue now, with a fresh retry window. Returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        job_ids = list(jobs.filter(state__in=RETRYABLE_STATES).values_list("pk", flat=True))
+        SyncJob.objects.filter(pk__in=job_ids, state__in=RETRYABLE_STATES).update(
+            state=JobState.PENDING, attempts=0, next_attempt_at=now, finished_at=None, retry_from=now
+        )
+        for job_id in job_ids:
+            enqueue_on_commit(_deliver_task(), job_id)
+    logger.info("%s put %d sync jobs back in the queue", actor, len(job_ids))
+    return len(job_ids)
+
+
+def sync_target_retry_all(*, target: SyncTarget, actor: Any) -> int:
+    return sync_jobs_retry(jobs=SyncJob.objects.filter(target=target), actor=actor)
+
+
+def sync_target_resync(
+    *, target: SyncTarget, batch_size: int = 500, progress: Callable[[int], None] | None = None
+) -> int:
+    """Queue the customer payload of every converted lead for one target (a full re-sync). Targets are
+    idempotent, so customers already there are matched, not duplicated. Returns the number of jobs."""
+    if not target.enabled:
+        raise ApplicationError(f"Target {target.name} is switched off; enable it before a re-sync.")
+    leads = Lead.objects.filter(state=LeadState.CONVERTED).select_related("conversion").order_by("pk")
+    created = 0
+    batch: list[Lead] = []
+    for lead in leads.iterator(chunk_size=batch_size):
+        batch.append(lead)
+        if len(batch) == batch_size:
+            created += _resync_batch(target, batch)
+            _report(progress, len(batch))
+            batch = []
+    if batch:
+        created += _resync_batch(target, batch)
+        _report(progress, len(batch))
+    return created
+
+
+def _report(progress: Callable[[int], None] | None, done: int) -> None:
+    if progress is not None:
+        progress(done)
+
+
+def _resync_batch(target: SyncTarget, leads: list[Lead]) -> int:
+    with transaction.atomic():
+        jobs = []
+        for lead in leads:
+            payload = customer_payload(lead=lead, conversion=getattr(lead, "conversion", None))
+            jobs += outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=[target])
+    return len(jobs)
+
+
+def _enabled_targets() -> list[SyncTarget]:
+    return list(SyncTarget.objects.filter(enabled=True))
+
+
+def _deliver_task() -> Any:
+    from leadflow.sync.tasks import deliver_sync_job
+
+    return deliver_sync_job
+
+
+def _claim(job_id: int) -> SyncJob | None:
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimed = SyncJob.objects.filter(pk=job_id, state=JobState.PENDING, next_attempt_at__lte=now).update(
+        state=JobState.IN_FLIGHT,
+        claim_token=token,
+        claimed_until=now + timedelta(seconds=settings.SYNC_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return SyncJob.objects.select_related("target").get(pk=job_id)
+
+
+def _finish(job: SyncJob, **changes: Any) -> bool:
+    """Record an outcome if this worker still holds the job (its lease may have expired and passed on)."""
+    changes.setdefault("claim_token", None)
+    changes.setdefault("claimed_until", None)
+    updated = SyncJob.objects.filter(pk=job.pk, state=JobState.IN_FLIGHT, claim_token=job.claim_token).update(
+        **changes, updated_at=timezone.now()
+    )
+    for name, value in changes.items():
+        setattr(job, name, value)
+    return bool(updated)
+
+
+def _release(job: SyncJob, *, retry_after: float, message: str) -> None:
+    """Give a job back without spending an attempt (no call was made)."""
+    _finish(
+        job,
+        state=JobState.PENDING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_after),
+        last_error=message,
+    )
+    job.refresh_from_db()
+
+
+def _record_success(job: SyncJob, result: DeliveryResult, *, started: Any, duration: float) -> None:
+    if _finish(job, state=JobState.DONE, finished_at=timezone.now(), last_error=""):
+        _attempt(job, Outcome.DELIVERED, started, duration, status_code=result.status_code, detail=result.detail)
+
+
+def _record_failure(job: SyncJob, error: TargetError, *, started: Any, duration: float) -> None:
+    now = timezone.now()
+    if error.permanent:
+        state, outcome, next_at = JobState.FAILED, Outcome.FAILED, now
+    else:
+        next_at = now + timedelta(seconds=error.retry_after or backoff_seconds(job.attempts))
+        gave_up = job.attempts >= settings.SYNC_MAX_ATTEMPTS or next_at > _window_end(job)
+        state, outcome = (JobState.DEAD, Outcome.DEAD) if gave_up else (JobState.PENDING, Outcome.RETRY)
+    finished_at = now if state != JobState.PENDING else None
+    if _finish(job, state=state, next_attempt_at=next_at, last_error=error.message, finished_at=finished_at):
+        _attempt(job, outcome, started, duration, status_code=error.status_code, error=error.message)
+    if error.disable_target:
+        sync_target_disable(target=job.target, reason=error.message)
+
+
+def sync_target_disable(*, target: SyncTarget, reason: str) -> None:
+    SyncTarget.objects.filter(pk=target.pk).update(enabled=False, disabled_reason=reason[:255])
+    logger.error("Sync target %s switched off: %s", target.name, reason)
+
+
+def _window_end(job: SyncJob) -> Any:
+    return job.retry_from + timedelta(seconds=settings.SYNC_RETRY_WINDOW_SECONDS)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: base·2^(n-1), capped, then a random 50-100% of it so that jobs
+    failing together do not come back together."""
+    ceiling = min(settings.SYNC_BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.SYNC_BACKOFF_MAX_SECONDS)
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+def _attempt(
+    job: SyncJob,
+    outcome: str,
+    started: Any,
+    duration: float,
+    *,
+    status_code: int | None,
+    error: str = "",
+    detail: str = "",
+) -> None:
+    DeliveryAttempt.objects.create(
+        job=job,
+        target_id=job.target_id,
+        started_at=started,
+        duration_ms=int(duration * 1000),
+        outcome=outcome,
+        status_code=status_code,
+        error=error,
+        detail=detail,
+    )

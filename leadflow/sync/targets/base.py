@@ -1,0 +1,103 @@
+"""The contract every sync target implements, and the registry that finds a target by its kind.
+
+A target turns one outbox job into a delivery to one outside system. Adding a system (SnelStart, an ERP) means
+one module with a `Target` subclass and its settings form, plus a line in `settings.SYNC_TARGET_KINDS`.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from leadflow.core.exceptions import ExternalServiceError
+
+if TYPE_CHECKING:
+    from leadflow.sync.models import SyncJob, SyncTarget
+
+
+class TargetError(ExternalServiceError):
+    """A delivery that did not succeed.
+
+    `permanent` stops retries (the job becomes `failed` with this message); `retry_after` asks for the next
+    attempt no sooner than that many seconds; `disable_target` switches the whole target off (a webhook's 410).
+    """
+
+    code = "sync_target_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        disable_target: bool = False,
+    ) -> None:
+        super().__init__(message, permanent=permanent)
+        self.retry_after = retry_after
+        self.status_code = status_code
+        self.disable_target = disable_target
+
+
+class TargetDeferred(TargetError):
+    """The target must not be called now (its rate limit is used up); no call was made, so the job waits
+    `retry_after` seconds without spending an attempt."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, permanent=False, retry_after=retry_after)
+
+
+@dataclass
+class DeliveryResult:
+    """What a successful delivery reports for the attempt log."""
+
+    status_code: int | None = None
+    detail: str = ""
+
+
+class Target:
+    """One kind of downstream system. Instances are stateless; everything per target comes from the row."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    settings_form: ClassVar[type[forms.Form]]
+    # Settings the admin never shows back (secrets); an empty field on edit keeps the stored value.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
+        """Deliver the job's payload; raise TargetError when it did not arrive. Must be idempotent: a job can
+        be delivered again after a crash between the remote write and our bookkeeping."""
+        raise NotImplementedError
+
+    def accepts(self, *, target: "SyncTarget", event: str) -> bool:
+        """Whether this target wants jobs for `event`."""
+        return True
+
+    def describe(self, *, target: "SyncTarget") -> str:
+        """One line for the monitor page, e.g. the URL or the company."""
+        return ""
+
+
+@cache
+def target_for_kind(kind: str) -> Target:
+    """The Target for a kind named in `settings.SYNC_TARGET_KINDS`."""
+    try:
+        path = settings.SYNC_TARGET_KINDS[kind]
+    except KeyError as error:
+        raise TargetError(f"No sync target of kind {kind!r} is installed.", permanent=True) from error
+    return import_string(path)()
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind, target_for_kind(kind).label) for kind in settings.SYNC_TARGET_KINDS]
+
+
+def clean_settings(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a target's settings with its form; ValidationError lists what is wrong."""
+    form = target_for_kind(kind).settings_form(data=data)
+    if not form.is_valid():
+        raise forms.ValidationError([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
+    return form.cleaned_data

@@ -1,0 +1,172 @@
+"""Exact Online target: the converted customer becomes a debtor (`crm/Accounts`, Status C) in one division.
+
+Idempotent in three layers: the `ExactCustomer` row (a job run twice makes no call at all), a look-up before
+every create (KvK, then VAT, then Code — the Code is the Salesforce Account Id, so even a create whose answer
+was lost is found again), and a unique constraint on the row.
+OAuth tokens live in `ExactConnection`; see `leadflow.sync.exact_client` for refresh, limits and errors.
+"""
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+
+from leadflow.sync import exact_client
+from leadflow.sync.targets.base import DeliveryResult, Target, TargetError
+
+if TYPE_CHECKING:
+    from leadflow.sync.models import SyncJob, SyncTarget
+
+CODE_LENGTH = 18
+# Exact property -> where its value comes from in the job payload ("customer.<field>" or "salesforce.<id>").
+DEFAULT_FIELD_MAPPING = {
+    "Code": "salesforce.account_id",
+    "Name": "customer.company",
+    "ChamberOfCommerce": "customer.registration_number",
+    "VATNumber": "customer.vat_number",
+    "Email": "customer.email",
+    "Phone": "customer.phone",
+    "Website": "customer.website",
+    "AddressLine1": "customer.street",
+    "Postcode": "customer.postcode",
+    "City": "customer.city",
+    "Country": "customer.country",
+}
+MAPPABLE_PROPERTIES = [
+    "Code",
+    "Name",
+    "ChamberOfCommerce",
+    "VATNumber",
+    "Email",
+    "Phone",
+    "Website",
+    "AddressLine1",
+    "AddressLine2",
+    "Postcode",
+    "City",
+    "State",
+    "Country",
+    "SearchCode",
+    "Remarks",
+]
+# Looked up in this order before creating; the first property with a match wins.
+MATCH_ORDER = ("ChamberOfCommerce", "VATNumber", "Code")
+
+
+class ExactSettingsForm(forms.Form):
+    division = forms.IntegerField(
+        min_value=1, required=False, help_text="Exact company number; empty = the connecting user's current one."
+    )
+    field_mapping = forms.JSONField(
+        initial=DEFAULT_FIELD_MAPPING,
+        help_text='Exact property → payload field, e.g. {"Name": "customer.company", "Code": "salesforce.account_id"}.',
+    )
+
+    def clean_field_mapping(self) -> dict[str, str]:
+        mapping = self.cleaned_data["field_mapping"]
+        if not isinstance(mapping, dict) or not mapping:
+            raise forms.ValidationError("Give an object of Exact property names and payload fields.")
+        problems = [
+            f"{name!r} is not an Exact account property we write."
+            for name in mapping
+            if name not in MAPPABLE_PROPERTIES
+        ]
+        problems += [
+            f"{source!r} (for {name}) is not a payload field."
+            for name, source in mapping.items()
+            if source not in payload_fields()
+        ]
+        if "Name" not in mapping:
+            problems.append("Name must be mapped: Exact requires it.")
+        if problems:
+            raise forms.ValidationError(problems)
+        return mapping
+
+
+def payload_fields() -> set[str]:
+    from leadflow.sync.events import CONVERSION_FIELDS, CUSTOMER_FIELDS
+
+    return {f"customer.{name}" for name in CUSTOMER_FIELDS} | {f"salesforce.{name}" for name in CONVERSION_FIELDS}
+
+
+def exact_account(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """The crm/Accounts document for a customer payload, following the admin's field mapping."""
+    account: dict[str, Any] = {"Status": "C"}
+    for name, source in mapping.items():
+        section, _, field = source.partition(".")
+        value = str(payload.get(section, {}).get(field) or "").strip()
+        if value:
+            account[name] = value
+    customer = payload["customer"]
+    if not account.get("Name"):
+        person = f"{customer.get('first_name', '')} {customer.get('last_name', '')}".strip()
+        account["Name"] = person or f"Leadflow lead {payload['lead_id']}"
+    account["Code"] = (account.get("Code") or f"LF{payload['lead_id']}")[:CODE_LENGTH]
+    country = account.get("Country", "").upper()
+    if len(country) == 2 and country.isalpha():
+        account["Country"] = country
+    else:
+        account.pop("Country", None)  # Exact only takes ISO codes; an unclean country must not fail the job.
+    return account
+
+
+def odata_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def match_filter(account: dict[str, Any]) -> str:
+    clauses = []
+    for name in MATCH_ORDER:
+        if account.get(name):
+            # Numeric codes are stored left-padded to 18 characters: compare trimmed.
+            subject = "trim(Code)" if name == "Code" else name
+            clauses.append(f"{subject} eq {odata_literal(account[name])}")
+    return " or ".join(clauses)
+
+
+def best_match(account: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for name in MATCH_ORDER:
+        wanted = (account.get(name) or "").strip().lower()
+        for candidate in candidates:
+            if wanted and (candidate.get(name) or "").strip().lower() == wanted:
+                return candidate
+    return None
+
+
+class ExactTarget(Target):
+    kind = "exact"
+    label = "Exact Online"
+    settings_form = ExactSettingsForm
+
+    def describe(self, *, target: "SyncTarget") -> str:
+        division = target.settings.get("division")
+        return f"division {division}" if division else "division not chosen yet"
+
+    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
+        from leadflow.sync.models import ExactCustomer
+
+        known = ExactCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
+        if known:
+            return DeliveryResult(detail=f"Already in Exact as {known.code.strip()} ({known.exact_id}).")
+        division = target.settings.get("division")
+        if not division:
+            raise TargetError("Choose the Exact division (company) in the target's settings.", permanent=True)
+        account = exact_account(job.payload, target.settings.get("field_mapping") or DEFAULT_FIELD_MAPPING)
+        client = exact_client.ExactClient(target)
+        path = f"/api/v1/{division}/crm/Accounts"
+        select = "ID,Code," + ",".join(MATCH_ORDER)
+        found = client.get(path, params={"$filter": match_filter(account), "$select": select})
+        match = best_match(account, found["d"]["results"])
+        if match is None:
+            created = client.post(path, json_body=account)
+            exact_id, code, status = created["d"]["ID"], created["d"]["Code"], 201
+        else:
+            exact_id, code, status = match["ID"], match["Code"], 200
+        # get_or_create: an earlier run of this job that lost its lease may have recorded the same debtor.
+        ExactCustomer.objects.get_or_create(
+            target=target,
+            lead_id=job.lead_id,
+            defaults={"exact_id": exact_id, "code": code or "", "matched_existing": bool(match)},
+        )
+        verb = "Matched existing" if match else "Created"
+        return DeliveryResult(status_code=status, detail=f"{verb} debtor {json.dumps((code or '').strip())}.")

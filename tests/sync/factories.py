@@ -1,0 +1,44 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.leads.models import Lead, LeadState
+from leadflow.sync.events import CUSTOMER_CONVERTED
+from leadflow.sync.models import SyncTarget, TargetKind
+from leadflow.sync.targets.exact import DEFAULT_FIELD_MAPPING
+from tests.factories import LeadFactory
+
+
+class WebhookTargetFactory(DjangoModelFactory):
+    class Meta:
+        model = SyncTarget
+
+    name = factory.Sequence(lambda n: f"webhook-{n}")
+    kind = TargetKind.WEBHOOK
+    settings = factory.LazyFunction(
+        lambda: {"url": "http://127.0.0.1:9/", "secret": "s3cret", "events": [CUSTOMER_CONVERTED], "timeout_seconds": 2}
+    )
+
+
+class ExactTargetFactory(DjangoModelFactory):
+    class Meta:
+        model = SyncTarget
+
+    name = factory.Sequence(lambda n: f"exact-{n}")
+    kind = TargetKind.EXACT
+    settings = factory.LazyFunction(lambda: {"division": 123456, "field_mapping": DEFAULT_FIELD_MAPPING})
+
+
+def converted_lead(**fields) -> tuple[Lead, Conversion]:
+    """A lead the crm app has converted: marked converted, with a finished Conversion holding Salesforce ids."""
+    lead = LeadFactory(**fields)
+    Lead.objects.filter(pk=lead.pk).update(state=LeadState.CONVERTED)
+    lead.refresh_from_db()
+    conversion = Conversion.objects.create(
+        lead=lead,
+        status=ConversionStatus.DONE,
+        account_id=f"001AA{lead.pk:013d}",
+        contact_id=f"003AA{lead.pk:013d}",
+        opportunity_id=f"006AA{lead.pk:013d}",
+    )
+    return lead, conversion

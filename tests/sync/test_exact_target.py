@@ -1,0 +1,246 @@
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from leadflow.sync import services
+from leadflow.sync.exact_client import exact_access_token
+from leadflow.sync.models import ExactConnection, ExactCustomer, JobState, SyncJob
+from tests.sync.factories import ExactTargetFactory, converted_lead
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def connect(exact_standin, target) -> ExactConnection:
+    """Store tokens the way the admin's connect flow does (tested through the views below)."""
+    tokens = exact_standin.obtain_tokens()
+    return ExactConnection.objects.create(
+        target=target,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        access_expires_at=timezone.now() + timezone.timedelta(seconds=int(tokens["expires_in"])),
+        connected_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def target(exact_settings, exact_standin):
+    target = ExactTargetFactory()
+    connect(exact_standin, target)
+    return target
+
+
+def convert(**lead_fields) -> SyncJob:
+    lead, conversion = converted_lead(**lead_fields)
+    with transaction.atomic():
+        [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+    job.refresh_from_db()
+    return job
+
+
+def run_again(job: SyncJob) -> SyncJob:
+    SyncJob.objects.filter(pk=job.pk).update(state=JobState.PENDING, next_attempt_at=timezone.now())
+    services.sync_job_deliver(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def creates(exact_standin) -> int:
+    return exact_standin.stats()["creates"]
+
+
+def account_calls(exact_standin) -> int:
+    return sum(1 for call in exact_standin.calls if call["endpoint"] == "crm/Accounts")
+
+
+def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settings, exact_standin, staff_user, client):
+    target = ExactTargetFactory(settings={"field_mapping": {"Name": "customer.company"}})
+    client.force_login(staff_user)
+
+    consent = client.get(reverse("sync:exact-connect", args=[target.pk]))
+    assert consent.status_code == 302
+    query = parse_qs(urlsplit(consent["Location"]).query)
+    answer = requests.post(  # The admin clicks "Allow" on Exact's page.
+        exact_standin.auth_url,
+        data={key: values[0] for key, values in query.items()} | {"decision": "approve"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    callback = urlsplit(answer.headers["Location"])
+    page = client.get(f"{callback.path}?{callback.query}")
+
+    assert page.status_code == 302
+    target.refresh_from_db()
+    assert target.exact_connection.is_connected
+    assert target.exact_connection.oauth_state == ""
+    assert target.settings["division"] == exact_standin.division  # Taken from current/Me.
+
+
+def test_callback_with_an_unknown_state_connects_nothing(exact_settings, staff_user, client):
+    client.force_login(staff_user)
+    page = client.get(reverse("sync:exact-callback"), {"state": "forged", "code": "x"}, follow=True)
+    assert "unknown or was already used" in page.content.decode()
+    assert not ExactConnection.objects.exists()
+
+
+def test_connect_flow_is_for_staff_only(exact_settings, user, client):
+    target = ExactTargetFactory()
+    client.force_login(user)
+    assert client.get(reverse("sync:exact-connect", args=[target.pk])).status_code == 302
+    assert not ExactConnection.objects.exists()
+
+
+def test_customer_becomes_a_debtor_with_mapped_fields(target, exact_standin):
+    job = convert(
+        company="Bakkerij Jansen B.V.",
+        registration_number="12345678",
+        vat_number="NL123456789B01",
+        email="info@jansen.nl",
+        street="Dorpsstraat 1",
+        postcode="1234 AB",
+        city="Utrecht",
+        country="NL",
+    )
+    assert job.state == JobState.DONE
+    [account] = exact_standin.accounts()
+    assert account["Status"] == "C"
+    assert account["Name"] == "Bakkerij Jansen B.V."
+    assert account["ChamberOfCommerce"] == "12345678"
+    assert account["VATNumber"] == "NL123456789B01"
+    assert account["Code"] == job.payload["salesforce"]["account_id"]
+    assert ExactCustomer.objects.get(lead=job.lead).exact_id == account["ID"]
+
+
+def test_same_job_run_twice_creates_one_debtor_and_makes_no_second_call(target, exact_standin):
+    job = convert()
+    calls = account_calls(exact_standin)
+    assert run_again(job).state == JobState.DONE
+    assert creates(exact_standin) == 1
+    assert account_calls(exact_standin) == calls
+
+
+def test_create_whose_answer_was_lost_is_found_again_not_duplicated(target, exact_standin, settings):
+    settings.EXACT_TIMEOUT_SECONDS = 0.5
+    exact_standin.fail_next("timeout_after_commit", seconds=2)
+    job = convert()
+    assert job.state == JobState.PENDING
+    assert run_again(job).state == JobState.DONE
+    assert len(exact_standin.accounts()) == 1
+
+
+def test_existing_debtor_with_the_same_kvk_is_matched_not_created(target, exact_standin):
+    session = exact_standin.api_session()
+    session.post(exact_standin.accounts_url, json={"Name": "Jansen", "ChamberOfCommerce": "87654321"}, timeout=5)
+    job = convert(registration_number="87654321", vat_number="NL000000000B01")
+    assert job.state == JobState.DONE
+    assert creates(exact_standin) == 1
+    assert ExactCustomer.objects.get(lead=job.lead).matched_existing
+
+
+def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_once(target, exact_standin):
+    first = convert()
+    exact_standin.expire_access_tokens()
+    second = convert()
+    exact_standin.advance_clock(601)
+    third = convert()
+    assert {first.state, second.state, third.state} == {JobState.DONE}
+    assert len(exact_standin.accounts()) == 3
+    # One token grant when connecting, then one refresh per expiry: never a refresh that was not needed.
+    assert exact_standin.stats()["calls_by_endpoint"]["POST oauth2/token"] == 3
+
+
+@pytest.mark.postgres
+def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    exact_standin.expire_access_tokens()
+    stored = ExactConnection.objects.get(target=target)
+    start = threading.Barrier(4)
+    tokens, failures = [], []
+
+    def worker():
+        start.wait()
+        try:
+            tokens.append(exact_access_token(connection_id=stored.pk, rejected=stored.access_token))
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert len(set(tokens)) == 1
+    assert exact_standin.stats()["calls_by_endpoint"]["POST oauth2/token"] == 2  # Connect, then one refresh.
+    jobs = [convert() for _ in range(2)]
+    assert {job.state for job in jobs} == {JobState.DONE}
+
+
+def test_rate_limit_used_up_defers_jobs_without_calling_exact(target, exact_standin):
+    exact_standin.set_limits(minutely=2)
+    first = convert()  # Look-up and create: the minute's budget is gone.
+    calls = account_calls(exact_standin)
+    second = convert()
+
+    assert first.state == JobState.DONE
+    assert second.state == JobState.PENDING
+    assert second.attempts == 0
+    assert "rate limit" in second.last_error
+    assert account_calls(exact_standin) == calls
+    third = convert()
+    assert third.attempts == 0  # The target is paused: the job is not even claimed.
+    assert account_calls(exact_standin) == calls
+    assert 0 < (second.next_attempt_at - timezone.now()).total_seconds() <= 60
+
+
+def test_a_client_error_fails_the_job_and_is_not_retried(target, exact_standin):
+    target.settings = {**target.settings, "division": 999}
+    target.save()
+    job = convert()
+    assert job.state == JobState.FAILED
+    assert "403" in job.last_error
+    assert account_calls(exact_standin) == 1
+
+
+def test_refused_refresh_token_fails_with_advice_to_reconnect(target, exact_standin):
+    ExactConnection.objects.filter(target=target).update(refresh_token="revoked", access_token="stale")
+    job = convert()
+    assert job.state == JobState.FAILED
+    assert "reconnect" in job.last_error
+
+
+def test_exact_outage_is_retried(target, exact_standin):
+    exact_standin.fail_next("unavailable")
+    job = convert()
+    assert job.state == JobState.PENDING
+    assert run_again(job).state == JobState.DONE
+
+
+def test_refused_for_rate_limit_the_job_waits_for_the_next_minute_without_spending_an_attempt(target, exact_standin):
+    exact_standin.set_limits(minutely=1)
+    exact_standin.api_session().get(exact_standin.accounts_url, timeout=5)  # Another process used the minute.
+    job = convert()
+    target.refresh_from_db()
+    assert job.state == JobState.PENDING
+    assert job.attempts == 0
+    assert "429" in job.last_error
+    assert 0 < (target.paused_until - timezone.now()).total_seconds() <= 60
+    assert exact_standin.accounts() == []
+
+
+def test_endpoint_blocked_after_errors_pauses_the_target_for_an_hour(target, exact_standin):
+    exact_standin.set_limits(error_ban_threshold=0)
+    exact_standin.api_session().get(exact_standin.accounts_url, params={"$filter": "Nonsense eq 1"}, timeout=5)
+    job = convert()
+    target.refresh_from_db()
+    assert job.state == JobState.PENDING
+    assert "blocked" in job.last_error
+    assert (target.paused_until - timezone.now()).total_seconds() > 3500

@@ -1,0 +1,77 @@
+"""A manager retries a dead job from the sync monitor in Chromium."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+
+from leadflow.sync.models import JobState, SyncJob
+from tests.factories import UserFactory
+from tests.sync.factories import WebhookTargetFactory, converted_lead
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's Chromium is not installed")
+    # Playwright runs its own event loop; Django's async-safety check would refuse ORM calls in the test.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_manager_retries_a_dead_job_from_the_monitor(page, live_server, client, receiver):
+    manager = UserFactory(username="manager")
+    manager.user_permissions.add(Permission.objects.get(codename="change_syncjob"))
+    target = WebhookTargetFactory(
+        name="erp", settings={"url": receiver.url, "secret": "s3cret", "events": ["customer.converted"]}
+    )
+    lead, _ = converted_lead(company="Bakkerij Jansen")
+    job = SyncJob.objects.create(
+        target=target,
+        lead=lead,
+        event="customer.converted",
+        payload={"schema_version": 1},
+        state=JobState.DEAD,
+        attempts=20,
+        last_error="The receiver answered 503 Service Unavailable.",
+    )
+    client.force_login(manager)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+    page.goto(f"{live_server.url}/sync/")
+    row = page.locator(f"#job-{job.pk}")
+    assert "503 Service Unavailable" in row.inner_text()
+    row.get_by_role("button", name=f"Retry job {job.pk}").click()
+
+    page.get_by_text("1 job(s) queued again.").wait_for()
+    assert page.locator(f"#job-{job.pk}").count() == 0
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert receiver.deliveries() == {str(job.uuid)}
