@@ -252,3 +252,40 @@ LEADFLOW_CRITERIA_RELATED_ADMIN = [
 # Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
 # (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
 LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
+# --- intake -------------------------------------------------------------------------------------
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))  # uploaded import files
+MEDIA_URL = "media/"
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "leadflow.core.api.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    **globals().get("REST_FRAMEWORK", {}),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadflow API",
+    "DESCRIPTION": "Create and follow leads. Errors are JSON: {error: {code, message, fields?, detail?}}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
+CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
+# Largest request body an intake door accepts (forms and API); bigger ones get 413.
+LEADFLOW_INTAKE_MAX_BODY_BYTES = env.int("LEADFLOW_INTAKE_MAX_BODY_BYTES", default=64 * 1024)
+# django-ratelimit rates ("count/period", period s/m/h/d) kept in the default cache (CACHE_URL; Redis in production).
+LEADFLOW_FORM_RATE_LIMIT_PER_IP = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_IP", default="20/m")
+LEADFLOW_FORM_RATE_LIMIT_PER_FORM = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_FORM", default="6000/m")
+LEADFLOW_API_RATE_LIMIT = env.str("LEADFLOW_API_RATE_LIMIT", default="600/m")
+# How long an Idempotency-Key and its stored response are kept.
+LEADFLOW_IDEMPOTENCY_HOURS = env.int("LEADFLOW_IDEMPOTENCY_HOURS", default=24)
+# Suspected spam is kept this many days for review, then purged.
+LEADFLOW_SPAM_RETENTION_DAYS = env.int("LEADFLOW_SPAM_RETENTION_DAYS", default=30)
+# The local-memory cache counts per process, which django-ratelimit reports as an error; that is fine for one
+# development process, and leadflow.intake's own check (intake.W001) warns when DEBUG is off without a shared cache.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.E003"]
+# Django's own Redis cache increments atomically, but django-ratelimit only knows django-redis by name.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.W001"]
+CELERY_BEAT_SCHEDULE["purge-intake-leftovers"] = {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0}
+# Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
+LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)

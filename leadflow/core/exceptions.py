@@ -52,3 +52,26 @@ class ExternalServiceError(ApplicationError):
     def __init__(self, message: str, *, permanent: bool, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message, extra=extra)
         self.permanent = permanent
+
+
+class PayloadTooLarge(ApplicationError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class RateLimited(ApplicationError):
+    """Too many requests from one client or to one form; `retry_after` says how many seconds to wait."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class TryAgainLater(ApplicationError):
+    """Nothing was stored (the database is unreachable, say); the same request can be sent again."""
+
+    status_code = 503
+    code = "try_again"

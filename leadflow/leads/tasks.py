@@ -15,6 +15,13 @@ def process_lead(lead_id: int) -> None:
     services.lead_process(lead_id=lead_id)
 
 
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=2, retry_backoff_max=300, retry_jitter=True, max_retries=10)
+def process_leads(lead_ids: list[int]) -> None:
+    """One message for a batch (file import): each lead is processed as `process_lead` would, skipping done ones."""
+    for lead_id in lead_ids:
+        services.lead_process(lead_id=lead_id)
+
+
 @shared_task
 def sweep_stuck_leads() -> int:
     lead_ids = services.lead_requeue_stuck(older_than_seconds=settings.LEADFLOW_STUCK_AFTER_SECONDS)

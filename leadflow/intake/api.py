@@ -1,0 +1,195 @@
+"""The JSON API: POST /api/leads/ (idempotent with Idempotency-Key), GET /api/leads/ and /api/leads/{id}/."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django_ratelimit.core import is_ratelimited
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import authentication, exceptions, permissions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leadflow.core.exceptions import NotFound, PayloadTooLarge, PermissionDenied, RateLimited
+from leadflow.intake import services
+from leadflow.intake.models import ApiToken
+from leadflow.intake.selectors import leads_for_token
+from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer
+from leadflow.intake.views import request_meta
+
+LIST_FILTERS = {
+    "state": "state",
+    "external_id": "external_id",
+    "email": "email__iexact",
+    "created_after": "created_at__gte",
+    "created_before": "created_at__lt",
+}
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 415, 429, 503), ErrorSerializer)
+CREATE_EXAMPLE = {
+    "first_name": "Anna",
+    "last_name": "de Vries",
+    "email": "anna@example.nl",
+    "phone": "+31 20 123 4567",
+    "company": "Voorbeeld BV",
+    "country": "NL",
+    "external_id": "crm-4711",
+    "utm_campaign": "spring",
+    "newsletter": "yes",
+}
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>` with a token made in the admin."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[None, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode(errors="replace").split()
+        if not header or header[0].lower() not in ("bearer", "token"):
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the header as: Authorization: Bearer <key>.")
+        token = services.api_token_authenticate(raw=header[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        return None, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "leadflow.intake.api.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "An API key created in the admin."}
+
+
+class HasApiToken(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.NotAuthenticated("Send an API key: Authorization: Bearer <key>.")
+        return True
+
+
+class LeadPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TokenApiView(APIView):
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [HasApiToken]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.LEADFLOW_INTAKE_MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"Send at most {settings.LEADFLOW_INTAKE_MAX_BODY_BYTES} bytes per request.")
+        super().initial(request, *args, **kwargs)
+        if is_ratelimited(
+            request, group="intake:api", key=_token_key, rate=settings.LEADFLOW_API_RATE_LIMIT, increment=True
+        ):
+            raise RateLimited("Too many requests with this API key; retry later.", retry_after=60)
+
+    def readable_leads(self, request: Request, filters: dict[str, Any] | None = None) -> Any:
+        if not request.auth.can_read:
+            raise PermissionDenied("This API key may create leads but not read them.")
+        return leads_for_token(token=request.auth, filters=filters)
+
+
+def _token_key(group: str, request: Any) -> str:
+    return str(request.auth.pk)
+
+
+class LeadListCreateApi(TokenApiView):
+    @extend_schema(
+        operation_id="leads_create",
+        summary="Create a lead",
+        description="Known fields are validated; any other key is kept in custom_fields. Send an Idempotency-Key "
+        "header so that a retry returns the first response instead of creating a second lead.",
+        request=LeadCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={201: LeadDetailSerializer, **ERRORS},
+        examples=[
+            OpenApiExample("A lead", value=CREATE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Invalid email",
+                value={
+                    "error": {
+                        "code": "invalid",
+                        "message": "Some fields are not valid.",
+                        "fields": {"email": ["Enter a valid email address."]},
+                    }
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        body = request.body  # read before DRF parses it: the raw bytes identify the request for idempotency
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
+            raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        if key:
+            stored = services.idempotent_replay(token=request.auth, key=key, body=body)
+            if stored is not None:
+                return Response(
+                    stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"}
+                )
+        serializer = LeadCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            submission = services.api_lead_create(
+                token=request.auth, values=serializer.validated_data, payload=request.data, meta=request_meta(request)
+            )
+            data = LeadDetailSerializer(submission.lead).data
+            if key:
+                services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
+        return Response(data, status=201)
+
+    @extend_schema(
+        operation_id="leads_list",
+        summary="List this key's leads",
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR),
+            OpenApiParameter("external_id", OpenApiTypes.STR),
+            OpenApiParameter("email", OpenApiTypes.STR),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+        ],
+        responses={200: LeadDetailSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        filters = {LIST_FILTERS[k]: v for k, v in request.query_params.items() if k in LIST_FILTERS and v}
+        for name in ("created_after", "created_before"):
+            if name in request.query_params and not _is_datetime(request.query_params[name]):
+                raise exceptions.ValidationError({name: ["Use an ISO 8601 date or date-time."]})
+        paginator = LeadPagination()
+        page = paginator.paginate_queryset(self.readable_leads(request, filters), request, view=self)
+        return paginator.get_paginated_response(LeadDetailSerializer(page, many=True).data)
+
+
+class LeadDetailApi(TokenApiView):
+    @extend_schema(
+        operation_id="leads_retrieve", summary="Read one lead", responses={200: LeadDetailSerializer, **ERRORS}
+    )
+    def get(self, request: Request, lead_id: int) -> Response:
+        lead = self.readable_leads(request).filter(pk=lead_id).first()
+        if lead is None:
+            raise NotFound(f"No lead {lead_id} for this API key.")
+        return Response(LeadDetailSerializer(lead).data)
+
+
+def _is_datetime(value: str) -> bool:
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    try:
+        return bool(parse_datetime(value) or parse_date(value))
+    except ValueError:
+        return False

@@ -1,0 +1,69 @@
+"""Reads for intake: forms by key, and leads as an API token may see them (with what the pipeline found)."""
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db.models import QuerySet
+
+from leadflow.intake.models import ApiToken, LeadForm
+from leadflow.leads.models import Lead
+
+SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
+
+
+def form_get_active(*, key: str) -> LeadForm | None:
+    """The form with its fields, from the cache when recently read: every submission needs it, and a form
+    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`)."""
+    return cache.get_or_set(
+        form_cache_key(key),
+        lambda: LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first(),
+        timeout=settings.LEADFLOW_FORM_CACHE_SECONDS,
+    )
+
+
+def form_cache_key(key: str) -> str:
+    return f"intake:form:{key}"
+
+
+def form_origin_allowed(*, form: LeadForm, origin: str) -> bool:
+    return origin.rstrip("/") in form.origins
+
+
+def leads_for_token(*, token: ApiToken, filters: dict[str, Any] | None = None) -> QuerySet[Lead]:
+    """The token's own source's leads, with findings and candidates prefetched (no N+1 in lists)."""
+    queryset = Lead.objects.filter(source=token.source).prefetch_related("findings", "duplicate_candidates")
+    if conversion_relation():
+        queryset = queryset.select_related(conversion_relation())
+    return queryset.filter(**(filters or {}))
+
+
+def conversion_relation() -> str | None:
+    """Extension point: the CRM app (built in parallel) may add a one-to-one `conversion` on Lead holding the
+    Salesforce ids. Included only when that relation exists, so intake runs with or without it."""
+    if not apps.is_installed("leadflow.crm"):
+        return None
+    try:
+        field = Lead._meta.get_field("conversion")
+    except FieldDoesNotExist:
+        return None
+    return "conversion" if field.one_to_one else None
+
+
+def lead_salesforce_ids(lead: Lead) -> dict[str, str]:
+    """Whatever `*_id`-style Salesforce fields the conversion row has (account, contact, opportunity)."""
+    relation = conversion_relation()
+    try:
+        conversion = getattr(lead, relation) if relation else None
+    except ObjectDoesNotExist:
+        conversion = None
+    if conversion is None:
+        return {}
+    return {
+        f.name: str(getattr(conversion, f.name))
+        for f in conversion._meta.concrete_fields
+        if ("salesforce" in f.name or f.name.endswith("_sf_id") or f.name in SALESFORCE_ID_FIELDS)
+        and getattr(conversion, f.name)
+    }

@@ -1,0 +1,92 @@
+"""API shapes: what a client may send to create a lead, and what it reads back."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from leadflow.intake.forms import HIDDEN_FIELDS, phone_is_dialable
+from leadflow.intake.selectors import lead_salesforce_ids
+from leadflow.leads.models import Lead
+from leadflow.leads.services import EDITABLE_FIELDS
+
+WRITABLE_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
+
+
+class LeadCreateSerializer(serializers.ModelSerializer):
+    """Known lead fields are validated; any other key is kept in `custom_fields` under its name."""
+
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    custom_fields = serializers.DictField(required=False, default=dict)
+
+    class Meta:
+        model = Lead
+        fields = (*WRITABLE_FIELDS, "custom_fields")
+        # The unique (source, external_id) constraint is checked by the service, which knows the source.
+        validators: list[Any] = []
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object with the lead's fields."]})
+        values = super().to_internal_value(data)
+        extra = {k: v for k, v in data.items() if k not in self.fields}
+        values["custom_fields"] = {**extra, **values.get("custom_fields", {})}
+        return values
+
+    def validate_phone(self, value: str) -> str:
+        if value and not phone_is_dialable(value):
+            raise serializers.ValidationError("Not a phone number that can be dialled; include the country code.")
+        return value
+
+
+class FindingSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    code = serializers.CharField()
+    severity = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DuplicateCandidateSerializer(serializers.Serializer):
+    other_lead = serializers.IntegerField(source="other_lead_id", allow_null=True)
+    remote_object = serializers.CharField()
+    remote_id = serializers.CharField()
+    score = serializers.FloatField()
+    decision = serializers.CharField()
+    status = serializers.CharField()
+
+
+class LeadDetailSerializer(serializers.ModelSerializer):
+    findings = FindingSerializer(many=True, read_only=True)
+    duplicate_candidates = DuplicateCandidateSerializer(many=True, read_only=True)
+    salesforce = serializers.SerializerMethodField(help_text="Salesforce ids once the lead is converted.")
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id",
+            "state",
+            "rejection_reason",
+            "duplicate_of",
+            "source",
+            *WRITABLE_FIELDS,
+            "custom_fields",
+            "created_at",
+            "checked_at",
+            "findings",
+            "duplicate_candidates",
+            "salesforce",
+        )
+        read_only_fields = fields
+
+    def get_salesforce(self, lead: Lead) -> dict[str, str]:
+        return lead_salesforce_ids(lead)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False, help_text="Field name → list of messages.")
+    detail = serializers.DictField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

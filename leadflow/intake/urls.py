@@ -1,0 +1,17 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from leadflow.intake import api, views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("intake/forms/<slug:key>/", views.form_page, name="form-page"),
+    path("intake/forms/<slug:key>/definition.json", views.form_definition, name="form-definition"),
+    path("intake/forms/<slug:key>/submit", views.form_submit, name="form-submit"),
+    path("intake/forms/<slug:key>/thanks", views.form_thanks, name="form-thanks"),
+    path("api/leads/", api.LeadListCreateApi.as_view(), name="api-leads"),
+    path("api/leads/<int:lead_id>/", api.LeadDetailApi.as_view(), name="api-lead"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="intake:api-schema"), name="api-docs"),
+]
