@@ -161,12 +161,13 @@ LOGGING = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -198,6 +199,7 @@ LEADFLOW_PIPELINE = [
     "leadflow.quality.services.lead_run_checks",
     "leadflow.leads.services.lead_auto_validate",
     "leadflow.qualification.services.lead_auto_qualify",
+    "leadflow.review.services.lead_auto_assign",
 ]
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
@@ -289,3 +291,44 @@ SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_
 CELERY_BEAT_SCHEDULE["purge-intake-leftovers"] = {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0}
 # Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
 LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)
+
+# --- crm ----------------------------------------------------------------------------------------
+# Salesforce org reached through simple-salesforce. The defaults point at the local sandbox
+# (`manage.py salesforce_sandbox`); see docs/salesforce.md for a real org.
+_SANDBOX_URL = f"http://127.0.0.1:{env.int('SALESFORCE_SANDBOX_PORT', default=8765)}"  # Procfile.dev's sandbox
+SALESFORCE_INSTANCE_URL = env.str("SALESFORCE_INSTANCE_URL", default=_SANDBOX_URL).rstrip("/")
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="61.0")
+SALESFORCE_AUTH_FLOW = env.str("SALESFORCE_AUTH_FLOW", default="client_credentials")  # or jwt_bearer
+SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="leadflow-sandbox")
+SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="leadflow-sandbox-secret")
+SALESFORCE_USERNAME = env.str("SALESFORCE_USERNAME", default="")  # the run-as user of the JWT bearer flow
+SALESFORCE_PRIVATE_KEY = env.str("SALESFORCE_PRIVATE_KEY", default="", multiline=True)
+SALESFORCE_PRIVATE_KEY_FILE = env.str("SALESFORCE_PRIVATE_KEY_FILE", default="")
+SALESFORCE_JWT_AUDIENCE = env.str("SALESFORCE_JWT_AUDIENCE", default="https://login.salesforce.com")
+SALESFORCE_TOKEN_URL = env.str("SALESFORCE_TOKEN_URL", default=f"{SALESFORCE_INSTANCE_URL}/services/oauth2/token")
+SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=20.0)
+SALESFORCE_EXTERNAL_ID_FIELD = env.str("SALESFORCE_EXTERNAL_ID_FIELD", default="Leadflow_Id__c")
+# Calls left in the org's rolling 24-hour quota that conversions never touch (kept for people and other tools).
+SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
+# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
+LEADFLOW_CONVERSION_HOOKS = []
+# Transient failures are retried this many times, with exponential backoff, before the conversion fails.
+LEADFLOW_CONVERSION_MAX_ATTEMPTS = env.int("LEADFLOW_CONVERSION_MAX_ATTEMPTS", default=8)
+# A conversion claimed by a worker but not finished after this long is re-enqueued (the retry upserts).
+LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = env.int("LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS", default=300)
+LEADFLOW_GATES["convert"] = [*LEADFLOW_GATES["convert"], "leadflow.crm.gates.SalesforceCommittedGate"]
+LEADFLOW_LEAD_ADMIN_INLINES = [*LEADFLOW_LEAD_ADMIN_INLINES, "leadflow.crm.admin.ConversionInline"]
+# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
+LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
+CELERY_BEAT_SCHEDULE["sweep-conversions"] = {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0}
+
+# --- review (sales workspace) -------------------------------------------------------------------
+LOGIN_URL = "review:login"
+LOGIN_REDIRECT_URL = "review:queue"
+LOGOUT_REDIRECT_URL = "review:login"
+# First-response SLA, in hours, for sources without their own ResponseTarget row.
+LEADFLOW_FIRST_RESPONSE_HOURS = env.int("LEADFLOW_FIRST_RESPONSE_HOURS", default=24)
+# Open leads no person has touched for this many days are marked stale in the queue.
+LEADFLOW_STALE_AFTER_DAYS = env.int("LEADFLOW_STALE_AFTER_DAYS", default=7)
+LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")

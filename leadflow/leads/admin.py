@@ -100,6 +100,16 @@ class LeadAdmin(admin.ModelAdmin):
         ),
     )
 
+    def get_actions(self, request: HttpRequest) -> dict:
+        """Actions of other apps, named in settings.LEADFLOW_LEAD_ADMIN_ACTIONS, join the lead list."""
+        actions = super().get_actions(request)
+        for action_path in getattr(settings, "LEADFLOW_LEAD_ADMIN_ACTIONS", []):
+            func, name, description = self.get_action(import_string(action_path))
+            needed = getattr(func, "allowed_permissions", ())
+            if all(getattr(self, f"has_{permission}_permission")(request) for permission in needed):
+                actions[name] = (func, name, description)
+        return actions
+
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list[type]:
         if obj is None:
             return []

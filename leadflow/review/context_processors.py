@@ -1,0 +1,11 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from leadflow.review.roles import Role, role_of
+
+
+def workspace(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in person's role, so the navigation offers only what the server will allow."""
+    role = role_of(request.user)
+    return {"workspace_role": role.name.lower(), "workspace_is_manager": role >= Role.MANAGER}

@@ -1,0 +1,107 @@
+from typing import Any
+
+from django import forms
+
+from leadflow.leads.models import Lead, LeadState
+from leadflow.leads.services import EDITABLE_FIELDS
+from leadflow.review.models import BulkAction
+from leadflow.review.selectors import SORTS, QueueFilters
+
+SORT_LABELS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "name": "Name",
+    "company": "Company",
+    "state": "State",
+    "owner": "Owner",
+    "score": "Highest score",
+}
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's query string. Invalid values are reported and ignored, never a server error."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *LeadState.choices])
+    source = forms.CharField(required=False, max_length=100)
+    owner = forms.CharField(required=False, max_length=20)
+    country = forms.CharField(required=False, max_length=64)
+    created_from = forms.DateField(required=False, label="Created from", widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label="Created to", widget=forms.DateInput(attrs={"type": "date"}))
+    has_duplicates = forms.BooleanField(required=False, label="Has duplicates")
+    has_findings = forms.BooleanField(required=False, label="Has findings")
+    min_score = forms.IntegerField(required=False, min_value=0, max_value=100, label="Minimum score")
+    overdue = forms.BooleanField(required=False, label="Past response SLA")
+    stale = forms.BooleanField(required=False, label="Stale")
+    sort = forms.ChoiceField(required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS])
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data["owner"]
+        if owner and owner not in ("me", "none") and not owner.isdigit():
+            raise forms.ValidationError("Choose an owner from the list.")
+        return owner
+
+    def filters(self) -> QueueFilters:
+        self.is_valid()  # fields that fail validation are left out of cleaned_data, i.e. not filtered on
+        data = self.cleaned_data
+        return QueueFilters(
+            search=data.get("q", "").strip(),
+            state=data.get("state", ""),
+            source=data.get("source", ""),
+            owner=data.get("owner", ""),
+            country=data.get("country", "").strip(),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            has_duplicates=data.get("has_duplicates", False),
+            has_findings=data.get("has_findings", False),
+            min_score=data.get("min_score"),
+            overdue=data.get("overdue", False),
+            stale=data.get("stale", False),
+            sort=data.get("sort") or "newest",
+        )
+
+
+class LeadFieldForm(forms.ModelForm):
+    """One editable lead field at a time, for the inline editor; the model's own validation applies."""
+
+    class Meta:
+        model = Lead
+        fields = EDITABLE_FIELDS
+
+    def __init__(self, *args: Any, field_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_name = field_name
+        for name in list(self.fields):
+            if name != field_name:
+                del self.fields[name]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(choices=BulkAction.choices)
+    lead_ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
+    owner_id = forms.IntegerField(required=False, label="Assign to")
+    reason = forms.CharField(required=False, max_length=255, label="Rejection reason")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any integer is accepted here; the service keeps only leads the user may see.
+        self.fields["lead_ids"].valid_value = lambda value: str(value).isdigit()
+
+
+class MergeForm(forms.Form):
+    """Which record survives, and for each differing field whose value it keeps ("survivor" or "loser")."""
+
+    survivor = forms.ChoiceField(choices=[("this", "This lead"), ("other", "The other lead")])
+
+    def __init__(self, *args: Any, fields: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.merge_fields = fields
+        for name in fields:
+            self.fields[f"field_{name}"] = forms.ChoiceField(choices=[("this", "This"), ("other", "Other")])
+
+    def field_sources(self) -> dict[str, str]:
+        return {name: self.cleaned_data[f"field_{name}"] for name in self.merge_fields}

@@ -1,0 +1,159 @@
+"""The sales workspace's own data: teams and who is away, assignment rules, response-time targets, notes
+and queued bulk actions. Leads themselves stay in `leadflow.leads`."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from leadflow.core.models import TimeStampedModel
+from leadflow.leads.models import Lead
+
+
+class SalesProfile(models.Model):
+    """Per-person workspace settings. `away` takes the person out of every team's rotation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sales_profile")
+    away = models.BooleanField(default=False, help_text="Away people receive no automatically assigned leads.")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'away' if self.away else 'available'})"
+
+
+class Team(models.Model):
+    """People who share incoming leads round-robin. `turns_taken` is the rotation counter, bumped under a row lock."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="sales_teams")
+    turns_taken = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    # The team's counter value at this member's last turn; the member with the lowest goes next.
+    last_turn = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["team", "id"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+class AssignmentRule(models.Model):
+    """Who gets a new lead. Empty conditions match anything; the first matching active rule by priority wins."""
+
+    name = models.CharField(max_length=100)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
+    active = models.BooleanField(default=True)
+    country = models.CharField(max_length=64, blank=True, help_text="ISO code, e.g. NL. Empty: any country.")
+    source = models.CharField(max_length=100, blank=True, help_text="Form, API client or import. Empty: any.")
+    language = models.CharField(max_length=8, blank=True, help_text="e.g. nl. Empty: any language.")
+    min_company_size = models.PositiveIntegerField(null=True, blank=True)
+    max_company_size = models.PositiveIntegerField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True, team__isnull=False) | Q(owner__isnull=False, team__isnull=True),
+                name="assignment_rule_owner_xor_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_company_size__isnull=True)
+                | Q(max_company_size__isnull=True)
+                | Q(min_company_size__lte=models.F("max_company_size")),
+                name="assignment_rule_size_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}. {self.name}"
+
+    def matches(self, lead: Lead) -> bool:
+        if self.country and self.country.upper() != lead.country.upper():
+            return False
+        if self.source and self.source != lead.source:
+            return False
+        if self.language and self.language.lower() != lead.language.lower():
+            return False
+        if self.min_company_size is None and self.max_company_size is None:
+            return True
+        if lead.company_size is None:
+            return False
+        too_small = self.min_company_size is not None and lead.company_size < self.min_company_size
+        too_big = self.max_company_size is not None and lead.company_size > self.max_company_size
+        return not (too_small or too_big)
+
+
+class ResponseTarget(models.Model):
+    """First-response SLA for one source: a person must act on its leads within `first_response_hours`."""
+
+    source = models.CharField(max_length=100, unique=True, help_text="The lead source (form, API client, import).")
+    first_response_hours = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["source"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.first_response_hours} h"
+
+
+class Note(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Note on lead {self.lead_id} by {self.author}"
+
+
+class BulkAction(models.TextChoices):
+    ASSIGN = "assign", "Assign"
+    REJECT = "reject", "Reject"
+    QUALIFY = "qualify", "Qualify"
+    CONVERT = "convert", "Convert"
+
+
+class BulkJob(TimeStampedModel):
+    """A bulk action on a selection of leads, run by a worker one lead at a time so progress can be shown."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    action = models.CharField(max_length=16, choices=BulkAction.choices)
+    lead_ids = models.JSONField(default=list)
+    params = models.JSONField(default=dict, blank=True, help_text="owner_id for assign, reason for reject.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    processed = models.PositiveIntegerField(default=0, help_text="How many of `lead_ids` have been handled.")
+    succeeded = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True, help_text="[lead id, message] for each refused lead.")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {len(self.lead_ids)} leads ({self.get_status_display().lower()})"
+
+    @property
+    def total(self) -> int:
+        return len(self.lead_ids)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 100

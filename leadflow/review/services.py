@@ -1,0 +1,162 @@
+"""Writes of the sales workspace: automatic assignment, notes, and bulk actions run in the background."""
+
+import logging
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from leadflow.core.exceptions import ApplicationError, PermissionDenied
+from leadflow.core.tasks import enqueue_on_commit
+from leadflow.crm.services import lead_convert_request
+from leadflow.leads.models import Lead, LeadEvent
+from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject
+from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, Note, Team, TeamMembership
+from leadflow.review.roles import Role, is_manager, role_of
+from leadflow.review.selectors import visible_leads
+
+logger = logging.getLogger(__name__)
+
+BULK_LIMIT = 5000
+
+
+def lead_auto_assign(*, lead: Lead) -> None:
+    """Pipeline step: give an unowned lead to the first matching assignment rule's owner or team.
+
+    A rule whose owner is away, or whose team has nobody available, is passed over for the next one.
+    """
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.owner_id is not None:
+            return
+        for rule in AssignmentRule.objects.filter(active=True).select_related("owner__sales_profile"):
+            if not rule.matches(lead):
+                continue
+            owner = _rule_owner(rule)
+            if owner is not None:
+                lead_assign(lead=lead, owner=owner, actor=None, reason=f"Assignment rule “{rule.name}”.")
+                return
+
+
+def _rule_owner(rule: AssignmentRule) -> AbstractBaseUser | None:
+    if rule.team_id is not None:
+        return team_next_member(team_id=rule.team_id)
+    profile = getattr(rule.owner, "sales_profile", None)
+    if not rule.owner.is_active or (profile is not None and profile.away):
+        return None
+    return rule.owner
+
+
+def team_next_member(*, team_id: int) -> AbstractBaseUser | None:
+    """Round-robin: the available member whose last turn is longest ago, or None if everyone is away.
+
+    The team row is locked while the turn is taken, so concurrent workers (a bulk import spread over
+    several) serialise here and the rotation stays exact.
+    """
+    with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team_id)
+        membership = (
+            TeamMembership.objects.filter(team=team, user__is_active=True)
+            .exclude(user__sales_profile__away=True)
+            .select_related("user")
+            .order_by("last_turn", "id")
+            .first()
+        )
+        if membership is None:
+            return None
+        team.turns_taken += 1
+        team.save(update_fields=["turns_taken"])
+        membership.last_turn = team.turns_taken
+        membership.save(update_fields=["last_turn"])
+    return membership.user
+
+
+def lead_assign_by(*, lead: Lead, owner: AbstractBaseUser | None, actor: AbstractBaseUser) -> Lead:
+    """Manual (re)assignment: managers assign anyone; a rep may only take an unassigned lead themselves."""
+    if not is_manager(actor):
+        takes_unassigned = lead.owner_id is None and owner is not None and owner.pk == actor.pk
+        if not takes_unassigned:
+            raise PermissionDenied("Only a sales manager can assign leads to other people.")
+    return lead_assign(lead=lead, owner=owner, actor=actor)
+
+
+def note_add(*, lead: Lead, author: AbstractBaseUser, body: str) -> Note:
+    """A note counts as a response: it is recorded in the audit trail like every other human action."""
+    body = body.strip()
+    if not body:
+        raise ApplicationError("A note cannot be empty.")
+    with transaction.atomic():
+        note = Note.objects.create(lead=lead, author=author, body=body)
+        lead_event_record(lead=lead, kind=LeadEvent.Kind.NOTE, actor=author, data={"note_id": note.pk})
+    return note
+
+
+def bulk_job_start(
+    *, action: str, lead_ids: list[int], actor: AbstractBaseUser, params: dict[str, Any] | None = None
+) -> BulkJob:
+    """Queue a bulk action for the leads of the selection the actor may see; the worker reports progress."""
+    if not is_manager(actor):
+        raise PermissionDenied("Bulk actions are for sales managers.")
+    params = params or {}
+    _check_bulk_params(action, params)
+    if not lead_ids:
+        raise ApplicationError("Select at least one lead.")
+    if len(lead_ids) > BULK_LIMIT:
+        raise ApplicationError(f"Select at most {BULK_LIMIT} leads at a time.")
+    visible = set(visible_leads(actor).filter(pk__in=lead_ids).values_list("pk", flat=True))
+    ordered = [lead_id for lead_id in dict.fromkeys(lead_ids) if lead_id in visible]
+    with transaction.atomic():
+        job = BulkJob.objects.create(action=action, lead_ids=ordered, params=params, requested_by=actor)
+        from leadflow.review.tasks import run_bulk_job
+
+        enqueue_on_commit(run_bulk_job, job.pk)
+    return job
+
+
+def _check_bulk_params(action: str, params: dict[str, Any]) -> None:
+    if action not in BulkAction.values:
+        raise ApplicationError(f"Unknown bulk action “{action}”.")
+    if action == BulkAction.REJECT and not str(params.get("reason", "")).strip():
+        raise ApplicationError("Say why the selected leads are rejected.")
+    if action == BulkAction.ASSIGN:
+        owner = get_user_model().objects.filter(pk=params.get("owner_id") or 0, is_active=True).first()
+        if owner is None or role_of(owner) == Role.NONE:
+            raise ApplicationError("Leads can only be assigned to people in a sales role.")
+
+
+def bulk_job_run(*, job_id: int) -> None:
+    """Work through a job's leads from where it stopped; safe to run twice (a finished job is left alone)."""
+    claimed = BulkJob.objects.filter(pk=job_id, status__in=[BulkJob.Status.PENDING, BulkJob.Status.RUNNING]).update(
+        status=BulkJob.Status.RUNNING
+    )
+    if not claimed:
+        return
+    job = BulkJob.objects.select_related("requested_by").get(pk=job_id)
+    action = _bulk_action(job)
+    leads = Lead.objects.in_bulk(job.lead_ids[job.processed :])
+    for lead_id in job.lead_ids[job.processed :]:
+        lead = leads.get(lead_id)
+        try:
+            if lead is None:
+                raise ApplicationError("The lead no longer exists.")
+            action(lead)
+            job.succeeded += 1
+        except ApplicationError as exc:
+            job.failures.append([lead_id, " ".join([exc.message, *exc.extra.get("reasons", [])])])
+        job.processed += 1
+        job.save(update_fields=["processed", "succeeded", "failures", "updated_at"])
+    job.status = BulkJob.Status.DONE
+    job.save(update_fields=["status", "updated_at"])
+
+
+def _bulk_action(job: BulkJob) -> Any:
+    actor = job.requested_by
+    if job.action == BulkAction.ASSIGN:
+        owner = get_user_model().objects.filter(pk=job.params.get("owner_id")).first()
+        return lambda lead: lead_assign(lead=lead, owner=owner, actor=actor)
+    if job.action == BulkAction.REJECT:
+        return lambda lead: lead_reject(lead=lead, actor=actor, reason=job.params["reason"])
+    if job.action == BulkAction.QUALIFY:
+        return lambda lead: lead_qualify(lead=lead, actor=actor)
+    return lambda lead: lead_convert_request(lead=lead, actor=actor)

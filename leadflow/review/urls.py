@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from leadflow.review import views
+
+app_name = "review"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="review/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.queue, name="queue"),
+    path("leads/<int:lead_id>/", views.lead_detail, name="lead"),
+    path("leads/<int:lead_id>/fields/<str:field>/", views.lead_field, name="lead-field"),
+    path("leads/<int:lead_id>/transitions/<str:name>/", views.lead_transition, name="lead-transition"),
+    path("leads/<int:lead_id>/owner/", views.lead_assign, name="lead-assign"),
+    path("leads/<int:lead_id>/notes/", views.lead_note, name="lead-note"),
+    path(
+        "leads/<int:lead_id>/candidates/<int:candidate_id>/dismiss/",
+        views.candidate_dismiss,
+        name="candidate-dismiss",
+    ),
+    path("leads/<int:lead_id>/candidates/<int:candidate_id>/merge/", views.lead_merge, name="lead-merge"),
+    path("bulk/", views.bulk_start, name="bulk"),
+    path("bulk/<int:job_id>/", views.bulk_job, name="bulk-job"),
+    path("sla/", views.sla, name="sla"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

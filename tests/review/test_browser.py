@@ -1,0 +1,193 @@
+"""End-to-end flows in Debian's Chromium: each role signs in through the login page and works the screens."""
+
+from importlib import import_module
+
+import pytest
+
+from leadflow.leads.models import Lead, LeadState
+from leadflow.leads.services import lead_reject
+from leadflow.quality.models import DuplicateCandidate
+from leadflow.review.management.commands.take_screenshots import CHROMIUM_ARGS
+from tests.factories import LeadFactory, UserFactory
+from tests.review.factories import user_with_role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread while the browser is open; the ORM
+    calls made beside it (the tests' own and the database teardown) are safe."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+PASSWORD = "correct horse battery staple"
+XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">'
+
+
+@pytest.fixture(scope="module")
+def browser(_orm_beside_playwright):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server):
+    rep = user_with_role("sam", "Sales rep")
+    LeadFactory(owner=user_with_role("ruben", "Sales rep"), last_name="Someone-Elses")
+    LeadFactory(owner=rep, last_name="Blocked", state=LeadState.NEW)
+    ready = LeadFactory(owner=rep, last_name="Ready", company="Acme B.V.", state=LeadState.VALIDATED)
+    sign_in(page, live_server, "sam")
+    assert page.get_by_text("Someone-Elses").count() == 0
+    page.get_by_label("Search name, email or company").fill("ready")
+    page.wait_for_function("document.querySelectorAll('tr[data-lead-url]').length === 1")
+    page.get_by_role("heading", name="Lead queue").click()  # leave the search field for the shortcuts
+    page.wait_for_load_state("networkidle")  # leaving the field fires its change event: let that refresh land
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/leads/{ready.pk}/")
+    page.locator("body").press("q")
+    page.wait_for_selector("text=qualify done")
+    ready.refresh_from_db()
+    assert ready.state == LeadState.QUALIFIED
+
+
+def test_manager_rejects_a_selection_in_bulk_and_sees_progress(page, live_server):
+    user_with_role("maria", "Sales manager")
+    spam = [LeadFactory(last_name=f"Spam{i}") for i in range(2)]
+    LeadFactory(last_name="Keep")
+    sign_in(page, live_server, "maria")
+    for lead in spam:
+        page.get_by_label(f"Select {lead.display_name}").check()
+    page.get_by_label("With selected").select_option("reject")
+    page.get_by_placeholder("Rejection reason").fill("Spam or test submission")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector("text=2 of 2 handled")
+    assert set(Lead.objects.filter(state=LeadState.REJECTED).values_list("last_name", flat=True)) == {"Spam0", "Spam1"}
+
+
+def test_shortcut_help_overlay_opens_with_question_mark(page, live_server):
+    user_with_role("sam", "Sales rep")
+    sign_in(page, live_server, "sam")
+    page.locator("body").press("?")
+    assert page.get_by_role("dialog", name="Keyboard shortcuts").is_visible()
+
+
+def test_rep_cannot_open_another_reps_lead_or_reach_the_admin(page, live_server):
+    user_with_role("sam", "Sales rep")
+    theirs = LeadFactory(owner=user_with_role("ruben", "Sales rep"))
+    sign_in(page, live_server, "sam")
+    response = page.goto(f"{live_server.url}/leads/{theirs.pk}/")
+    assert response.status == 404
+    page.goto(f"{live_server.url}/admin/")
+    assert "/admin/login/" in page.url
+    assert page.get_by_text("You are authenticated as sam, but are not authorized").is_visible()
+
+
+def test_admin_reaches_the_admin_and_every_workspace_page(page, live_server):
+    user_with_role("ada", "Admin", is_staff=True)
+    sign_in(page, live_server, "ada")
+    for path in ("/sla/", "/dashboard/"):
+        assert page.goto(f"{live_server.url}{path}").status == 200
+    page.goto(f"{live_server.url}/admin/")
+    assert page.get_by_role("link", name="Assignment rules").is_visible()
+
+
+def test_stored_script_in_a_lead_name_never_executes(page, live_server):
+    UserFactory(username="root", is_superuser=True, is_staff=True)
+    lead = LeadFactory(first_name=XSS, last_name=XSS, company=XSS)
+    other = LeadFactory(first_name=XSS, email=lead.email)
+    DuplicateCandidate.objects.create(lead=other, other_lead=lead, matcher="exact", score=1, decision="auto")
+    lead_reject(lead=LeadFactory(first_name=XSS), actor=None, reason=XSS)
+    sign_in(page, live_server, "root")
+    for path in (
+        "/",
+        f"/?q={lead.email}",
+        f"/leads/{lead.pk}/",
+        f"/leads/{other.pk}/",
+        "/dashboard/",
+        "/sla/",
+        "/admin/leads/lead/",
+        f"/admin/leads/lead/{lead.pk}/change/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__xss") is None, path
+    assert page.dialogs == []
+
+
+def test_queue_fits_a_phone_screen(browser, live_server):
+    user_with_role("sam", "Sales rep")
+    LeadFactory.create_batch(3)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server, "sam")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+
+
+def test_manager_resolves_a_duplicate_by_merging_field_by_field(page, live_server):
+    user_with_role("maria", "Sales manager")
+    first = LeadFactory(email="anna@acme.nl", city="Amsterdam", job_title="")
+    second = LeadFactory(email="anna@acme.nl", city="Rotterdam", job_title="CTO")
+    DuplicateCandidate.objects.create(lead=second, other_lead=first, matcher="exact", score=1, decision="auto")
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/leads/{second.pk}/")
+    page.locator("body").press("d")
+    page.get_by_label("Rotterdam").check()
+    page.get_by_label("CTO").check()
+    page.get_by_role("button", name="Merge with chosen values").click()
+    page.wait_for_url(f"**/leads/{first.pk}/")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.city, first.job_title) == ("Rotterdam", "CTO")
+    assert second.state == LeadState.DUPLICATE
+
+
+@pytest.fixture
+def default_field_mappings(db):
+    """Transactional tests flush the tables, so load again the mappings the crm migration installs."""
+    from django.apps import apps
+
+    import_module("leadflow.crm.migrations.0002_default_field_mappings").add_defaults(apps, None)
+
+
+def test_manager_converts_a_qualified_lead_and_sees_the_salesforce_ids(
+    page, live_server, salesforce, default_field_mappings
+):
+    user_with_role("maria", "Sales manager")
+    lead = LeadFactory(state=LeadState.QUALIFIED, company="Noordzee Foods B.V.", last_name="Visser")
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    assert page.get_by_role("heading", name="On conversion in Salesforce").is_visible()
+    page.get_by_role("button", name="Convert to Salesforce").click()
+    page.wait_for_selector("text=convert done")
+    lead.refresh_from_db()
+    assert lead.state == LeadState.CONVERTED, lead.conversion.last_error
+    account_ids = [record["Id"] for record in salesforce.records("Account")]
+    shown_ids = page.locator(".sf-id").all_inner_texts()
+    assert account_ids and account_ids[0] in shown_ids

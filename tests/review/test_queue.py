@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leadflow.leads.models import Lead, LeadState
+from leadflow.quality.models import DuplicateCandidate, LeadFinding, Severity
+from leadflow.review.selectors import QueueFilters, lead_queue_for, queue_state_counts
+from tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(user, **filters):
+    return [lead.last_name for lead in lead_queue_for(user, QueueFilters(**filters))]
+
+
+def test_search_matches_name_email_and_company_words(manager):
+    LeadFactory(last_name="Jansen", company="Acme", email="a@acme.nl")
+    LeadFactory(last_name="Visser", company="Brightwave", email="info@bright.de")
+    assert names(manager, search="jans") == ["Jansen"]
+    assert names(manager, search="BRIGHT.DE") == ["Visser"]
+    assert names(manager, search="acme jansen") == ["Jansen"]
+    assert names(manager, search="acme visser") == []
+
+
+def test_filters_on_state_source_country_and_owner(manager, rep):
+    LeadFactory(last_name="A", state=LeadState.VALIDATED, source="web", country="NL", owner=rep)
+    LeadFactory(last_name="B", state=LeadState.NEW, source="web", country="DE")
+    LeadFactory(last_name="C", state=LeadState.VALIDATED, source="api", country="nl")
+    assert names(manager, state="validated", sort="name") == ["A", "C"]
+    assert names(manager, source="web", sort="name") == ["A", "B"]
+    assert names(manager, country="NL", sort="name") == ["A", "C"]
+    assert names(manager, owner=str(rep.pk)) == ["A"]
+    assert names(manager, owner="none", sort="name") == ["B", "C"]
+    assert names(manager, owner="me") == []
+
+
+def test_date_range_is_inclusive(manager):
+    lead = LeadFactory(last_name="Old")
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=10))
+    LeadFactory(last_name="Today")
+    today = timezone.localdate()
+    assert names(manager, created_to=today - timedelta(days=5)) == ["Old"]
+    assert names(manager, created_from=today) == ["Today"]
+
+
+def test_has_duplicates_and_has_findings_filters(manager):
+    with_dup, with_finding, plain = LeadFactory(last_name="Dup"), LeadFactory(last_name="Finding"), LeadFactory()
+    DuplicateCandidate.objects.create(lead=with_dup, other_lead=plain, matcher="exact", score=1, decision="auto")
+    LeadFinding.objects.create(
+        lead=with_finding, validator="email", field="email", code="x", severity=Severity.ERROR, message="Bad"
+    )
+    LeadFinding.objects.create(
+        lead=plain, validator="phone", field="phone", code="y", severity=Severity.INFO, message="Cleaned"
+    )
+    assert names(manager, has_duplicates=True) == ["Dup"]
+    assert names(manager, has_findings=True) == ["Finding"]
+
+
+def test_sorting_by_name_and_oldest(manager):
+    for name in ("B", "C", "A"):
+        LeadFactory(last_name=name)
+    assert names(manager, sort="name") == ["A", "B", "C"]
+    assert names(manager, sort="oldest") == ["B", "C", "A"]
+    assert names(manager) == ["A", "C", "B"]
+
+
+def test_state_counts_respect_the_other_filters_but_not_the_state(manager):
+    LeadFactory(state=LeadState.NEW, source="web")
+    LeadFactory(state=LeadState.QUALIFIED, source="web")
+    LeadFactory(state=LeadState.QUALIFIED, source="api")
+    counts = queue_state_counts(manager, QueueFilters(source="web", state="new"))
+    assert (counts["new"], counts["qualified"], counts["converted"]) == (1, 1, 0)
+
+
+def test_queue_page_runs_a_constant_number_of_queries(manager_client, django_assert_max_num_queries, rep):
+    def page_with(n):
+        LeadFactory.create_batch(n, owner=rep)
+        with django_assert_max_num_queries(12) as captured:
+            response = manager_client.get("/", {"sort": "owner", "has_findings": "", "q": ""})
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    assert page_with(3) == page_with(45)
+
+
+def test_queue_paginates(manager_client, settings):
+    settings.LEADFLOW_QUEUE_PAGE_SIZE = 2
+    LeadFactory.create_batch(5)
+    response = manager_client.get("/", {"page": 3})
+    assert response.context["page"].number == 3
+    assert len(response.context["rows"]) == 1
+
+
+def test_bad_filter_input_is_reported_and_ignored(manager_client):
+    LeadFactory(last_name="Still shown")
+    response = manager_client.get("/", {"created_from": "yesterday", "owner": "drop table", "state": "bogus"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Still shown" in body
+    assert "Enter a valid date." in body
+
+
+def test_htmx_request_gets_only_the_results_fragment(manager_client):
+    response = manager_client.get("/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b"queue-table" in response.content
