@@ -72,12 +72,7 @@ def main() -> None:
         auto = {(p.lead_a, p.lead_b) for p in found if p.decision == "auto"}
         for a, b in sorted(truth - auto)[:12]:
             la, lb = Lead.objects.get(pk=a), Lead.objects.get(pk=b)
-            print(
-                "MISSED",
-                [la.submission.get(k) for k in la.submission],
-                "|",
-                [lb.submission.get(k) for k in lb.submission],
-            )
+            print("MISSED", list(la.submission.values()), "|", list(lb.submission.values()))
     print(f"thresholds: auto {config.auto_threshold}, review {config.review_threshold}")
 
 

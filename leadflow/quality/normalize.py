@@ -161,7 +161,6 @@ NAME_PARTICLES = frozenset(
 _NON_WORD = re.compile(r"[^\w]+")
 _LETTERS_ONLY = re.compile(r"[^a-z]+")
 _DIGITS_ONLY = re.compile(r"\D+")
-_SPACES = re.compile(r"\s+")
 _DOTTED_ABBREVIATION = re.compile(r"\b((?:\w\.){2,})")
 
 
@@ -172,10 +171,6 @@ def strip_diacritics(value: str) -> str:
     value = value.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def collapse_spaces(value: str) -> str:
-    return _SPACES.sub(" ", value).strip()
 
 
 def plain_words(value: str) -> list[str]:
