@@ -31,6 +31,7 @@ from leadflow.review import services
 from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm
 from leadflow.review.models import BulkAction, BulkJob
 from leadflow.review.roles import Role, is_manager, role_of
+from leadflow.sync.selectors import lead_sync_status
 
 MANUAL_TRANSITIONS = {
     "validate": lead_services.lead_validate,
@@ -132,6 +133,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
             if name in MANUAL_TRANSITIONS
         ],
         "events": lead_audit_trail(lead=lead),
+        "sync_jobs": lead_sync_status(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
         "is_manager": is_manager(request.user),
