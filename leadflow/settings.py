@@ -192,7 +192,7 @@ LEADFLOW_GATES = {
         "leadflow.quality.gates.DuplicateGate",
         "leadflow.qualification.gates.CriteriaGate",
     ],
-    "convert": [],
+    "convert": ["leadflow.crm.gates.SalesforceCommittedGate"],
 }
 # Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
 LEADFLOW_PIPELINE = [
@@ -228,19 +228,29 @@ LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABIL
 # Region for phone numbers typed without a country code when the lead's country is unknown.
 LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default="NL")
 
+# Periodic wake-ups; the database holds the pending work, so a missed beat only delays it.
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
     "resume-stalled-reclassifications": {
         "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
         "schedule": 300.0,
     },
+    "purge-intake-leftovers": {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0},
+    "sweep-conversions": {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0},
+    "check-sync-alerts": {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0},
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [
     "leadflow.quality.admin.LeadFindingInline",
     "leadflow.quality.admin.DuplicateCandidateInline",
     "leadflow.qualification.admin.LeadAssessmentInline",
+    "leadflow.crm.admin.ConversionInline",
+    "leadflow.sync.admin.LeadSyncJobInline",
 ]
+# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
+LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
+# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
+LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
 
 # --- qualification ------------------------------------------------------------------------------
 # Links on the conversion-criteria admin page to where the other conversion settings are edited:
@@ -254,6 +264,7 @@ LEADFLOW_CRITERIA_RELATED_ADMIN = [
 # Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
 # (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
 LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
+
 # --- intake -------------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))  # uploaded import files
 MEDIA_URL = "media/"
@@ -261,7 +272,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leadflow.core.api.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    **globals().get("REST_FRAMEWORK", {}),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leadflow API",
@@ -284,11 +294,10 @@ LEADFLOW_IDEMPOTENCY_HOURS = env.int("LEADFLOW_IDEMPOTENCY_HOURS", default=24)
 LEADFLOW_SPAM_RETENTION_DAYS = env.int("LEADFLOW_SPAM_RETENTION_DAYS", default=30)
 # The local-memory cache counts per process, which django-ratelimit reports as an error; that is fine for one
 # development process, and leadflow.intake's own check (intake.W001) warns when DEBUG is off without a shared cache.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
-    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.E003"]
 # Django's own Redis cache increments atomically, but django-ratelimit only knows django-redis by name.
-SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.W001"]
-CELERY_BEAT_SCHEDULE["purge-intake-leftovers"] = {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 # Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
 LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)
 
@@ -310,17 +319,10 @@ SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=20.0)
 SALESFORCE_EXTERNAL_ID_FIELD = env.str("SALESFORCE_EXTERNAL_ID_FIELD", default="Leadflow_Id__c")
 # Calls left in the org's rolling 24-hour quota that conversions never touch (kept for people and other tools).
 SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
-# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
-LEADFLOW_CONVERSION_HOOKS = []
 # Transient failures are retried this many times, with exponential backoff, before the conversion fails.
 LEADFLOW_CONVERSION_MAX_ATTEMPTS = env.int("LEADFLOW_CONVERSION_MAX_ATTEMPTS", default=8)
 # A conversion claimed by a worker but not finished after this long is re-enqueued (the retry upserts).
 LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = env.int("LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS", default=300)
-LEADFLOW_GATES["convert"] = [*LEADFLOW_GATES["convert"], "leadflow.crm.gates.SalesforceCommittedGate"]
-LEADFLOW_LEAD_ADMIN_INLINES = [*LEADFLOW_LEAD_ADMIN_INLINES, "leadflow.crm.admin.ConversionInline"]
-# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
-LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
-CELERY_BEAT_SCHEDULE["sweep-conversions"] = {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0}
 
 # --- review (sales workspace) -------------------------------------------------------------------
 LOGIN_URL = "review:login"
@@ -332,9 +334,8 @@ LEADFLOW_FIRST_RESPONSE_HOURS = env.int("LEADFLOW_FIRST_RESPONSE_HOURS", default
 LEADFLOW_STALE_AFTER_DAYS = env.int("LEADFLOW_STALE_AFTER_DAYS", default=7)
 LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")
+
 # --- sync ---------------------------------------------------------------------------------------
-# Called inside the transaction that marks a lead converted: each `hook(*, lead, conversion)`.
-LEADFLOW_CONVERSION_HOOKS = [*LEADFLOW_CONVERSION_HOOKS, "leadflow.sync.services.outbox_enqueue_conversion"]
 # Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.base.Target subclass.
 SYNC_TARGET_KINDS = {
     "webhook": "leadflow.sync.targets.webhook.WebhookTarget",
@@ -367,5 +368,3 @@ CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
     "task": "leadflow.sync.tasks.sweep_sync_jobs",
     "schedule": SYNC_SWEEP_SECONDS,
 }
-CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0}
-LEADFLOW_LEAD_ADMIN_INLINES += ["leadflow.sync.admin.LeadSyncJobInline"]
