@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "lf_intake_bench"
+DATABASE = "lf_perf_bench"
 PG = "postgres://postgres@127.0.0.1:5432/"
 
 
@@ -96,7 +96,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def body(n: int) -> bytes:
+def submission_body(n: int) -> bytes:
     return json.dumps(
         {
             "first_name": "Bench",
@@ -111,7 +111,9 @@ def body(n: int) -> bytes:
 
 def one_request(connection: http.client.HTTPConnection, path: str, n: int) -> tuple[float, int]:
     started = time.perf_counter()
-    connection.request("POST", path, body(n), {"Content-Type": "application/json", "Accept": "application/json"})
+    connection.request(
+        "POST", path, submission_body(n), {"Content-Type": "application/json", "Accept": "application/json"}
+    )
     response = connection.getresponse()
     response.read()
     return time.perf_counter() - started, response.status
