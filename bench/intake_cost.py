@@ -11,7 +11,6 @@ not inflate it; the bare/intake CPU ratio is the throughput ratio a CPU-bound se
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import sys
@@ -86,7 +85,6 @@ def main() -> None:
     print(f"{'bare Django view':34} {bare_ms:6.2f} ms CPU/request   {bare_queries} queries")
     print(f"{'intake form submit':34} {intake_ms:6.2f} ms CPU/request   {intake_queries} queries")
     print(f"bare / intake CPU per request: {bare_ms / intake_ms:.0%} (the throughput ratio's CPU-bound ceiling)")
-    print(json.dumps({"bare_cpu_ms": bare_ms, "intake_cpu_ms": intake_ms, "intake_queries": intake_queries}))
 
 
 if __name__ == "__main__":
