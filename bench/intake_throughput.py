@@ -202,6 +202,17 @@ def show(name: str, figures: dict[str, float]) -> None:
     )
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers, read from /proc: unlike wall-clock figures,
+    CPU per request does not grow when other work on the machine takes the cores."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -229,11 +240,19 @@ def main() -> None:
             print(f"flat out, {args.clients} connections, {args.seconds:.0f} s each ({tool}):")
             runs = {}
             for name, path in endpoints.items():
+                cpu_before = server_cpu_seconds(server)
                 if tool == "wrk":
                     runs[name] = flat_out_wrk(port, path, args.seconds, args.clients)
                 else:
                     runs[name] = flat_out_python(pool, port, path, args.seconds, args.clients)
+                requests = runs[name]["per_second"] * args.seconds
+                runs[name]["cpu_ms"] = 1000 * (server_cpu_seconds(server) - cpu_before) / requests
                 show(name, runs[name])
+            cpu_ratio = runs["bare Django view"]["cpu_ms"] / runs["intake form submit"]["cpu_ms"]
+            print(
+                f"gunicorn CPU per request: bare {runs['bare Django view']['cpu_ms']:.2f} ms, intake "
+                f"{runs['intake form submit']['cpu_ms']:.2f} ms (ratio {cpu_ratio:.0%}, load-independent)"
+            )
             ratio = runs["intake form submit"]["per_second"] / runs["bare Django view"]["per_second"]
             print(f"intake / bare throughput: {ratio:.0%} (target >= 40%)")
             print(
