@@ -2,16 +2,21 @@
 
     /work/main/.venv/bin/python bench/intake_throughput.py [--seconds 10] [--clients 8] [--rate 200]
 
-Starts gunicorn (2 workers) on 127.0.0.1 against database `lf_intake_bench` (recreated), then drives it from
-separate load processes over loopback: first flat out (closed loop) for the bare view and for the intake
-submit endpoint, then at a fixed rate (open loop) for intake. Prints throughput, p50/p99 and the ratio.
+Recreates database `lf_perf_bench`, starts one gunicorn (2 workers x 8 threads, gthread) on 127.0.0.1 that
+serves both the bare view and the intake submit endpoint, and drives it from separate processes over loopback:
+1. in-process CPU time and queries per request (`intake_cost.py`; independent of other load on the machine),
+2. flat out for each endpoint (`wrk` when installed, else Python clients): requests/s, p50/p99, the ratio,
+3. a fixed offered rate (default 200/s, latency counted from each request's scheduled time) for each endpoint.
+The load average is printed with the figures: on a shared machine the wall-clock figures move with it.
 """
 
 import argparse
 import http.client
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -22,8 +27,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "lf_intake_bench"
+DATABASE = "lf_perf_bench"
 PG = "postgres://postgres@127.0.0.1:5432/"
+JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+# wrk sends a different visitor each time (unique emails), like the Python clients do.
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"first_name": "Bench", "last_name": "Visitor %d", "email": "wrk%d-%d@example.nl", '
+    .. '"phone": "+31 20 123 4567", "company": "Bench BV", "message": "Hello"}', counter, counter, math.random(1e9))
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+end
+"""
 
 
 def free_port() -> int:
@@ -96,7 +112,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def body(n: int) -> bytes:
+def submission_body(n: int) -> bytes:
     return json.dumps(
         {
             "first_name": "Bench",
@@ -111,7 +127,9 @@ def body(n: int) -> bytes:
 
 def one_request(connection: http.client.HTTPConnection, path: str, n: int) -> tuple[float, int]:
     started = time.perf_counter()
-    connection.request("POST", path, body(n), {"Content-Type": "application/json", "Accept": "application/json"})
+    connection.request(
+        "POST", path, submission_body(n), {"Content-Type": "application/json", "Accept": "application/json"}
+    )
     response = connection.getresponse()
     response.read()
     return time.perf_counter() - started, response.status
@@ -140,53 +158,119 @@ def open_loop(args: tuple) -> list[tuple[float, int]]:
     return results
 
 
-def summarise(name: str, results: list[tuple[float, int]], seconds: float) -> dict[str, float]:
+def flat_out_wrk(port: int, path: str, seconds: float, clients: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT)
+        script.flush()
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--latency", "-s", script.name]
+        out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], check=True, text=True, capture_output=True)
+    text = out.stdout
+
+    def latency_ms(percentile: str) -> float:
+        value, unit = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)$", text, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1]),
+        "p50_ms": latency_ms("50"),
+        "p99_ms": latency_ms("99"),
+        "errors": int(errors[1]) if errors else 0,
+    }
+
+
+def flat_out_python(pool: multiprocessing.pool.Pool, port: int, path: str, seconds: float, clients: int) -> dict:
+    chunks = pool.map(closed_loop, [(port, path, seconds, i * 1_000_000 + hash(path) % 1000) for i in range(clients)])
+    return figures_of([r for chunk in chunks for r in chunk], seconds)
+
+
+def figures_of(results: list[tuple[float, int]], seconds: float) -> dict[str, float]:
     latencies = sorted(r[0] for r in results)
     ok = sum(1 for r in results if r[1] < 300)
-    figures = {
+    return {
         "per_second": ok / seconds,
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "errors": len(results) - ok,
     }
+
+
+def show(name: str, figures: dict[str, float]) -> None:
     print(
-        f"{name:34} {figures['per_second']:8.0f}/s   p50 {figures['p50_ms']:6.1f} ms   "
+        f"{name:38} {figures['per_second']:8.0f}/s   p50 {figures['p50_ms']:6.1f} ms   "
         f"p99 {figures['p99_ms']:6.1f} ms   non-2xx {figures['errors']}"
     )
-    return figures
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers, read from /proc: unlike wall-clock figures,
+    CPU per request does not grow when other work on the machine takes the cores."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8, help="Concurrent connections for the flat-out runs.")
-    parser.add_argument("--rate", type=float, default=200, help="Submissions per second for the fixed-rate run.")
+    parser.add_argument("--rate", type=float, default=200, help="Requests per second for the fixed-rate runs.")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="lf-intake-bench-")
     env = server_env(data_dir)
     key = prepare_database(env)
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_average()} (1, 5, 15 min) at the start")
+    cost = [sys.executable, str(ROOT / "bench" / "intake_cost.py"), "--form-key", key, "--requests", "1000"]
+    print(subprocess.run(cost, env=env, check=True, text=True, capture_output=True).stdout.strip())
     port = free_port()
     server = start_server(env, port)
-    submit = f"/intake/forms/{key}/submit"
+    endpoints = {"bare Django view": "/bench/bare/", "intake form submit": f"/intake/forms/{key}/submit"}
+    tool = "wrk" if shutil.which("wrk") else "Python clients"
     try:
-        with multiprocessing.Pool(args.clients) as pool:
-            pool.map(closed_loop, [(port, submit, 1.0, 10_000_000 + i * 10_000) for i in range(args.clients)])
-            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-            print(f"gunicorn 2 workers x 8 threads, PostgreSQL, {args.clients} clients, {args.seconds:.0f} s each")
-            print(f"machine: {os.cpu_count()} CPUs, load average before the runs {load}")
+        with multiprocessing.Pool(max(args.clients, 4)) as pool:
+            flat_out_python(pool, port, endpoints["intake form submit"], 1.0, args.clients)  # warm up
+            print(f"\ngunicorn 2 workers x 8 threads (gthread), PostgreSQL, loopback; load average {load_average()}")
+            print(f"flat out, {args.clients} connections, {args.seconds:.0f} s each ({tool}):")
             runs = {}
-            for name, path in (("bare Django view", "/bench/bare/"), ("intake form submit", submit)):
-                chunks = pool.map(closed_loop, [(port, path, args.seconds, i * 1_000_000) for i in range(args.clients)])
-                runs[name] = summarise(name, [r for chunk in chunks for r in chunk], args.seconds)
-            ratio = runs["intake form submit"]["per_second"] / runs["bare Django view"]["per_second"]
-            print(f"intake / bare throughput: {ratio:.0%} (target ≥ 40%)")
-            senders = 4
-            chunks = pool.map(
-                open_loop,
-                [(port, submit, args.seconds, args.rate / senders, 50_000_000 + i * 1_000_000) for i in range(senders)],
+            for name, path in endpoints.items():
+                cpu_before = server_cpu_seconds(server)
+                if tool == "wrk":
+                    runs[name] = flat_out_wrk(port, path, args.seconds, args.clients)
+                else:
+                    runs[name] = flat_out_python(pool, port, path, args.seconds, args.clients)
+                requests = runs[name]["per_second"] * args.seconds
+                runs[name]["cpu_ms"] = 1000 * (server_cpu_seconds(server) - cpu_before) / requests
+                show(name, runs[name])
+            cpu_ratio = runs["bare Django view"]["cpu_ms"] / runs["intake form submit"]["cpu_ms"]
+            print(
+                f"gunicorn CPU per request: bare {runs['bare Django view']['cpu_ms']:.2f} ms, intake "
+                f"{runs['intake form submit']['cpu_ms']:.2f} ms (ratio {cpu_ratio:.0%}, load-independent)"
             )
-            fixed = summarise(f"intake at {args.rate:.0f}/s offered", [r for c in chunks for r in c], args.seconds)
-            print(f"p99 at {args.rate:.0f}/s: {fixed['p99_ms']:.1f} ms (target < 100 ms)")
+            ratio = runs["intake form submit"]["per_second"] / runs["bare Django view"]["per_second"]
+            print(f"intake / bare throughput: {ratio:.0%} (target >= 40%)")
+            print(
+                f"\nfixed rate {args.rate:.0f}/s offered, latency from the scheduled send time; load {load_average()}:"
+            )
+            senders = 4
+            for name, path in endpoints.items():
+                chunks = pool.map(
+                    open_loop,
+                    [
+                        (port, path, args.seconds, args.rate / senders, 50_000_000 + i * 1_000_000)
+                        for i in range(senders)
+                    ],
+                )
+                fixed = figures_of([r for c in chunks for r in c], args.seconds)
+                show(f"{name} at {args.rate:.0f}/s", fixed)
+            print(f"intake p99 at {args.rate:.0f}/s: {fixed['p99_ms']:.1f} ms (target < 100 ms)")
+            print(f"load average at the end {load_average()}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -129,6 +129,7 @@ def form_submission_receive(*, form: LeadForm, data: dict[str, Any], language: s
             source=form.source,
             submission=payload,
             custom_fields=custom,
+            validated=True,  # the visitor form checked every field against the Lead's limits
             **fields,
         )
         submission = Submission.objects.create(status=SubmissionStatus.ACCEPTED, lead=lead, **common)
@@ -201,24 +202,18 @@ def api_lead_create(
     custom = _json_safe({**custom, **given_custom})
     if fields.get("consent_given"):
         fields["consent_at"] = timezone.now()
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            channel=SubmissionChannel.API,
-            source=token.source,
-            status=SubmissionStatus.ACCEPTED,
-            payload=payload,
-            **vars(meta),
-        )
+    # One INSERT per table and no savepoint: a clash on the external id rolls the whole request back anyway.
+    with transaction.atomic(savepoint=False):
         try:
-            with transaction.atomic():
-                submission.lead = lead_create(
-                    actor=token.actor_label,
-                    source_kind=SourceKind.API,
-                    source=token.source,
-                    submission=payload,
-                    custom_fields=custom,
-                    **fields,
-                )
+            lead = lead_create(
+                actor=token.actor_label,
+                source_kind=SourceKind.API,
+                source=token.source,
+                submission=payload,
+                custom_fields=custom,
+                validated=True,  # LeadCreateSerializer checked every field against the Lead's limits
+                **fields,
+            )
         except (IntegrityError, ValidationError) as exc:
             if isinstance(exc, ValidationError) and EXTERNAL_ID_CONSTRAINT not in str(exc):
                 raise
@@ -226,8 +221,14 @@ def api_lead_create(
                 "A lead with this external_id already exists for this source.",
                 extra={"external_id": fields.get("external_id", "")},
             ) from exc
-        submission.save(update_fields=["lead"])
-    return submission
+        return Submission.objects.create(
+            channel=SubmissionChannel.API,
+            source=token.source,
+            status=SubmissionStatus.ACCEPTED,
+            payload=payload,
+            lead=lead,
+            **vars(meta),
+        )
 
 
 def request_fingerprint(body: bytes) -> str:

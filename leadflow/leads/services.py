@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
-from leadflow.core.tasks import enqueue_on_commit
+from leadflow.core.tasks import enqueue_on_commit, wake_on_commit
 from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import Lead, LeadEvent, LeadState, SourceKind
 
@@ -60,15 +60,25 @@ def lead_create(
     source_kind: str = SourceKind.ADMIN,
     source: str = "",
     submission: dict[str, Any] | None = None,
+    validated: bool = False,
     **fields: Any,
 ) -> Lead:
-    """Store a new lead and queue its checks. `submission` is the verbatim input, kept beside the fields."""
+    """Store a new lead and queue its checks. `submission` is the verbatim input, kept beside the fields.
+
+    `validated=True` skips the model's field checks for callers that already checked every field against the
+    Lead's own limits (intake's visitor form and API serializer); the database constraints still apply.
+    No savepoint of its own: inside a caller's transaction a failure here rolls back the caller's whole
+    transaction, so a caller that wants to carry on after one wraps the call in its own `atomic()`.
+    """
     lead = Lead(source_kind=source_kind, source=source, checks_due_at=timezone.now(), **fields)
     lead.submission = submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
     # The constraint check costs a query and ~1 ms of CPU on every intake request; its only constraint
     # (external id unique per source) cannot fail for a blank id, and the database enforces it anyway.
-    lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_constraints=bool(lead.external_id))
-    with transaction.atomic():
+    if not validated:
+        lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_constraints=bool(lead.external_id))
+    elif lead.external_id:
+        lead.validate_constraints()  # a clash becomes a ValidationError naming the constraint, as above
+    with transaction.atomic(savepoint=False):
         lead.save()
         lead_event_record(lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, data={"source": source})
         _enqueue_processing(lead)
@@ -267,7 +277,8 @@ def attempt_automatic(service: Any, **kwargs: Any) -> None:
 def _enqueue_processing(lead: Lead) -> None:
     from leadflow.leads.tasks import process_lead
 
-    enqueue_on_commit(process_lead, lead.pk)
+    # `checks_due_at` records the work and the sweeper re-sends lost wake-ups: no caller waits for the broker.
+    wake_on_commit(process_lead, lead.pk)
 
 
 def _enqueue_batch_processing(lead_ids: list[int]) -> None:
