@@ -173,8 +173,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.05,
     }
 else:
-    # Must exceed the longest countdown a task is given, or Redis redelivers it early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    # Must exceed the longest countdown a task is given, or Redis redelivers it early. The socket timeouts keep a
+    # broker that accepts connections but never answers from holding a publisher forever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 4 * 3600,
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

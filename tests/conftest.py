@@ -11,17 +11,6 @@ pytest_plugins = [
 ]
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests empty the tables when they finish, data-migration rows (match settings, default field
-    mappings, example criteria, role groups) included; restore them, so every test starts from a migrated database."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction"):
-            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
-        elif {"transactional_db", "live_server"} & set(item.fixturenames):
-            item.fixturenames.append("django_db_serialized_rollback")
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _run_tasks_in_process():
     """Tasks run where they are queued unless a test starts a real worker (fixture celery_worker_process)."""
