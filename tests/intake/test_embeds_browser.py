@@ -8,21 +8,12 @@ import threading
 import pytest
 from django.test import override_settings
 
+from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.intake.embeds import embed_snippets
 from leadflow.leads.models import Lead
 from tests.intake.factories import LeadFormFactory
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +34,7 @@ def browser():
     # Playwright's sync API keeps an event loop on this thread; the ORM calls here are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

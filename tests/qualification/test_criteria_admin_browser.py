@@ -5,22 +5,13 @@ import os
 import pytest
 from django.urls import reverse
 
+from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.leads.models import LeadState
 from leadflow.qualification.models import CriteriaChange, QualificationRule, QualificationSettings
 from tests.factories import LeadFactory, UserFactory
 from tests.qualification.factories import RuleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -29,7 +20,7 @@ def page(live_server):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser.new_page()
         browser.close()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

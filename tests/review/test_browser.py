@@ -4,10 +4,10 @@ from importlib import import_module
 
 import pytest
 
+from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import lead_reject
 from leadflow.quality.models import DuplicateCandidate
-from leadflow.review.management.commands.take_screenshots import CHROMIUM_ARGS
 from tests.factories import LeadFactory, UserFactory
 from tests.review.factories import user_with_role
 
@@ -32,7 +32,7 @@ def browser(_orm_beside_playwright):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

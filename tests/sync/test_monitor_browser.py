@@ -6,34 +6,24 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
+from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.sync.models import JobState, SyncJob
 from tests.factories import UserFactory
 from tests.sync.factories import WebhookTargetFactory, converted_lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def page(monkeypatch):
-    if not os.path.exists(CHROMIUM):
+    if not os.path.exists(CHROMIUM_PATH):
         pytest.skip("Debian's Chromium is not installed")
     # Playwright runs its own event loop; Django's async-safety check would refuse ORM calls in the test.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser.new_page()
         browser.close()
 

@@ -20,15 +20,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
+
 MANAGER, ADMIN = "maria.manager", "admin"
 # Screens captured whole; the others show what fits the window, as a person first sees them.
 FULL_PAGE = {"lead.png", "dashboard.png", "criteria-admin.png"}
@@ -60,7 +53,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--output", default=str(settings.BASE_DIR / "docs" / "screenshots"))
-        parser.add_argument("--chromium", default="/usr/bin/chromium")
+        parser.add_argument("--chromium", default=CHROMIUM_PATH)
 
     def handle(self, *args: Any, output: str, chromium: str, **options: Any) -> None:
         out = Path(output)
