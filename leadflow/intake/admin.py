@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -41,6 +41,8 @@ class LeadFormAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "key", "source")
     inlines = [FormFieldInline]
+    # A redirect typed without a scheme is an https address (Django 6's default; explicit now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("embed_code", "live_preview")
     fieldsets = (
         (None, {"fields": ("name", "key", "source", "is_active", "default_language", "min_fill_seconds")}),
