@@ -1,8 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-from leadflow.crm.defaults import DEFAULT_MAPPINGS
-from leadflow.crm.models import FieldMapping
 from leadflow.leads.models import LeadState
 from tests.factories import LeadFactory
 
@@ -35,18 +33,3 @@ def qualified_lead(db):
         job_title="Inkoper",
         message="We need 40 licences.",
     )
-
-
-@pytest.fixture(autouse=True)
-def default_field_mappings(request):
-    """The mappings migration 0002 installs; a transactional test elsewhere may have flushed them."""
-    database = next((name for name in ("transactional_db", "db") if name in request.fixturenames), None)
-    if database is None:
-        return
-    request.getfixturevalue(database)
-    for sobject, lead_field, salesforce_field, max_length in DEFAULT_MAPPINGS:
-        FieldMapping.objects.get_or_create(
-            sobject=sobject,
-            salesforce_field=salesforce_field,
-            defaults={"lead_field": lead_field, "max_length": max_length},
-        )
