@@ -10,6 +10,7 @@ from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.intake.services import form_timestamp_issue
 from leadflow.leads.models import Lead, SourceKind
 from tests.intake.factories import LeadFormFactory
+from tests.plugins.celery_worker import REDIS_SERVER
 
 GOOD = {"first_name": "Anna", "email": "anna@example.nl", "phone": "+31 20 123 4567", "consent": True}
 
@@ -154,9 +155,7 @@ def test_unknown_or_inactive_form_is_404(client, db):
     assert post_json(client, form, GOOD).status_code == 404
 
 
-REDIS_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
-}
+REDIS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"{REDIS_SERVER}/5"}}
 
 
 @pytest.mark.redis

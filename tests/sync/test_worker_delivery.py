@@ -23,7 +23,7 @@ from tests.sync.test_webhook_delivery import verify
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-BROKER_URL = os.environ.get("LEADFLOW_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+BROKER_URL = os.environ.get("LEADFLOW_SYNC_TEST_REDIS_URL", f"{worker_plugin.REDIS_SERVER}/8")
 # Short lease and backoff so the scenarios take seconds; the worker reads them from its environment.
 WORKER_ENV = {"SYNC_LEASE_SECONDS": "2", "SYNC_BACKOFF_BASE_SECONDS": "0.5", "SYNC_BACKOFF_MAX_SECONDS": "2"}
 
