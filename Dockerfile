@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    LEADFLOW_DATA_DIR=/app/var
+    LEADFLOW_DATA_DIR=/app/var \
+    LEADFLOW_DEV_TOOLS=false
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 leadflow

@@ -13,8 +13,8 @@ import time
 from conversion_setup import api_calls, prepare_database, qualified_leads, sandbox_org
 
 from leadflow.crm import services
-from leadflow.crm.client import SalesforceClient
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.salesforce.client import SalesforceClient
 
 BASELINE = 100
 waiting = [0.0]

@@ -44,12 +44,13 @@ from django.utils import timezone  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from leadflow.crm.models import Conversion, ConversionStatus  # noqa: E402
+from leadflow.integrations.exact.models import ExactConnection  # noqa: E402
+from leadflow.integrations.exact.target import DEFAULT_FIELD_MAPPING  # noqa: E402
 from leadflow.leads.models import Lead, LeadState  # noqa: E402
 from leadflow.sync import services  # noqa: E402
-from leadflow.sync.exact_standin import make_server  # noqa: E402
-from leadflow.sync.models import ExactConnection, JobState, SyncJob, SyncTarget  # noqa: E402
+from leadflow.sync.models import JobState, SyncJob, SyncTarget  # noqa: E402
 from leadflow.sync.selectors import sync_due_job_ids  # noqa: E402
-from leadflow.sync.targets.exact import DEFAULT_FIELD_MAPPING  # noqa: E402
+from standins.exact import make_server  # noqa: E402
 
 real_now = timezone.now
 skipped = timedelta()

@@ -51,7 +51,17 @@ INSTALLED_APPS = [
     "leadflow.intake",
     "leadflow.sync",
     "leadflow.review",
+    # One package per outside system (see docs/sync.md, "Adding a target").
+    "leadflow.integrations.salesforce",
+    "leadflow.integrations.webhook",
+    "leadflow.integrations.exact",
 ]
+# Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
+# `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
+# nor this switch on.
+LEADFLOW_DEV_TOOLS = env.bool("LEADFLOW_DEV_TOOLS", default=True)
+if LEADFLOW_DEV_TOOLS:
+    INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.devtools"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -263,13 +273,13 @@ LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
 # Links on the conversion-criteria admin page to where the other conversion settings are edited:
 # (label, "app_label") for an app's admin index or (label, "app_label.ModelName") for one model's list.
 LEADFLOW_CRITERIA_RELATED_ADMIN = [
-    ("Opportunity defaults and Salesforce field mapping", "crm"),
+    ("Opportunity defaults and Salesforce field mapping", "salesforce"),
     ("Duplicate thresholds", "quality.MatchSettings"),
 ]
 
 # --- quality ------------------------------------------------------------------------------------
 # Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
-# (e.g. "leadflow.crm.lookup.SalesforceDirectory"); empty switches remote duplicate matching off.
+# (e.g. "leadflow.integrations.salesforce.directory.SalesforceDirectory"); empty switches remote duplicate matching off.
 LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
 
 # --- intake -------------------------------------------------------------------------------------
@@ -343,10 +353,10 @@ LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")
 
 # --- sync ---------------------------------------------------------------------------------------
-# Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.base.Target subclass.
+# Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.Target subclass.
 SYNC_TARGET_KINDS = {
-    "webhook": "leadflow.sync.targets.webhook.WebhookTarget",
-    "exact": "leadflow.sync.targets.exact.ExactTarget",
+    "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
+    "exact": "leadflow.integrations.exact.target.ExactTarget",
 }
 # A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)

@@ -7,6 +7,7 @@ from tests.factories import UserFactory
 pytest_plugins = [
     "tests.plugins.celery_worker",
     "tests.plugins.exact_standin",
+    "tests.plugins.receiver",
     "tests.plugins.salesforce_sandbox",
 ]
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from leadflow.crm.models import FieldMapping, OpportunitySettings
+from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings
 from leadflow.qualification.models import QualificationRule, QualificationSettings
 from leadflow.quality.models import FieldWeight, MatchSettings
 

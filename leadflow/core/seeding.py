@@ -15,7 +15,7 @@ SEEDS = [
         "MatchSettings",
         ["0003_default_match_settings.create_defaults", "0004_stronger_identity_evidence.strengthen_defaults"],
     ),
-    ("crm", "OpportunitySettings", ["0002_default_field_mappings.add_defaults"]),
+    ("salesforce", "OpportunitySettings", ["0002_default_field_mappings.add_defaults"]),
     ("qualification", "QualificationSettings", ["0002_example_criteria.create_example_criteria"]),
 ]
 
@@ -28,5 +28,5 @@ def seeded_data_restore(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None
             continue
         for path in functions:
             module_name, function_name = path.split(".")
-            module = import_module(f"leadflow.{app_label}.migrations.{module_name}")
+            module = import_module(f"{apps.get_app_config(app_label).name}.migrations.{module_name}")
             getattr(module, function_name)(apps, None)

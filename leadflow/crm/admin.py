@@ -9,7 +9,7 @@ from django.urls import path, reverse
 
 from leadflow.core.exceptions import ApplicationError
 from leadflow.crm import selectors, services
-from leadflow.crm.models import Conversion, FieldMapping, OpportunitySettings
+from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead
 
 
@@ -89,22 +89,3 @@ class ConversionAdmin(admin.ModelAdmin):
             **selectors.conversion_preview_context(lead=lead),
         }
         return TemplateResponse(request, "admin/crm/convert.html", context)
-
-
-@admin.register(FieldMapping)
-class FieldMappingAdmin(admin.ModelAdmin):
-    list_display = ("sobject", "salesforce_field", "lead_field", "max_length", "enabled")
-    list_editable = ("enabled",)
-    list_filter = ("sobject", "enabled")
-    search_fields = ("lead_field", "salesforce_field")
-
-
-@admin.register(OpportunitySettings)
-class OpportunitySettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "create_opportunity", "stage_name", "close_date_offset_days")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not OpportunitySettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -20,10 +20,10 @@ from django.utils import timezone
 from leadflow.core.exceptions import ExternalServiceError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
-from leadflow.crm.client import ROLLED_BACK, SalesforceClient, api_budget, failure_from
 from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
-from leadflow.crm.plans import ConversionPlan, ConversionPlanner, deferred_for_shared_accounts
+from leadflow.integrations.salesforce.client import ROLLED_BACK, SalesforceClient, api_budget, failure_from
+from leadflow.integrations.salesforce.payload import ConversionPlan, ConversionPlanner, deferred_for_shared_accounts
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 

@@ -1,8 +1,8 @@
 """The contract for looking up records that already live in the CRM, so a lead is matched against them too.
 
 `settings.LEADFLOW_REMOTE_DIRECTORY` names the implementation by dotted path (the Salesforce one lives in
-`leadflow.crm.lookup`); empty means no remote matching. Implementations make network calls: callers never
-hold a row lock while searching.
+`leadflow.integrations.salesforce.directory`); empty means no remote matching. Implementations make network
+calls: callers never hold a row lock while searching.
 """
 
 from dataclasses import dataclass, field

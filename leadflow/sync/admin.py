@@ -1,15 +1,14 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 
 from leadflow.sync import services
-from leadflow.sync.models import DeliveryAttempt, ExactConnection, ExactCustomer, SyncJob, SyncTarget, TargetKind
-from leadflow.sync.targets.base import clean_settings, target_for_kind
+from leadflow.sync.models import DeliveryAttempt, SyncJob, SyncTarget
+from leadflow.sync.targets import clean_settings, target_for_kind
 
 SETTINGS_PREFIX = "settings_"
 
@@ -72,7 +71,7 @@ class SyncTargetAdmin(admin.ModelAdmin):
         if obj is not None:
             return obj.kind
         wanted = request.GET.get("kind", "")
-        return wanted if wanted in TargetKind.values else TargetKind.WEBHOOK
+        return wanted if wanted in settings.SYNC_TARGET_KINDS else next(iter(settings.SYNC_TARGET_KINDS))
 
     def get_form(self, request: HttpRequest, obj: SyncTarget | None = None, change: bool = False, **kwargs: Any):
         kwargs["form"] = target_form_for(self._kind(request, obj))
@@ -82,13 +81,14 @@ class SyncTargetAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: SyncTarget | None = None):
         kind = self._kind(request, obj)
         settings_fields = [SETTINGS_PREFIX + name for name in target_for_kind(kind).settings_form.base_fields]
-        extra = ("connection",) if kind == TargetKind.EXACT and obj is not None else ()
+        extra = ("connection",) if obj is not None and target_for_kind(kind).admin_status(target=obj) else ()
+        other_kinds = " or ".join(f"?kind={name}" for name in settings.SYNC_TARGET_KINDS)
         return (
             (
                 None,
                 {
                     "fields": ("name", "kind", "enabled", "disabled_reason"),
-                    "description": "Add a target of another kind with ?kind=exact or ?kind=webhook in the URL.",
+                    "description": f"Add a target of another kind with {other_kinds} in the URL.",
                 },
             ),
             ("Settings", {"fields": (*settings_fields, *extra)}),
@@ -98,16 +98,9 @@ class SyncTargetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: SyncTarget | None = None):
         return self.readonly_fields
 
-    @admin.display(description="Exact connection")
+    @admin.display(description="Connection")
     def connection(self, obj: SyncTarget) -> str:
-        connection = ExactConnection.objects.filter(target=obj).first()
-        status = (
-            f"Connected since {connection.connected_at:%Y-%m-%d %H:%M}"
-            if connection and connection.is_connected and connection.connected_at
-            else "Not connected"
-        )
-        url = reverse("sync:exact-connect", args=[obj.pk])
-        return format_html('{} — <a class="button" href="{}">Connect to Exact Online</a>', status, url)
+        return target_for_kind(obj.kind).admin_status(target=obj)
 
     @admin.action(description="Retry failed and dead jobs of the selected targets")
     def retry_failed_jobs(self, request: HttpRequest, queryset: QuerySet[SyncTarget]) -> None:
@@ -170,15 +163,6 @@ class SyncJobAdmin(admin.ModelAdmin):
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[SyncJob]) -> None:
         count = services.sync_jobs_retry(jobs=queryset, actor=request.user)
         self.message_user(request, f"{count} job(s) queued again.", messages.SUCCESS)
-
-
-@admin.register(ExactCustomer)
-class ExactCustomerAdmin(admin.ModelAdmin):
-    list_display = ("lead", "target", "code", "exact_id", "matched_existing", "created_at")
-    list_select_related = ("lead", "target")
-    list_filter = ("target", "matched_existing")
-    raw_id_fields = ("lead",)
-    search_fields = ("exact_id", "code")
 
 
 class LeadSyncJobInline(ReadOnlyInline):

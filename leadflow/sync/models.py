@@ -12,14 +12,10 @@ from leadflow.core.models import TimeStampedModel
 PAYLOAD_SCHEMA_VERSION = 1
 
 
-class TargetKind(models.TextChoices):
-    WEBHOOK = "webhook", "Webhook"
-    EXACT = "exact", "Exact Online"
-
-
 class SyncTarget(TimeStampedModel):
     name = models.SlugField(max_length=64, unique=True, help_text="Short name used by commands, e.g. exact-nl.")
-    kind = models.CharField(max_length=32, choices=TargetKind.choices)
+    # A key of settings.SYNC_TARGET_KINDS: which Target plug-in delivers this target's jobs.
+    kind = models.CharField(max_length=32)
     enabled = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True, help_text="Validated by the kind's settings form.")
     disabled_reason = models.CharField(max_length=255, blank=True)
@@ -33,7 +29,7 @@ class SyncTarget(TimeStampedModel):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
+        return f"{self.name} ({self.kind})"
 
 
 class JobState(models.TextChoices):
@@ -102,43 +98,3 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.started_at:%Y-%m-%d %H:%M:%S}"
-
-
-class ExactConnection(models.Model):
-    """The OAuth tokens of one Exact Online target. Refreshed only under a row lock: Exact rotates the refresh
-    token on every use, so two workers refreshing with the same token would lock each other out."""
-
-    target = models.OneToOneField(SyncTarget, on_delete=models.CASCADE, related_name="exact_connection")
-    access_token = models.TextField(blank=True)
-    refresh_token = models.TextField(blank=True)
-    access_expires_at = models.DateTimeField(null=True, blank=True)
-    oauth_state = models.CharField(max_length=64, blank=True, help_text="Pending connect flow's state value.")
-    connected_at = models.DateTimeField(null=True, blank=True)
-    # No call to Exact before this moment: its rate limit (or error block) is used up.
-    paused_until = models.DateTimeField(null=True, blank=True)
-    minutely_remaining = models.IntegerField(null=True, blank=True)
-    daily_remaining = models.IntegerField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"Exact connection of {self.target.name}"
-
-    @property
-    def is_connected(self) -> bool:
-        return bool(self.refresh_token)
-
-
-class ExactCustomer(models.Model):
-    """Exact's account ID for a customer, so a job delivered twice never creates a second debtor."""
-
-    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="exact_customers")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="exact_customers")
-    exact_id = models.CharField(max_length=36)
-    code = models.CharField(max_length=18, blank=True)
-    matched_existing = models.BooleanField(default=False, help_text="Found in Exact rather than created by us.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="exact_customer_once_per_target")]
-
-    def __str__(self) -> str:
-        return f"Exact debtor {self.code.strip()} ({self.exact_id})"

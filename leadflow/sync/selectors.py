@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from leadflow.leads.models import Lead
 from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
-from leadflow.sync.targets.base import target_for_kind
+from leadflow.sync.targets import target_for_kind
 
 Outcome = DeliveryAttempt.Outcome
 # Periods the monitor counts deliveries over.

@@ -19,7 +19,7 @@ from leadflow.leads.models import Lead, LeadState
 from leadflow.sync.events import CUSTOMER_CONVERTED, customer_payload
 from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
 from leadflow.sync.selectors import sync_due_job_ids
-from leadflow.sync.targets.base import DeliveryResult, TargetDeferred, TargetError, target_for_kind
+from leadflow.sync.targets import DeliveryResult, TargetDeferred, TargetError, target_for_kind
 
 logger = logging.getLogger(__name__)
 Outcome = DeliveryAttempt.Outcome

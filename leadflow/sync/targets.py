@@ -80,6 +80,10 @@ class Target:
         """One line for the monitor page, e.g. the URL or the company."""
         return ""
 
+    def admin_status(self, *, target: "SyncTarget") -> str:
+        """Safe HTML for the target's admin page, e.g. an OAuth connection and its Connect button; "" for none."""
+        return ""
+
 
 @cache
 def target_for_kind(kind: str) -> Target:

@@ -8,6 +8,4 @@ urlpatterns = [
     path("", views.monitor, name="monitor"),
     path("jobs/retry/", views.retry_jobs, name="retry-jobs"),
     path("targets/<int:target_id>/retry/", views.retry_target, name="retry-target"),
-    path("exact/<int:target_id>/connect/", views.exact_connect, name="exact-connect"),
-    path("exact/callback/", views.exact_callback, name="exact-callback"),
 ]

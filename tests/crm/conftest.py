@@ -1,21 +1,7 @@
 import pytest
-from django.core.cache import cache
 
 from leadflow.leads.models import LeadState
 from tests.factories import LeadFactory
-
-
-@pytest.fixture
-def salesforce(settings, salesforce_sandbox):
-    """The app configured against a fresh sandbox org, with no token or quota figure remembered."""
-    settings.SALESFORCE_INSTANCE_URL = salesforce_sandbox.url
-    settings.SALESFORCE_TOKEN_URL = f"{salesforce_sandbox.url}/services/oauth2/token"
-    settings.SALESFORCE_CLIENT_ID = salesforce_sandbox.client_id
-    settings.SALESFORCE_CLIENT_SECRET = salesforce_sandbox.client_secret
-    settings.SALESFORCE_TIMEOUT = 15
-    cache.clear()
-    yield salesforce_sandbox
-    cache.clear()
 
 
 @pytest.fixture

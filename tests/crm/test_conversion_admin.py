@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from leadflow.crm.models import Conversion, ConversionStatus, FieldMapping
+from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.salesforce.models import FieldMapping
 from leadflow.leads.models import Lead, LeadState
 from tests.factories import LeadFactory, UserFactory
 

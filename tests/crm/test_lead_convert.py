@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from leadflow.core.exceptions import TransitionBlocked, TransitionNotAllowed
 from leadflow.crm import services
-from leadflow.crm.models import Conversion, ConversionStatus, FieldMapping, OpportunitySettings, RecordAction
-from leadflow.crm.plans import ConversionPlanner
+from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings, RecordAction
+from leadflow.integrations.salesforce.payload import ConversionPlanner
 from leadflow.leads.models import LeadEvent, LeadState
 from leadflow.leads.services import lead_transition
 from tests.factories import LeadFactory

@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.test import override_settings
 
-from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.intake.embeds import embed_snippets
 from leadflow.leads.models import Lead
+from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.intake.factories import LeadFormFactory
 
 pytestmark = pytest.mark.browser

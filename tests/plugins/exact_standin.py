@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from leadflow.sync.exact_standin import make_server
+from standins.exact import make_server
 
 CONTROL_TIMEOUT = 5
 
@@ -195,3 +195,13 @@ def exact_standin(tmp_path) -> Iterator[ExactStandin]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def exact_settings(settings, exact_standin):
+    """Point the Exact client at this test's stand-in."""
+    settings.EXACT_BASE_URL = exact_standin.url
+    settings.EXACT_CLIENT_ID = exact_standin.client_id
+    settings.EXACT_CLIENT_SECRET = exact_standin.client_secret
+    settings.EXACT_REDIRECT_URI = exact_standin.redirect_uri
+    return settings

@@ -6,6 +6,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 @dataclass
 class Received:
@@ -70,3 +72,10 @@ class Receiver:
     def deliveries(self) -> set[str]:
         """Distinct delivery ids received (receivers de-duplicate on X-Leadflow-Delivery)."""
         return {r.headers["X-Leadflow-Delivery"] for r in self.received}
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 
 import pytest
 import requests
+from django.core.cache import cache
 from simple_salesforce import Salesforce
 
-from leadflow.crm.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, make_server
-from leadflow.crm.transport import salesforce_http_session
+from leadflow.integrations.salesforce.transport import salesforce_http_session
+from standins.salesforce import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, make_server
 
 API_VERSION = "61.0"
 
@@ -130,3 +131,16 @@ def salesforce_sandbox_session(tmp_path_factory) -> Iterator[SalesforceSandbox]:
     db_path = tmp_path_factory.mktemp("salesforce") / "salesforce-sandbox.sqlite3"
     with running_salesforce_sandbox(str(db_path)) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def salesforce(settings, salesforce_sandbox):
+    """The app configured against a fresh sandbox org, with no token or quota figure remembered."""
+    settings.SALESFORCE_INSTANCE_URL = salesforce_sandbox.url
+    settings.SALESFORCE_TOKEN_URL = f"{salesforce_sandbox.url}/services/oauth2/token"
+    settings.SALESFORCE_CLIENT_ID = salesforce_sandbox.client_id
+    settings.SALESFORCE_CLIENT_SECRET = salesforce_sandbox.client_secret
+    settings.SALESFORCE_TIMEOUT = 15
+    cache.clear()
+    yield salesforce_sandbox
+    cache.clear()

@@ -5,9 +5,9 @@ import os
 import pytest
 from django.urls import reverse
 
-from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.leads.models import LeadState
 from leadflow.qualification.models import CriteriaChange, QualificationRule, QualificationSettings
+from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.factories import LeadFactory, UserFactory
 from tests.qualification.factories import RuleFactory
 

@@ -2,7 +2,6 @@ import pytest
 from django.test import Client
 
 from leadflow.review import roles
-from tests.crm.conftest import salesforce  # noqa: F401 (the sandbox-backed Salesforce fixture, for the convert flow)
 from tests.factories import LeadFactory
 from tests.review.factories import user_with_role
 

@@ -4,10 +4,10 @@ from importlib import import_module
 
 import pytest
 
-from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import lead_reject
 from leadflow.quality.models import DuplicateCandidate
+from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.factories import LeadFactory, UserFactory
 from tests.review.factories import user_with_role
 

@@ -2,10 +2,10 @@ import factory
 from factory.django import DjangoModelFactory
 
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.exact.target import DEFAULT_FIELD_MAPPING
 from leadflow.leads.models import Lead, LeadState
 from leadflow.sync.events import CUSTOMER_CONVERTED
-from leadflow.sync.models import SyncTarget, TargetKind
-from leadflow.sync.targets.exact import DEFAULT_FIELD_MAPPING
+from leadflow.sync.models import SyncTarget
 from tests.factories import LeadFactory
 
 
@@ -14,7 +14,7 @@ class WebhookTargetFactory(DjangoModelFactory):
         model = SyncTarget
 
     name = factory.Sequence(lambda n: f"webhook-{n}")
-    kind = TargetKind.WEBHOOK
+    kind = "webhook"
     settings = factory.LazyFunction(
         lambda: {"url": "http://127.0.0.1:9/", "secret": "s3cret", "events": [CUSTOMER_CONVERTED], "timeout_seconds": 2}
     )
@@ -25,7 +25,7 @@ class ExactTargetFactory(DjangoModelFactory):
         model = SyncTarget
 
     name = factory.Sequence(lambda n: f"exact-{n}")
-    kind = TargetKind.EXACT
+    kind = "exact"
     settings = factory.LazyFunction(lambda: {"division": 123456, "field_mapping": DEFAULT_FIELD_MAPPING})
 
 

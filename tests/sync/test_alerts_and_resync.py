@@ -6,11 +6,12 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from leadflow.integrations.exact.models import ExactCustomer
 from leadflow.sync.alerts import sync_alerts_check
-from leadflow.sync.models import DeliveryAttempt, ExactCustomer, JobState, SyncJob
+from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob
 from tests.factories import LeadFactory
+from tests.integrations.exact.test_target import connect
 from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead
-from tests.sync.test_exact_target import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

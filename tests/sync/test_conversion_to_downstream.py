@@ -4,14 +4,13 @@ import pytest
 
 from leadflow.crm import services as crm
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.webhook.target import SIGNATURE_HEADER
 from leadflow.leads.models import LeadState
 from leadflow.sync.models import JobState, SyncJob
-from leadflow.sync.targets.webhook import SIGNATURE_HEADER
-from tests.crm.conftest import salesforce  # noqa: F401 (the app configured against a fresh sandbox)
 from tests.factories import LeadFactory
+from tests.integrations.exact.test_target import connect
+from tests.integrations.webhook.test_delivery import verify
 from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
-from tests.sync.test_exact_target import connect
-from tests.sync.test_webhook_delivery import verify
 
 # Not transactional: the crm field mappings come from a data migration that transactional tests flush.
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
-from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from leadflow.sync.models import JobState, SyncJob
+from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.factories import UserFactory
 from tests.sync.factories import WebhookTargetFactory, converted_lead
 

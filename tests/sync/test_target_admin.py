@@ -70,5 +70,5 @@ def test_exact_target_page_offers_the_connect_button(client, staff_user):
     target = ExactTargetFactory()
     client.force_login(staff_user)
     html = client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()
-    assert reverse("sync:exact-connect", args=[target.pk]) in html
+    assert reverse("exact:connect", args=[target.pk]) in html
     assert "Not connected" in html

@@ -14,12 +14,12 @@ import redis
 from django.db import transaction
 
 from leadflow import celery_app
+from leadflow.integrations.webhook.target import SIGNATURE_HEADER
 from leadflow.sync import services
 from leadflow.sync.models import JobState, SyncJob
-from leadflow.sync.targets.webhook import SIGNATURE_HEADER
+from tests.integrations.webhook.test_delivery import verify
 from tests.plugins import celery_worker as worker_plugin
 from tests.sync.factories import WebhookTargetFactory, converted_lead
-from tests.sync.test_webhook_delivery import verify
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import leadflow.crm.models
+import leadflow.integrations.salesforce.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -47,7 +48,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="Take the amount from this lead field (e.g. custom_fields.budget); leave empty for a fixed amount.",
                         max_length=100,
-                        validators=[leadflow.crm.models.validate_lead_path],
+                        validators=[leadflow.integrations.salesforce.models.validate_lead_path],
                     ),
                 ),
                 ("amount_fixed", models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
@@ -74,7 +75,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         help_text="A lead field (e.g. company) or custom_fields.<key> for a value from the lead's custom fields.",
                         max_length=100,
-                        validators=[leadflow.crm.models.validate_lead_path],
+                        validators=[leadflow.integrations.salesforce.models.validate_lead_path],
                     ),
                 ),
                 (
@@ -82,7 +83,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         help_text="API name of the Salesforce field, standard (Website) or custom (VAT_Number__c).",
                         max_length=80,
-                        validators=[leadflow.crm.models.validate_salesforce_name],
+                        validators=[leadflow.integrations.salesforce.models.validate_salesforce_name],
                     ),
                 ),
                 (

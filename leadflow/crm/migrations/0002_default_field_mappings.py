@@ -1,21 +1,17 @@
-"""Sensible default mappings and opportunity settings; admins change them in the admin."""
+"""Sensible default mappings and opportunity settings; admins change them in the admin.
+
+The models have since moved to leadflow.integrations.salesforce, whose migration 0002 seeds them from then on."""
 
 from django.db import migrations
 
-from leadflow.crm.defaults import DEFAULT_MAPPINGS
-
+from leadflow.integrations.salesforce.defaults import defaults_create
 
 
 def add_defaults(apps, schema_editor):
-    FieldMapping = apps.get_model("crm", "FieldMapping")
-    OpportunitySettings = apps.get_model("crm", "OpportunitySettings")
-    for sobject, lead_field, salesforce_field, max_length in DEFAULT_MAPPINGS:
-        FieldMapping.objects.get_or_create(
-            sobject=sobject,
-            salesforce_field=salesforce_field,
-            defaults={"lead_field": lead_field, "max_length": max_length},
-        )
-    OpportunitySettings.objects.get_or_create(pk=1)
+    defaults_create(
+        field_mapping=apps.get_model("crm", "FieldMapping"),
+        opportunity_settings=apps.get_model("crm", "OpportunitySettings"),
+    )
 
 
 class Migration(migrations.Migration):

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError
-from leadflow.sync.models import ExactConnection, SyncTarget
-from leadflow.sync.targets.base import TargetDeferred, TargetError
+from leadflow.integrations.exact.models import ExactConnection
+from leadflow.sync.models import SyncTarget
+from leadflow.sync.targets import TargetDeferred, TargetError
 
 MINUTE_SECONDS = 60
 DAY_SECONDS = 86400

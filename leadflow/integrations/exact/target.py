@@ -3,16 +3,19 @@
 Idempotent in three layers: the `ExactCustomer` row (a job run twice makes no call at all), a look-up before
 every create (KvK, then VAT, then Code — the Code is the Salesforce Account Id, so even a create whose answer
 was lost is found again), and a unique constraint on the row.
-OAuth tokens live in `ExactConnection`; see `leadflow.sync.exact_client` for refresh, limits and errors.
+OAuth tokens live in `ExactConnection`; see `leadflow.integrations.exact.client` for refresh, limits and errors.
 """
 
 import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 
-from leadflow.sync import exact_client
-from leadflow.sync.targets.base import DeliveryResult, Target, TargetError
+from leadflow.integrations.exact import client as exact_client
+from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
+from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget
@@ -142,9 +145,17 @@ class ExactTarget(Target):
         division = target.settings.get("division")
         return f"division {division}" if division else "division not chosen yet"
 
-    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
-        from leadflow.sync.models import ExactCustomer
+    def admin_status(self, *, target: "SyncTarget") -> str:
+        connection = ExactConnection.objects.filter(target=target).first()
+        status = (
+            f"Connected since {connection.connected_at:%Y-%m-%d %H:%M}"
+            if connection and connection.is_connected and connection.connected_at
+            else "Not connected"
+        )
+        url = reverse("exact:connect", args=[target.pk])
+        return format_html('{} — <a class="button" href="{}">Connect to Exact Online</a>', status, url)
 
+    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
         known = ExactCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
         if known:
             return DeliveryResult(detail=f"Already in Exact as {known.code.strip()} ({known.exact_id}).")

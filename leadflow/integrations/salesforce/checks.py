@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, register
 
-from leadflow.crm.client import AUTH_FLOWS, JWT_BEARER
-from leadflow.crm.models import SALESFORCE_NAME
+from leadflow.integrations.salesforce.client import AUTH_FLOWS, JWT_BEARER
+from leadflow.integrations.salesforce.models import SALESFORCE_NAME
 
 
 @register()

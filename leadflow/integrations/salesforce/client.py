@@ -25,7 +25,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from leadflow.core.exceptions import ExternalServiceError
-from leadflow.crm.transport import salesforce_http_session
+from leadflow.integrations.salesforce.transport import salesforce_http_session
 
 logger = logging.getLogger(__name__)
 

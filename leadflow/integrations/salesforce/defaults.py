@@ -23,3 +23,14 @@ DEFAULT_MAPPINGS = [
     ("Contact", "country", "MailingCountry", 80),
     ("Opportunity", "message", "Description", 32000),
 ]
+
+
+def defaults_create(*, field_mapping, opportunity_settings) -> None:
+    """Create the default mappings and the settings row; takes the models so migrations pass their historical ones."""
+    for sobject, lead_field, salesforce_field, max_length in DEFAULT_MAPPINGS:
+        field_mapping.objects.get_or_create(
+            sobject=sobject,
+            salesforce_field=salesforce_field,
+            defaults={"lead_field": lead_field, "max_length": max_length},
+        )
+    opportunity_settings.objects.get_or_create(pk=1)

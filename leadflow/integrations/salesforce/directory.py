@@ -1,12 +1,12 @@
 """Records already in Salesforce that a lead may duplicate, for the quality app's remote matching.
 
-Set `LEADFLOW_REMOTE_DIRECTORY=leadflow.crm.lookup.SalesforceDirectory`. One search is one API call: a
-Composite request holding up to three SOQL queries (Contacts, Leads, Accounts).
+Set `LEADFLOW_REMOTE_DIRECTORY=leadflow.integrations.salesforce.directory.SalesforceDirectory`. One search is one
+API call: a Composite request holding up to three SOQL queries (Contacts, Leads, Accounts).
 """
 
-from leadflow.crm.client import SalesforceClient, soql_contains, soql_in
-from leadflow.crm.models import FieldMapping
-from leadflow.crm.queries import (
+from leadflow.integrations.salesforce.client import SalesforceClient, soql_contains, soql_in
+from leadflow.integrations.salesforce.models import FieldMapping
+from leadflow.integrations.salesforce.soql import (
     QUERY_LIMIT,
     account_identifier_fields,
     account_query,

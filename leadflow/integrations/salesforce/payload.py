@@ -15,9 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from leadflow.crm.client import SalesforceClient, external_id_url, record_link, soql_in
-from leadflow.crm.models import FieldMapping, OpportunitySettings, RecordAction, SalesforceObject
-from leadflow.crm.queries import (
+from leadflow.integrations.salesforce.client import SalesforceClient, external_id_url, record_link, soql_in
+from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings, RecordAction, SalesforceObject
+from leadflow.integrations.salesforce.soql import (
     ACCOUNT_IDENTIFIERS,
     QUERY_LIMIT,
     account_identifier_fields,

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from leadflow.crm.client import soql_contains, soql_in
-from leadflow.crm.models import FieldMapping, SalesforceObject
+from leadflow.integrations.salesforce.client import soql_contains, soql_in
+from leadflow.integrations.salesforce.models import FieldMapping, SalesforceObject
 from leadflow.quality.normalize import company_key, registrable_domain
 
 QUERY_LIMIT = 2000

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from leadflow.sync.events import EVENTS
-from leadflow.sync.targets.base import DeliveryResult, Target, TargetError
+from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget

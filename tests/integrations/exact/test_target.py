@@ -7,9 +7,10 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from leadflow.integrations.exact.client import exact_access_token
+from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync import services
-from leadflow.sync.exact_client import exact_access_token
-from leadflow.sync.models import ExactConnection, ExactCustomer, JobState, SyncJob
+from leadflow.sync.models import JobState, SyncJob
 from tests.sync.factories import ExactTargetFactory, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +62,7 @@ def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settin
     target = ExactTargetFactory(settings={"field_mapping": {"Name": "customer.company"}})
     client.force_login(staff_user)
 
-    consent = client.get(reverse("sync:exact-connect", args=[target.pk]))
+    consent = client.get(reverse("exact:connect", args=[target.pk]))
     assert consent.status_code == 302
     query = parse_qs(urlsplit(consent["Location"]).query)
     answer = requests.post(  # The admin clicks "Allow" on Exact's page.
@@ -82,7 +83,7 @@ def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settin
 
 def test_callback_with_an_unknown_state_connects_nothing(exact_settings, staff_user, client):
     client.force_login(staff_user)
-    page = client.get(reverse("sync:exact-callback"), {"state": "forged", "code": "x"}, follow=True)
+    page = client.get(reverse("exact:callback"), {"state": "forged", "code": "x"}, follow=True)
     assert "unknown or was already used" in page.content.decode()
     assert not ExactConnection.objects.exists()
 
@@ -90,7 +91,7 @@ def test_callback_with_an_unknown_state_connects_nothing(exact_settings, staff_u
 def test_connect_flow_is_for_staff_only(exact_settings, user, client):
     target = ExactTargetFactory()
     client.force_login(user)
-    assert client.get(reverse("sync:exact-connect", args=[target.pk])).status_code == 302
+    assert client.get(reverse("exact:connect", args=[target.pk])).status_code == 302
     assert not ExactConnection.objects.exists()
 
 

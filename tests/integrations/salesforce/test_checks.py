@@ -1,4 +1,4 @@
-from leadflow.crm.checks import salesforce_settings_check
+from leadflow.integrations.salesforce.checks import salesforce_settings_check
 
 
 def error_ids():

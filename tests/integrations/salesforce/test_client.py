@@ -4,7 +4,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
 from leadflow.core.exceptions import ExternalServiceError
-from leadflow.crm.client import SalesforceClient, api_budget, soql_contains, soql_literal
+from leadflow.integrations.salesforce.client import SalesforceClient, api_budget, soql_contains, soql_literal
 from tests.plugins.salesforce_sandbox import running_salesforce_sandbox
 
 

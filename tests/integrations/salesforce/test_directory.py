@@ -1,7 +1,7 @@
 import pytest
 
 from leadflow.core.exceptions import ExternalServiceError
-from leadflow.crm.lookup import SalesforceDirectory
+from leadflow.integrations.salesforce.directory import SalesforceDirectory
 from leadflow.quality.remote import RemoteQuery
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 import requests
 
-from leadflow.crm.transport import salesforce_http_session
+from leadflow.integrations.salesforce.transport import salesforce_http_session
 
 
 def test_https_urls_of_a_plain_http_sandbox_are_sent_over_http(salesforce_sandbox):

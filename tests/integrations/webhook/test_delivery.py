@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from leadflow.integrations.webhook.target import SIGNATURE_HEADER, signature
 from leadflow.sync import services
 from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob, SyncTarget
-from leadflow.sync.targets.webhook import SIGNATURE_HEADER, signature
 from tests.sync.factories import WebhookTargetFactory, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-from leadflow.crm.sandbox import ids
+from standins.salesforce import ids
 
 
 def test_checksum_matches_the_documented_example():

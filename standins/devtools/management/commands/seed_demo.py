@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from leadflow.leads.selectors import lead_state_counts
-from leadflow.review.demo import PEOPLE, demo_password, demo_people_ensure, demo_workspace_create
+from standins.devtools.demo import PEOPLE, demo_password, demo_people_ensure, demo_workspace_create
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leadflow.core.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
+from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 
 MANAGER, ADMIN = "maria.manager", "admin"
 # Screens captured whole; the others show what fits the window, as a person first sees them.

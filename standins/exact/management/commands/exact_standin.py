@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from leadflow.sync.exact_standin import StandinConfig, run
+from standins.exact import StandinConfig, run
 
 
 class Command(BaseCommand):

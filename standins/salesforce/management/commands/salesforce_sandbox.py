@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from leadflow.crm.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, run
+from standins.salesforce import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, run
 
 
 class Command(BaseCommand):

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class SalesforceConfig(AppConfig):
+    name = "leadflow.integrations.salesforce"
+    label = "salesforce"
+    verbose_name = "Salesforce"
+
+    def ready(self) -> None:
+        from leadflow.integrations.salesforce import checks  # noqa: F401 (registers the system checks)
