@@ -1,7 +1,5 @@
 """End-to-end flows in Debian's Chromium: each role signs in through the login page and works the screens."""
 
-from importlib import import_module
-
 import pytest
 
 from leadflow.leads.models import Lead, LeadState
@@ -168,17 +166,7 @@ def test_manager_resolves_a_duplicate_by_merging_field_by_field(page, live_serve
     assert second.state == LeadState.DUPLICATE
 
 
-@pytest.fixture
-def default_field_mappings(db):
-    """Transactional tests flush the tables, so load again the mappings the crm migration installs."""
-    from django.apps import apps
-
-    import_module("leadflow.crm.migrations.0002_default_field_mappings").add_defaults(apps, None)
-
-
-def test_manager_converts_a_qualified_lead_and_sees_the_salesforce_ids(
-    page, live_server, salesforce, default_field_mappings
-):
+def test_manager_converts_a_qualified_lead_and_sees_the_salesforce_ids(page, live_server, salesforce):
     user_with_role("maria", "Sales manager")
     lead = LeadFactory(state=LeadState.QUALIFIED, company="Noordzee Foods B.V.", last_name="Visser")
     sign_in(page, live_server, "maria")
