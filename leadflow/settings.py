@@ -156,19 +156,17 @@ LOGGING = {
 }
 
 # --- Celery -------------------------------------------------------------------------------------
-# The embedded default is kombu's file-system transport: no broker server, shared by every process
-# on this machine through DATA_DIR. Production uses Redis or RabbitMQ.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+# The embedded default is leadflow.core.broker's file-system transport (`atomicfs://`): no broker server, shared by
+# every process on this machine through DATA_DIR, and safe under concurrent publish/consume (kombu's own
+# `filesystem://` is not: celery/kombu#1551). Production uses Redis or RabbitMQ.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="atomicfs://localhost//")
+if CELERY_BROKER_URL.startswith("atomicfs://"):
+    _broker_dir = DATA_DIR / "celery-broker"  # the transport creates its folders
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
+        "processing_folder": str(_broker_dir / "processing"),
         "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
         # The transport polls its folder; the default second between polls would cap a worker at ~1 message/s.
         "polling_interval": 0.05,
     }
