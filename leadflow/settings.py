@@ -146,14 +146,36 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Logging: one time zone (UTC) in every line; no per-task INFO lines; no tracebacks for 4xx answers. ---
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "leadflow.core.logging.UTCFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "filters": {"client_errors_without_traceback": {"()": "leadflow.core.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines, through the same UTC formatter instead of Django's local-time one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # "Task ... received/succeeded" for every task drowns everything else; failures are still WARNING+.
+        "celery.app.trace": {"level": env.str("LOG_LEVEL_TASKS", default="WARNING")},
+        "celery.worker.strategy": {"level": env.str("LOG_LEVEL_TASKS", default="WARNING")},
+    },
 }
+# Celery keeps the logging configured above instead of installing its own (local-time) handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Celery -------------------------------------------------------------------------------------
 # The embedded default is leadflow.core.broker's file-system transport (`atomicfs://`): no broker server, shared by
@@ -362,7 +384,10 @@ SYNC_ALERT_FAILURES = env.int("SYNC_ALERT_FAILURES", default=5)
 SYNC_ALERT_QUEUE_AGE_SECONDS = env.int("SYNC_ALERT_QUEUE_AGE_SECONDS", default=3600)
 SYNC_ALERT_REPEAT_SECONDS = env.int("SYNC_ALERT_REPEAT_SECONDS", default=86400)
 # Exact Online app registration; the defaults talk to the local stand-in (manage.py exact_standin).
-EXACT_BASE_URL = env.str("EXACT_BASE_URL", default="http://127.0.0.1:8766").rstrip("/")
+EXACT_BASE_URL = env.str(
+    "EXACT_BASE_URL",
+    default=f"http://127.0.0.1:{env.int('EXACT_STANDIN_PORT', default=8766)}",  # Procfile.dev's stand-in
+).rstrip("/")
 EXACT_CLIENT_ID = env.str("EXACT_CLIENT_ID", default="leadflow-exact-standin")
 EXACT_CLIENT_SECRET = env.str("EXACT_CLIENT_SECRET", default="standin-secret")
 EXACT_REDIRECT_URI = env.str("EXACT_REDIRECT_URI", default=f"{LEADFLOW_BASE_URL}/sync/exact/callback/")
