@@ -222,12 +222,17 @@ LEADFLOW_GATES = {
     "convert": ["leadflow.crm.gates.SalesforceCommittedGate"],
 }
 # Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
-LEADFLOW_PIPELINE = [
-    "leadflow.quality.services.lead_run_checks",
-    "leadflow.leads.services.lead_auto_validate",
-    "leadflow.qualification.services.lead_auto_qualify",
-    "leadflow.review.services.lead_auto_assign",
-]
+# "checks" may call outside systems (a CRM look-up), so each commits on its own; "decisions" (the automatic
+# transitions) then run in one transaction that also clears the lead's `checks_due_at`, so no reader ever sees a
+# lead in its new state with its checks still marked as running.
+LEADFLOW_PIPELINE = {
+    "checks": ["leadflow.quality.services.lead_run_checks"],
+    "decisions": [
+        "leadflow.leads.services.lead_auto_validate",
+        "leadflow.qualification.services.lead_auto_qualify",
+        "leadflow.review.services.lead_auto_assign",
+    ],
+}
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
