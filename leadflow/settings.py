@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leadflow.core",
     "leadflow.leads",
     "leadflow.quality",
@@ -304,6 +305,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leadflow.core.api.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # JSON only, whatever the Accept header asks for: an HTML rendering of an API answer is not offered.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "leadflow.core.api.FirstRendererWhenNothingMatches",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leadflow API",
@@ -311,6 +315,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from this server (drf-spectacular-sidecar), never from a CDN: /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
 CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
