@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, UserFactory
 from tests.intake.factories import LeadFormFactory
 from tests.review.factories import user_with_role
-from tests.review.test_browser import sign_in
+from tests.review.test_browser import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,21 @@ def test_api_docs_render_offline_signed_out(page, live_server):
     foreign, refused = _watch(page, live_server.url)
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".swagger-ui .info .title:has-text('Leadflow API')")
+    assert (foreign, refused) == ([], [])
+
+
+def test_admin_pages_break_no_policy(page, live_server):
+    UserFactory(username="admin", is_staff=True, is_superuser=True)
+    lead = LeadFactory()
+    foreign, refused = _watch(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+    for path in ("/admin/leads/lead/", f"/admin/leads/lead/{lead.pk}/change/", "/admin/intake/leadform/add/"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
     assert (foreign, refused) == ([], [])
 
 
