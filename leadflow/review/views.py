@@ -116,14 +116,15 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 @workspace_view()
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
-    comparisons, remote_candidates = sel.lead_duplicate_comparisons(lead)
+    duplicates = sel.lead_duplicate_comparisons(lead, request.user)
     assessment = lead_assess(lead=lead)
     context = {
         "lead": lead,
         "field_rows": sel.lead_field_rows(lead),
         "findings": sel.lead_findings(lead),
-        "comparisons": comparisons,
-        "remote_candidates": remote_candidates,
+        "comparisons": duplicates.comparisons,
+        "out_of_reach_candidates": duplicates.out_of_reach,
+        "remote_candidates": duplicates.remote,
         "assessment": assessment,
         "verdict": Verdict(assessment.verdict).label,
         **conversion_preview_context(lead=lead),
@@ -252,7 +253,7 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
     if other is None:
         raise Http404("These records cannot be merged here.")
     other = sel.get_lead_for_user(request.user, other.pk)
-    comparisons, _ = sel.lead_duplicate_comparisons(lead)
+    comparisons = sel.lead_duplicate_comparisons(lead, request.user).comparisons
     comparison = next(c for c in comparisons if c.candidate.pk == candidate.pk)
     form = MergeForm(request.POST, fields=[row[0] for row in comparison.differing])
     if not form.is_valid():
