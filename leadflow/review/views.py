@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -278,13 +279,23 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
 # --- Bulk actions, SLA, dashboard ----------------------------------------------------------------
 
 
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """Back to the queue view the form came from (`next`), never to another site."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("review:queue")
+    return redirect(target)
+
+
 @require_POST
 @workspace_view(Role.MANAGER)
 def bulk_start(request: HttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Select leads and an action. " + " ".join(e for es in form.errors.values() for e in es))
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_queue(request)
     params = {"owner_id": form.cleaned_data["owner_id"], "reason": form.cleaned_data["reason"]}
     try:
         job = services.bulk_job_start(
@@ -295,7 +306,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         _report(request, exc)
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_queue(request)
     return redirect("review:bulk-job", job_id=job.pk)
 
 

@@ -107,7 +107,13 @@ class SyncTargetAdmin(admin.ModelAdmin):
             else "Not connected"
         )
         url = reverse("sync:exact-connect", args=[obj.pk])
-        return format_html('{} — <a class="button" href="{}">Connect to Exact Online</a>', status, url)
+        # A button of the change form posting to the connect view (a form cannot sit inside the admin's form).
+        return format_html(
+            '{} — <button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>'
+            "Connect to Exact Online</button>",
+            status,
+            url,
+        )
 
     @admin.action(description="Retry failed and dead jobs of the selected targets")
     def retry_failed_jobs(self, request: HttpRequest, queryset: QuerySet[SyncTarget]) -> None:

@@ -17,6 +17,7 @@ from leadflow.sync.models import SyncTarget
 from leadflow.sync.selectors import PERIODS, sync_retryable_jobs, sync_target_health
 
 MANAGE_SYNC = "sync.change_syncjob"
+CONNECT_TARGETS = "sync.change_synctarget"
 
 
 @require_GET
@@ -55,9 +56,11 @@ def retry_target(request: HttpRequest, target_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("sync:monitor"))
 
 
-@require_GET
+@require_POST
 @staff_member_required
+@permission_required(CONNECT_TARGETS, raise_exception=True)
 def exact_connect(request: HttpRequest, target_id: int) -> HttpResponse:
+    """Start the consent flow: stores a fresh OAuth state, so only a POST by someone who may change targets."""
     target = get_object_or_404(SyncTarget, pk=target_id)
     try:
         return HttpResponseRedirect(exact_connect_start(target=target))
@@ -68,8 +71,9 @@ def exact_connect(request: HttpRequest, target_id: int) -> HttpResponse:
 
 @require_GET
 @staff_member_required
+@permission_required(CONNECT_TARGETS, raise_exception=True)
 def exact_callback(request: HttpRequest) -> HttpResponse:
-    """Exact redirects here with ?code=…&state=… (or ?error=access_denied)."""
+    """Exact redirects here with ?code=…&state=… (or ?error=access_denied): a GET, as OAuth prescribes."""
     if request.GET.get("error"):
         messages.error(request, f"Exact did not grant access ({request.GET['error']}).")
         return HttpResponseRedirect(reverse("admin:sync_synctarget_changelist"))
