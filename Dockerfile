@@ -20,5 +20,6 @@ RUN DEBUG=false SECRET_KEY=build-time-only-not-used-at-run-time python manage.py
 
 USER leadflow
 EXPOSE 8000
+# No --forwarded-allow-ips "*": Django decides which proxies may forward (LEADFLOW_TRUSTED_PROXIES).
 CMD ["gunicorn", "leadflow.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+     "--access-logfile", "-"]

@@ -4,6 +4,7 @@ Every value has a safe default for local use: SQLite, a file-system Celery broke
 Salesforce sandbox. Production sets DEBUG=false, a real SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "corsheaders",
     "csp",
     "django_htmx",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leadflow.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -138,8 +142,27 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadflow@localhost")
 
+# --- Reverse proxies ------------------------------------------------------------------------------
+# Addresses or networks (comma-separated, e.g. "172.28.0.10" or "10.0.0.0/8") of the reverse proxies in front of
+# this app. Only requests from them may set X-Forwarded-For/-Proto (leadflow.core.proxies); from anyone else
+# those headers are dropped. Empty (the default): the app is reached directly and trusts no forwarded header.
+LEADFLOW_TRUSTED_PROXIES = env.list("LEADFLOW_TRUSTED_PROXIES", default=[])
+if LEADFLOW_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Login throttling (django-axes) ---------------------------------------------------------------
+# After this many failed logins, the account and, separately, the address are locked out for the cool-off time,
+# on /login/ and /admin/login/ alike. Unlock early: `manage.py axes_reset_username NAME`, `axes_reset_ip IP`, or
+# delete the access attempts in the admin.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "leadflow.core.proxies.client_ip"
+AXES_VERBOSE = False
+
 # Production hardening; each can be switched off by its variable (e.g. behind a TLS-terminating proxy).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
