@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "health_check",
     "corsheaders",
     "csp",
     "django_htmx",
@@ -149,6 +150,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadflow@localhost")
 LEADFLOW_TRUSTED_PROXIES = env.list("LEADFLOW_TRUSTED_PROXIES", default=[])
 if LEADFLOW_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Health (/health/, leadflow.core.health) ---------------------------------------------------------
+# The beat check fails when the heartbeat task (every 30 s) has not run for this long.
+LEADFLOW_BEAT_STALE_SECONDS = env.int("LEADFLOW_BEAT_STALE_SECONDS", default=180)
+# A load balancer probes over plain http, by address: never redirect the probe to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/(web/)?$"]
 
 # --- Login throttling (django-axes) ---------------------------------------------------------------
 # After this many failed logins, the account and, separately, the address are locked out for the cool-off time,
@@ -306,6 +313,7 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 # Periodic wake-ups; the database holds the pending work, so a missed beat only delays it.
 CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "leadflow.core.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
     "resume-stalled-reclassifications": {
         "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
