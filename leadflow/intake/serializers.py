@@ -99,3 +99,12 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class LeadPageSerializer(serializers.Serializer):
+    """GET /api/leads/ (documentation only): one page of leads with links to the neighbouring pages."""
+
+    count = serializers.IntegerField(help_text="Leads matching the filters, on all pages.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first.")
+    results = LeadDetailSerializer(many=True)

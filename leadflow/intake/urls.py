@@ -24,4 +24,5 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("api/<path:path>", api.unknown_api_path),  # last: every other /api/ URL gets the JSON 404
 ]

@@ -55,3 +55,18 @@ def test_api_schema_is_served_signed_out(client, db):
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Leadflow API"
+
+
+@pytest.mark.parametrize("path", ["/api/leads/abc/", "/api/nope", "/api/leads/1/extra/"])
+def test_an_unknown_api_url_is_the_json_404(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_schema_documents_the_list_as_a_page_with_its_parameters(client, db):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/leads/"]["get"]
+    assert {"page", "page_size"} <= {p["name"] for p in operation["parameters"]}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"count", "next", "previous", "results"}
