@@ -4,9 +4,11 @@ Every value has a safe default for local use: SQLite, a file-system Celery broke
 Salesforce sandbox. Production sets DEBUG=false, a real SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,10 +41,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "health_check",
     "corsheaders",
+    "csp",
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leadflow.core",
     "leadflow.leads",
     "leadflow.quality",
@@ -64,6 +70,7 @@ if LEADFLOW_DEV_TOOLS:
     INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.devtools"]
 
 MIDDLEWARE = [
+    "leadflow.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -144,8 +153,33 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadflow@localhost")
 
+# --- Reverse proxies ------------------------------------------------------------------------------
+# Addresses or networks (comma-separated, e.g. "172.28.0.10" or "10.0.0.0/8") of the reverse proxies in front of
+# this app. Only requests from them may set X-Forwarded-For/-Proto (leadflow.core.proxies); from anyone else
+# those headers are dropped. Empty (the default): the app is reached directly and trusts no forwarded header.
+LEADFLOW_TRUSTED_PROXIES = env.list("LEADFLOW_TRUSTED_PROXIES", default=[])
+if LEADFLOW_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Health (/health/, leadflow.core.health) ---------------------------------------------------------
+# The beat check fails when the heartbeat task (every 30 s) has not run for this long.
+LEADFLOW_BEAT_STALE_SECONDS = env.int("LEADFLOW_BEAT_STALE_SECONDS", default=180)
+# A load balancer probes over plain http, by address: never redirect the probe to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/(web/)?$"]
+
+# --- Login throttling (django-axes) ---------------------------------------------------------------
+# After this many failed logins, the account and, separately, the address are locked out for the cool-off time,
+# on /login/ and /admin/login/ alike. Unlock early: `manage.py axes_reset_username NAME`, `axes_reset_ip IP`, or
+# delete the access attempts in the admin.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "leadflow.core.proxies.client_ip"
+AXES_VERBOSE = False
+
 # Production hardening; each can be switched off by its variable (e.g. behind a TLS-terminating proxy).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -156,29 +190,66 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy (django-csp), on every response ---------------------------------------
+# Everything comes from this server: no inline scripts, handlers or style attributes, no eval (htmx is configured
+# without it in base.html). Hosted form pages replace frame-ancestors with their form's allowed origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Logging: one time zone (UTC) in every line; no per-task INFO lines; no tracebacks for 4xx answers. ---
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "leadflow.core.logging.UTCFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "filters": {"client_errors_without_traceback": {"()": "leadflow.core.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines, through the same UTC formatter instead of Django's local-time one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # "Task ... received/succeeded" for every task drowns everything else; failures are still WARNING+.
+        "celery.app.trace": {"level": env.str("LOG_LEVEL_TASKS", default="WARNING")},
+        "celery.worker.strategy": {"level": env.str("LOG_LEVEL_TASKS", default="WARNING")},
+    },
 }
+# Celery keeps the logging configured above instead of installing its own (local-time) handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Celery -------------------------------------------------------------------------------------
-# The embedded default is kombu's file-system transport: no broker server, shared by every process
-# on this machine through DATA_DIR. Production uses Redis or RabbitMQ.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+# The embedded default is leadflow.core.broker's file-system transport (`atomicfs://`): no broker server, shared by
+# every process on this machine through DATA_DIR, and safe under concurrent publish/consume (kombu's own
+# `filesystem://` is not: celery/kombu#1551). Production uses Redis or RabbitMQ.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="atomicfs://localhost//")
+if CELERY_BROKER_URL.startswith("atomicfs://"):
+    _broker_dir = DATA_DIR / "celery-broker"  # the transport creates its folders
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
+        "processing_folder": str(_broker_dir / "processing"),
         "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
         # The transport polls its folder; the default second between polls would cap a worker at ~1 message/s.
         "polling_interval": 0.05,
     }
@@ -212,12 +283,17 @@ LEADFLOW_GATES = {
     "convert": ["leadflow.crm.gates.SalesforceCommittedGate"],
 }
 # Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
-LEADFLOW_PIPELINE = [
-    "leadflow.quality.services.lead_run_checks",
-    "leadflow.leads.services.lead_auto_validate",
-    "leadflow.qualification.services.lead_auto_qualify",
-    "leadflow.review.services.lead_auto_assign",
-]
+# "checks" may call outside systems (a CRM look-up), so each commits on its own; "decisions" (the automatic
+# transitions) then run in one transaction that also clears the lead's `checks_due_at`, so no reader ever sees a
+# lead in its new state with its checks still marked as running.
+LEADFLOW_PIPELINE = {
+    "checks": ["leadflow.quality.services.lead_run_checks"],
+    "decisions": [
+        "leadflow.leads.services.lead_auto_validate",
+        "leadflow.qualification.services.lead_auto_qualify",
+        "leadflow.review.services.lead_auto_assign",
+    ],
+}
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
@@ -247,6 +323,7 @@ LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default
 
 # Periodic wake-ups; the database holds the pending work, so a missed beat only delays it.
 CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "leadflow.core.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
     "resume-stalled-reclassifications": {
         "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
@@ -289,6 +366,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leadflow.core.api.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # JSON only, whatever the Accept header asks for: an HTML rendering of an API answer is not offered.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "leadflow.core.api.FirstRendererWhenNothingMatches",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leadflow API",
@@ -296,6 +376,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from this server (drf-spectacular-sidecar), never from a CDN: /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
 CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
@@ -374,7 +458,10 @@ SYNC_ALERT_FAILURES = env.int("SYNC_ALERT_FAILURES", default=5)
 SYNC_ALERT_QUEUE_AGE_SECONDS = env.int("SYNC_ALERT_QUEUE_AGE_SECONDS", default=3600)
 SYNC_ALERT_REPEAT_SECONDS = env.int("SYNC_ALERT_REPEAT_SECONDS", default=86400)
 # Exact Online app registration; the defaults talk to the local stand-in (manage.py exact_standin).
-EXACT_BASE_URL = env.str("EXACT_BASE_URL", default="http://127.0.0.1:8766").rstrip("/")
+EXACT_BASE_URL = env.str(
+    "EXACT_BASE_URL",
+    default=f"http://127.0.0.1:{env.int('EXACT_STANDIN_PORT', default=8766)}",  # Procfile.dev's stand-in
+).rstrip("/")
 EXACT_CLIENT_ID = env.str("EXACT_CLIENT_ID", default="leadflow-exact-standin")
 EXACT_CLIENT_SECRET = env.str("EXACT_CLIENT_SECRET", default="standin-secret")
 EXACT_REDIRECT_URI = env.str("EXACT_REDIRECT_URI", default=f"{LEADFLOW_BASE_URL}/sync/exact/callback/")

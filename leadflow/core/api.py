@@ -14,11 +14,23 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, RateLimited, TryAgainLater
 
 RETRY_AFTER_SECONDS = 5
+
+
+class FirstRendererWhenNothingMatches(DefaultContentNegotiation):
+    """An Accept header the view cannot satisfy (`text/html` on a JSON API) gets the view's first renderer, not
+    406: the client still learns what happened, and a POST is never refused after being understood."""
+
+    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> tuple[Any, str]:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            return renderers[0], renderers[0].media_type
 
 
 def error_body(code: str, message: str, *, fields: Any = None, detail: Any = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import time
 from functools import partial
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -92,3 +92,13 @@ class _Publisher:
 
 
 _publisher = _Publisher()
+
+
+@shared_task
+def beat_heartbeat() -> None:
+    """Scheduled by beat: records that periodic work runs, for the `/health/` check."""
+    from django.utils import timezone
+
+    from leadflow.core.models import Heartbeat
+
+    Heartbeat.objects.update_or_create(name="beat", defaults={"at": timezone.now()})

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest, JsonResponse
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -14,11 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leadflow.core.api import error_body
 from leadflow.core.exceptions import NotFound, PayloadTooLarge, PermissionDenied, RateLimited
 from leadflow.intake import services
 from leadflow.intake.models import ApiToken
 from leadflow.intake.selectors import leads_for_token
-from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer
+from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer, LeadPageSerializer
 from leadflow.intake.views import request_meta
 
 LIST_FILTERS = {
@@ -162,8 +164,14 @@ class LeadListCreateApi(TokenApiView):
             OpenApiParameter("email", OpenApiTypes.STR),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+            OpenApiParameter(
+                "page_size",
+                OpenApiTypes.INT,
+                description=f"Leads per page (default 50, at most {LeadPagination.max_page_size}).",
+            ),
         ],
-        responses={200: LeadDetailSerializer(many=True), **ERRORS},
+        responses={200: LeadPageSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         filters = {LIST_FILTERS[k]: v for k, v in request.query_params.items() if k in LIST_FILTERS and v}
@@ -184,6 +192,11 @@ class LeadDetailApi(TokenApiView):
         if lead is None:
             raise NotFound(f"No lead {lead_id} for this API key.")
         return Response(LeadDetailSerializer(lead).data)
+
+
+def unknown_api_path(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other /api/ URL (e.g. /api/leads/abc/): the API's JSON 404, not the site's HTML page."""
+    return JsonResponse(error_body("not_found", "No such API endpoint; see /api/docs/."), status=404)
 
 
 def _is_datetime(value: str) -> bool:

@@ -1,6 +1,7 @@
 """Intake: the forms marketing embeds, every raw submission, API tokens with their idempotency keys, file imports."""
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -29,6 +30,11 @@ RESERVED_FIELD_NAMES = (
 field_name_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,62}$", "Lower-case letters, digits and underscores, starting with a letter."
 )
+
+
+# A web origin and nothing else (scheme, host, optional port): it goes into CORS and CSP headers, where a space,
+# `;` or `,` would add directives or sources of the submitter's choosing.
+ORIGIN_PATTERN = re.compile(r"https?://(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def new_form_key() -> str:
@@ -65,7 +71,18 @@ class LeadForm(TimeStampedModel):
 
     @property
     def origins(self) -> list[str]:
+        """The valid origins listed (clean() refuses others; rows saved before that check are filtered here)."""
+        return [origin for origin in self._listed_origins() if ORIGIN_PATTERN.fullmatch(origin)]
+
+    def _listed_origins(self) -> list[str]:
         return [line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        invalid = [origin for origin in self._listed_origins() if not ORIGIN_PATTERN.fullmatch(origin)]
+        if invalid:
+            raise ValidationError(
+                {"allowed_origins": f"Not an origin (https://host or https://host:port, one per line): {invalid[0]}"}
+            )
 
     def text(self, attribute: str, language: str) -> str:
         return getattr(self, f"{attribute}_{language}") or getattr(self, f"{attribute}_{self.default_language}")

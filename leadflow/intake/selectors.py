@@ -6,7 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.leads.models import Lead
@@ -34,7 +34,13 @@ def form_origin_allowed(*, form: LeadForm, origin: str) -> bool:
 
 def leads_for_token(*, token: ApiToken, filters: dict[str, Any] | None = None) -> QuerySet[Lead]:
     """The token's own source's leads, with findings and candidates prefetched (no N+1 in lists)."""
-    queryset = Lead.objects.filter(source=token.source).prefetch_related("findings", "duplicate_candidates")
+    # A candidate that is a lead of another source is not this token's to know about, not even that it exists.
+    candidates = Lead._meta.get_field("duplicate_candidates").related_model.objects.filter(
+        Q(other_lead__isnull=True) | Q(other_lead__source=token.source)
+    )
+    queryset = Lead.objects.filter(source=token.source).prefetch_related(
+        "findings", Prefetch("duplicate_candidates", queryset=candidates)
+    )
     if conversion_relation():
         queryset = queryset.select_related(conversion_relation())
     return queryset.filter(**(filters or {}))

@@ -9,6 +9,8 @@ from leadflow.intake.selectors import lead_salesforce_ids
 from leadflow.leads.models import Lead
 from leadflow.leads.services import EDITABLE_FIELDS
 
+# A lead nobody could contact or recognise is not a lead: at least one of these must be sent.
+IDENTIFYING_FIELDS = ("email", "phone", "first_name", "last_name", "company")
 WRITABLE_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
 
@@ -30,6 +32,13 @@ class LeadCreateSerializer(serializers.ModelSerializer):
         values = super().to_internal_value(data)
         extra = {k: v for k, v in data.items() if k not in self.fields}
         values["custom_fields"] = {**extra, **values.get("custom_fields", {})}
+        return values
+
+    def validate(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not any(values.get(name) for name in IDENTIFYING_FIELDS):
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"A lead needs at least one of: {', '.join(IDENTIFYING_FIELDS)}."]}
+            )
         return values
 
     def validate_phone(self, value: str) -> str:
@@ -90,3 +99,12 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class LeadPageSerializer(serializers.Serializer):
+    """GET /api/leads/ (documentation only): one page of leads with links to the neighbouring pages."""
+
+    count = serializers.IntegerField(help_text="Leads matching the filters, on all pages.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first.")
+    results = LeadDetailSerializer(many=True)

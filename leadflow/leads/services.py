@@ -245,11 +245,17 @@ def lead_process(*, lead_id: int) -> None:
     if lead is None or lead.checks_due_at is None:
         return
     due_at = lead.checks_due_at
-    for step in load_objects("LEADFLOW_PIPELINE"):
+    for step in load_objects("LEADFLOW_PIPELINE", "checks"):
         step(lead=lead)
         lead.refresh_from_db()
-    # Only clear what this run handled: an edit made meanwhile set a newer time and needs another run.
-    Lead.objects.filter(pk=lead_id, checks_due_at=due_at).update(checks_due_at=None)
+    # The decisions and the cleared mark commit together: a lead is never seen qualified with checks still due.
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead_id)
+        for step in load_objects("LEADFLOW_PIPELINE", "decisions"):
+            step(lead=lead)
+            lead.refresh_from_db()
+        # Only clear what this run handled: an edit made meanwhile set a newer time and needs another run.
+        Lead.objects.filter(pk=lead_id, checks_due_at=due_at).update(checks_due_at=None)
 
 
 def lead_requeue_stuck(*, older_than_seconds: int, limit: int = 500) -> list[int]:

@@ -7,5 +7,7 @@ from leadflow.review.roles import Role, role_of
 
 def workspace(request: HttpRequest) -> dict[str, Any]:
     """The signed-in person's role, so the navigation offers only what the server will allow."""
-    role = role_of(request.user)
+    # DRF renders its pages with its own request, whose user is None when nobody signed in (UNAUTHENTICATED_USER).
+    user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else Role.NONE
     return {"workspace_role": role.name.lower(), "workspace_is_manager": role >= Role.MANAGER}

@@ -260,22 +260,37 @@ class Comparison:
         return [row for row in self.rows if row[4]]
 
 
-def lead_duplicate_comparisons(lead: Lead) -> tuple[list[Comparison], list[DuplicateCandidate]]:
-    """Open candidates: those that are leads compared field by field, and those that are Salesforce records."""
+@dataclass(frozen=True)
+class DuplicateView:
+    """A lead's open duplicate candidates as `user` may see them."""
+
+    comparisons: list[Comparison]  # other leads the user may see, field by field
+    out_of_reach: list[DuplicateCandidate]  # other leads the user may not see: only that they exist, and whose
+    remote: list[DuplicateCandidate]  # Salesforce records
+
+
+def lead_duplicate_comparisons(lead: Lead, user: AbstractBaseUser) -> DuplicateView:
+    """Open candidates: leads `user` may see compared field by field, the other leads without any of their data,
+    and Salesforce records."""
     candidates = list(lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related("other_lead__owner"))
-    comparisons, remote = [], []
+    others = [c.other_lead_id for c in candidates if c.other_lead_id]
+    reachable = set(visible_leads(user).filter(pk__in=others).values_list("pk", flat=True))
+    view = DuplicateView([], [], [])
     for candidate in candidates:
         other = candidate.other_lead
         if other is None:
-            remote.append(candidate)
+            view.remote.append(candidate)
+            continue
+        if other.pk not in reachable:
+            view.out_of_reach.append(candidate)
             continue
         rows = []
         for name in EDITABLE_FIELDS:
             mine, theirs = getattr(lead, name), getattr(other, name)
             label = str(Lead._meta.get_field(name).verbose_name).capitalize()
             rows.append((name, label, mine, theirs, (mine or "") != (theirs or "")))
-        comparisons.append(Comparison(candidate, rows))
-    return comparisons, remote
+        view.comparisons.append(Comparison(candidate, rows))
+    return view
 
 
 def lead_findings(lead: Lead) -> QuerySet[LeadFinding]:

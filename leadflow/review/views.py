@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -116,14 +117,15 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 @workspace_view()
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
-    comparisons, remote_candidates = sel.lead_duplicate_comparisons(lead)
+    duplicates = sel.lead_duplicate_comparisons(lead, request.user)
     assessment = lead_assess(lead=lead)
     context = {
         "lead": lead,
         "field_rows": sel.lead_field_rows(lead),
         "findings": sel.lead_findings(lead),
-        "comparisons": comparisons,
-        "remote_candidates": remote_candidates,
+        "comparisons": duplicates.comparisons,
+        "out_of_reach_candidates": duplicates.out_of_reach,
+        "remote_candidates": duplicates.remote,
         "assessment": assessment,
         "verdict": Verdict(assessment.verdict).label,
         **conversion_preview_context(lead=lead),
@@ -252,7 +254,7 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
     if other is None:
         raise Http404("These records cannot be merged here.")
     other = sel.get_lead_for_user(request.user, other.pk)
-    comparisons, _ = sel.lead_duplicate_comparisons(lead)
+    comparisons = sel.lead_duplicate_comparisons(lead, request.user).comparisons
     comparison = next(c for c in comparisons if c.candidate.pk == candidate.pk)
     form = MergeForm(request.POST, fields=[row[0] for row in comparison.differing])
     if not form.is_valid():
@@ -277,13 +279,23 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
 # --- Bulk actions, SLA, dashboard ----------------------------------------------------------------
 
 
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """Back to the queue view the form came from (`next`), never to another site."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("review:queue")
+    return redirect(target)
+
+
 @require_POST
 @workspace_view(Role.MANAGER)
 def bulk_start(request: HttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Select leads and an action. " + " ".join(e for es in form.errors.values() for e in es))
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_queue(request)
     params = {"owner_id": form.cleaned_data["owner_id"], "reason": form.cleaned_data["reason"]}
     try:
         job = services.bulk_job_start(
@@ -294,7 +306,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         _report(request, exc)
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_queue(request)
     return redirect("review:bulk-job", job_id=job.pk)
 
 

@@ -195,3 +195,12 @@ def test_schema_request_example_is_accepted_by_the_api(client, api):
         response = post(api, example["value"])
         assert response.status_code == 201, response.json()
         assert set(response.json()) >= set(schema["components"]["schemas"]["LeadDetail"]["required"])
+
+
+@pytest.mark.parametrize("body", [{}, {"newsletter": "yes"}, {"email": "", "company": ""}])
+def test_a_lead_with_nothing_to_recognise_it_by_is_refused_with_what_is_missing(api, body):
+    response = post(api, body)
+    assert response.status_code == 400
+    message = response.json()["error"]["fields"]["non_field_errors"][0]
+    assert message == "A lead needs at least one of: email, phone, first_name, last_name, company."
+    assert not Lead.objects.exists()

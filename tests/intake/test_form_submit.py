@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.urls import reverse
@@ -131,8 +132,30 @@ def test_plain_html_post_with_errors_shows_hosted_page_keeping_values(client, le
 
 def test_hosted_page_may_be_framed_only_by_allowed_origins(client, lead_form):
     response = client.get(reverse("intake:form-page", args=[lead_form.key]))
-    assert response["Content-Security-Policy"] == "frame-ancestors 'self' http://partner.example"
+    policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    assert policy["frame-ancestors"] == "'self' http://partner.example"
+    assert policy["script-src"] == "'self'"
     assert "X-Frame-Options" not in response
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "https://partner.example; script-src *",
+        "https://partner.example *",
+        "javascript:alert(1)",
+        "https://a.example/path",
+    ],
+)
+def test_an_allowed_origin_that_is_not_an_origin_is_refused_and_never_reaches_the_headers(client, lead_form, origins):
+    lead_form.allowed_origins = f"https://ok.example\n{origins}"
+    with pytest.raises(ValidationError):
+        lead_form.full_clean()
+    lead_form.save()  # as a row saved before the check would be
+    response = client.get(reverse("intake:form-page", args=[lead_form.key]))
+    policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    assert policy["frame-ancestors"] == "'self' https://ok.example"
+    assert policy["script-src"] == "'self'"
 
 
 def test_cors_allows_only_the_forms_own_origins(client, lead_form):

@@ -67,3 +67,15 @@ def test_leads_that_vanished_are_reported_not_crashed_on(manager):
     bulk_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.failures[-1] == [987654, "The lead no longer exists."]
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/phish", "//evil.example/", "/\\evil.example"])
+def test_bulk_form_never_redirects_to_another_site(manager_client, next_url):
+    response = manager_client.post("/bulk/", {"action": "qualify", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_bulk_form_returns_to_the_filtered_queue_it_came_from(manager_client):
+    response = manager_client.post("/bulk/", {"action": "qualify", "next": "/?state=new"})
+    assert response["Location"] == "/?state=new"

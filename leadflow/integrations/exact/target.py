@@ -153,7 +153,13 @@ class ExactTarget(Target):
             else "Not connected"
         )
         url = reverse("exact:connect", args=[target.pk])
-        return format_html('{} — <a class="button" href="{}">Connect to Exact Online</a>', status, url)
+        # A button of the change form posting to the connect view (a form cannot sit inside the admin's form).
+        return format_html(
+            '{} — <button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>'
+            "Connect to Exact Online</button>",
+            status,
+            url,
+        )
 
     def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
         known = ExactCustomer.objects.filter(target=target, lead_id=job.lead_id).first()

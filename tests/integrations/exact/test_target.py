@@ -11,6 +11,7 @@ from leadflow.integrations.exact.client import exact_access_token
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync import services
 from leadflow.sync.models import JobState, SyncJob
+from tests.factories import UserFactory
 from tests.sync.factories import ExactTargetFactory, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +63,7 @@ def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settin
     target = ExactTargetFactory(settings={"field_mapping": {"Name": "customer.company"}})
     client.force_login(staff_user)
 
-    consent = client.get(reverse("exact:connect", args=[target.pk]))
+    consent = client.post(reverse("exact:connect", args=[target.pk]))
     assert consent.status_code == 302
     query = parse_qs(urlsplit(consent["Location"]).query)
     answer = requests.post(  # The admin clicks "Allow" on Exact's page.
@@ -91,7 +92,22 @@ def test_callback_with_an_unknown_state_connects_nothing(exact_settings, staff_u
 def test_connect_flow_is_for_staff_only(exact_settings, user, client):
     target = ExactTargetFactory()
     client.force_login(user)
-    assert client.get(reverse("exact:connect", args=[target.pk])).status_code == 302
+    assert client.post(reverse("exact:connect", args=[target.pk])).status_code == 302
+    assert not ExactConnection.objects.exists()
+
+
+def test_connect_is_a_post_and_changes_nothing_on_get(exact_settings, staff_user, client):
+    target = ExactTargetFactory()
+    client.force_login(staff_user)
+    assert client.get(reverse("exact:connect", args=[target.pk])).status_code == 405
+    assert not ExactConnection.objects.exists()
+
+
+def test_staff_without_the_sync_permission_can_neither_connect_nor_complete(exact_settings, client):
+    target = ExactTargetFactory()
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+    assert client.post(reverse("exact:connect", args=[target.pk])).status_code == 403
+    assert client.get(reverse("exact:callback"), {"state": "any", "code": "x"}).status_code == 403
     assert not ExactConnection.objects.exists()
 
 

@@ -71,7 +71,8 @@ def test_timeout_after_commit_leaves_reads_alone(exact_standin, api):
     started = time.monotonic()
     me(exact_standin, api)
 
-    assert time.monotonic() - started < 1
+    # The armed fault would hold an answer back 5 s; a read must not wait for it (any busy machine answers sooner).
+    assert time.monotonic() - started < 5
     assert exact_standin.stats()["calls_by_endpoint"]["GET current/Me"] == 1
 
 

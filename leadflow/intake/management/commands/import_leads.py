@@ -1,13 +1,12 @@
 """manage.py import_leads FILE: create a lead per row of a CSV or XLSX file (see docs/intake.md)."""
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leadflow.core.csv import csv_safe_row
+from leadflow.core.csv import SafeCsvWriter
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import column_mapping_guess, parse_map_options
 from leadflow.intake.importing.services import BATCH_SIZE, ImportReport, leads_import, row_map
@@ -116,9 +115,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {warning}")
         if report_path:
             with open(report_path, "w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
+                writer = SafeCsvWriter(out)
                 writer.writerow(["row", "external_id", "reason"])
-                writer.writerows(csv_safe_row((s.row_number, s.external_id, s.reason)) for s in report.skipped_rows)
+                writer.writerows((s.row_number, s.external_id, s.reason) for s in report.skipped_rows)
             self.stdout.write(f"Skipped rows written to {report_path}.")
 
 

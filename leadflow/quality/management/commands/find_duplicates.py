@@ -1,6 +1,5 @@
 """Write every probable and possible duplicate pair in the database to a CSV file."""
 
-import csv
 import sys
 from functools import partial
 from pathlib import Path
@@ -9,11 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from leadflow.core.csv import SafeCsvWriter
 from leadflow.quality.audit import duplicate_audit
 
 COLUMNS = ("lead_a", "lead_b", "external_id_a", "external_id_b", "score", "decision", "reasons", "label_a", "label_b")
-# Spreadsheets run a cell starting with these as a formula; stored input must never become one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Command(BaseCommand):
@@ -48,7 +46,7 @@ class Command(BaseCommand):
         self.stderr.write(f"{written} pair(s) written.")
 
     def _write(self, pairs: Any, out: Any) -> int:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(COLUMNS)
         written = 0
         for pair in pairs:
@@ -56,18 +54,14 @@ class Command(BaseCommand):
                 [
                     pair.lead_a,
                     pair.lead_b,
-                    _cell(pair.external_id_a),
-                    _cell(pair.external_id_b),
+                    pair.external_id_a,
+                    pair.external_id_b,
                     f"{pair.score:.4f}",
                     pair.decision,
-                    _cell(" ".join(pair.reasons)),
-                    _cell(pair.label_a),
-                    _cell(pair.label_b),
+                    " ".join(pair.reasons),
+                    pair.label_a,
+                    pair.label_b,
                 ]
             )
             written += 1
         return written
-
-
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
