@@ -45,7 +45,7 @@ class LeadFormAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("embed_code", "live_preview")
     fieldsets = (
-        (None, {"fields": ("name", "key", "source", "is_active", "default_language", "min_fill_seconds")}),
+        (None, {"fields": ("name", "key", "source", "is_active", "auto_qualify", "default_language", "min_fill_seconds")}),
         ("Embedding", {"fields": ("allowed_origins", "embed_code", "live_preview")}),
         ("Texts", {"fields": ("consent_text_en", "consent_text_nl", "consent_text_de")}),
         ("After submitting", {"fields": ("thank_you_en", "thank_you_nl", "thank_you_de", "redirect_url")}),
@@ -132,7 +132,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ("name", "source", "can_read", "is_active")
+        fields = ("name", "source", "can_read", "is_active", "auto_qualify")
 
 
 @admin.register(ApiToken)

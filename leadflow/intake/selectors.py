@@ -24,6 +24,14 @@ def form_get_active(*, key: str) -> LeadForm | None:
     )
 
 
+def auto_qualifying_sources() -> frozenset[str]:
+    """Sources whose leads qualify without a person: those of active forms and API clients explicitly set to
+    auto-qualify. Leads of every other source wait for a person's decision."""
+    forms = LeadForm.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
+    tokens = ApiToken.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
+    return frozenset([*forms, *tokens])
+
+
 def form_cache_key(key: str) -> str:
     return f"intake:form:{key}"
 
