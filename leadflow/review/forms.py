@@ -76,6 +76,17 @@ class LeadFieldForm(forms.ModelForm):
                 del self.fields[name]
 
 
+class QualifyForm(forms.Form):
+    """What a rep records when qualifying: the customer's need, budget and timing, and the agreed next step."""
+
+    need = forms.CharField(label="Need", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    budget_timing = forms.CharField(label="Budget and timing", max_length=255)
+    next_step = forms.CharField(label="Next step", max_length=255)
+    next_step_on = forms.DateField(
+        label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -110,6 +110,22 @@ class ResponseTarget(models.Model):
         return f"{self.source}: {self.first_response_hours} h"
 
 
+class LeadPlan(models.Model):
+    """What the rep learned and agreed when qualifying: the need, budget and timing, and the next step with its
+    date. On that date the lead comes back to the top of its owner's queue."""
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, primary_key=True, related_name="plan")
+    need = models.TextField(blank=True, help_text="What the customer needs.")
+    budget_timing = models.CharField("budget and timing", max_length=255, blank=True)
+    next_step = models.CharField(max_length=255, blank=True)
+    next_step_on = models.DateField(null=True, blank=True, db_index=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Plan for lead {self.lead_id}: {self.next_step or 'no next step'}"
+
+
 class Note(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadflow.core.exceptions import NotFound
+from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
@@ -21,6 +22,7 @@ from leadflow.review.models import BulkJob, ResponseTarget
 from leadflow.review.roles import Role, role_of
 
 SEARCHED_FIELDS = ("first_name", "last_name", "email", "company")
+PENDING_CONVERSION = (ConversionStatus.REQUESTED, ConversionStatus.IN_PROGRESS)
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -82,19 +84,30 @@ def stale_cutoff() -> datetime:
     return timezone.now() - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
 
 
+def _pending_conversion() -> QuerySet[Conversion]:
+    return Conversion.objects.filter(lead=OuterRef("pk"), status__in=PENDING_CONVERSION)
+
+
+def waiting_for_person_condition() -> Q:
+    """Open leads whose next move is a person's: not while the checks run or Salesforce is converting them."""
+    return Q(state__in=OPEN_STATES, checks_due_at__isnull=True) & ~Exists(_pending_conversion())
+
+
 def overdue_condition(now: datetime, targets: dict[str, int]) -> Q:
-    """Open leads nobody has responded to within their source's first-response hours."""
+    """Leads waiting for a person that nobody has responded to within their source's first-response hours."""
     default_hours = settings.LEADFLOW_FIRST_RESPONSE_HOURS
     late = Q(created_at__lt=now - timedelta(hours=default_hours)) & ~Q(source__in=list(targets))
     for source, hours in targets.items():
         late |= Q(source=source, created_at__lt=now - timedelta(hours=hours))
-    return late & Q(state__in=OPEN_STATES) & ~Exists(_human_events())
+    return late & waiting_for_person_condition() & ~Exists(_human_events())
 
 
 def stale_condition(cutoff: datetime) -> Q:
-    """Open leads older than the cutoff that no person has touched since it."""
+    """Leads waiting for a person, older than the cutoff, that no person has touched since, and whose agreed next
+    step (if any) is not still ahead."""
     touched_recently = _human_events().filter(created_at__gte=cutoff)
-    return Q(state__in=OPEN_STATES, created_at__lt=cutoff) & ~Exists(touched_recently)
+    step_ahead = Q(plan__next_step_on__gt=timezone.localdate())
+    return Q(created_at__lt=cutoff) & waiting_for_person_condition() & ~Exists(touched_recently) & ~step_ahead
 
 
 def response_targets() -> dict[str, int]:
@@ -154,17 +167,18 @@ def _problem_findings() -> QuerySet[LeadFinding]:
 def lead_queue_for(user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Lead]:
     """The queue's leads with what each row shows; a constant number of queries however long the page is.
 
-    Rows carry `assessment` (the stored qualification score, or none), `has_open_duplicates`,
-    `has_findings`, `first_response_at` and `last_touched_at`;
-    `response_flags` turns the last two into overdue/stale flags.
+    Rows carry `assessment` (the stored qualification score, or none), `plan`, `has_open_duplicates`,
+    `has_findings`, `converting`, `first_response_at` and `last_touched_at`;
+    `response_flags` turns these into overdue/stale flags.
     """
     targets = response_targets()
     leads = _filtered(user, filters, targets)
     human = _human_events()
     return (
-        leads.select_related("owner", "assessment")
+        leads.select_related("owner", "assessment", "plan")
         .annotate(
             has_open_duplicates=Exists(_open_candidates()),
+            converting=Exists(_pending_conversion()),
             has_findings=Exists(_problem_findings()),
             first_response_at=Subquery(human.order_by("created_at").values("created_at")[:1]),
             last_touched_at=Coalesce(Subquery(human.order_by("-created_at").values("created_at")[:1]), "created_at"),
@@ -192,12 +206,15 @@ def queue_state_counts(user: AbstractBaseUser, filters: QueueFilters) -> dict[st
 
 
 def response_flags(lead: Lead, *, targets: dict[str, int], now: datetime) -> dict[str, bool]:
-    """Whether an annotated queue row is past its first-response SLA, or untouched long enough to be stale."""
-    if lead.state not in OPEN_STATES:
+    """Whether an annotated queue row waiting for a person is past its first-response target, or untouched long
+    enough to be stale (the same rules as `overdue_condition` and `stale_condition`)."""
+    if lead.state not in OPEN_STATES or lead.checks_due_at is not None or lead.converting:
         return {"overdue": False, "stale": False}
     hours = targets.get(lead.source, settings.LEADFLOW_FIRST_RESPONSE_HOURS)
     overdue = lead.first_response_at is None and lead.created_at < now - timedelta(hours=hours)
-    stale = lead.last_touched_at < now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
+    plan = getattr(lead, "plan", None)
+    step_ahead = plan is not None and plan.next_step_on is not None and plan.next_step_on > timezone.localdate(now)
+    stale = not step_ahead and lead.last_touched_at < now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
     return {"overdue": overdue, "stale": stale}
 
 

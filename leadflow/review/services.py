@@ -1,6 +1,7 @@
 """Writes of the sales workspace: automatic assignment, notes, and bulk actions run in the background."""
 
 import logging
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,8 +12,9 @@ from leadflow.core.exceptions import ApplicationError, PermissionDenied
 from leadflow.core.tasks import enqueue_on_commit
 from leadflow.crm.services import lead_convert_request
 from leadflow.leads.models import Lead, LeadEvent
-from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject
-from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, Note, Team, TeamMembership
+from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject, lead_update
+from leadflow.quality.services import lead_changes_errors
+from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, LeadPlan, Note, Team, TeamMembership
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.review.selectors import visible_leads
 
@@ -79,6 +81,43 @@ def lead_assign_by(*, lead: Lead, owner: AbstractBaseUser | None, actor: Abstrac
         if not takes_unassigned:
             raise PermissionDenied("Only a sales manager can assign leads to other people.")
     return lead_assign(lead=lead, owner=owner, actor=actor)
+
+
+def lead_qualify_by_person(
+    *,
+    lead: Lead,
+    actor: AbstractBaseUser,
+    need: str,
+    budget_timing: str,
+    next_step: str,
+    next_step_on: date | None = None,
+) -> Lead:
+    """A person qualifies the lead and records why: the need, budget and timing, and the next step."""
+    need, budget_timing, next_step = need.strip(), budget_timing.strip(), next_step.strip()
+    if not (need and budget_timing and next_step):
+        raise ApplicationError("Say what the customer needs, their budget and timing, and the next step.")
+    with transaction.atomic():
+        lead = lead_qualify(lead=lead, actor=actor, reason=f"Need: {need} · Budget/timing: {budget_timing}")
+        LeadPlan.objects.update_or_create(
+            lead=lead,
+            defaults={
+                "need": need,
+                "budget_timing": budget_timing,
+                "next_step": next_step,
+                "next_step_on": next_step_on,
+                "updated_by": actor,
+            },
+        )
+    return lead
+
+
+def lead_edit(*, lead: Lead, changes: dict[str, Any], actor: AbstractBaseUser) -> Lead:
+    """A person's edit: refused with the validators' messages when a changed value would not pass them, so the
+    lead keeps its old value (and its state) until a valid one is saved."""
+    errors = lead_changes_errors(lead=lead, changes=changes)
+    if errors:
+        raise ApplicationError("The value was not saved.", extra={"errors": errors})
+    return lead_update(lead=lead, changes=changes, actor=actor)
 
 
 def note_add(*, lead: Lead, author: AbstractBaseUser, body: str) -> Note:

@@ -28,7 +28,7 @@ from leadflow.quality.models import CandidateStatus
 from leadflow.review import dashboard as funnel
 from leadflow.review import selectors as sel
 from leadflow.review import services
-from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm
+from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QualifyForm, QueueFilterForm
 from leadflow.review.models import BulkAction, BulkJob
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.sync.selectors import lead_sync_status
@@ -136,16 +136,22 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "sync_jobs": lead_sync_status(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
+        "qualify_form": QualifyForm(initial=_plan_initial(lead)),
         "is_manager": is_manager(request.user),
         "owners": sel.assignable_users() if is_manager(request.user) else [],
     }
     return render(request, "review/lead.html", context)
 
 
+def _plan_initial(lead: Any) -> dict[str, Any]:
+    plan = getattr(lead, "plan", None)
+    return {f: getattr(plan, f) for f in ("need", "budget_timing", "next_step", "next_step_on")} if plan else {}
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view()
 def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
-    """Inline editor for one field: GET shows it (or its form with ?edit=1); POST saves through `lead_update`."""
+    """Inline editor for one field: GET shows it (or its form with ?edit=1); POST saves through `lead_edit`."""
     lead = sel.get_lead_for_user(request.user, lead_id)
     if field not in lead_services.EDITABLE_FIELDS:
         raise Http404("No such field.")
@@ -156,30 +162,63 @@ def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
     form = LeadFieldForm(request.POST or None, instance=lead, field_name=field)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = lead_services.lead_update(lead=lead, changes={field: form.cleaned_data[field]}, actor=request.user)
+            lead = services.lead_edit(lead=lead, changes={field: form.cleaned_data[field]}, actor=request.user)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            for message in exc.extra.get("errors", {}).get(field, [exc.message]):
+                form.add_error(field, message)
         else:
             row = next(r for r in sel.lead_field_rows(lead) if r.name == field)
             return render(request, "review/partials/_field.html", {"lead": lead, "row": row, "saved": True})
     return render(request, "review/partials/_field_form.html", {**context, "form": form})
 
 
+TRANSITION_DONE = {
+    "validate": "validated",
+    "qualify": "qualified",
+    "reject": "rejected",
+    "reopen": "reopened",
+    "convert": "sent to Salesforce",
+}
+
+
 @require_POST
 @workspace_view()
 def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
+    if name not in TRANSITION_DONE:
+        raise Http404("No such transition.")
     try:
         if name == "convert":
             crm_services.lead_convert_request(lead=lead, actor=request.user)
-        elif name in MANUAL_TRANSITIONS:
-            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
+        elif name == "qualify":
+            _qualify(request, lead)
         else:
-            raise Http404("No such transition.")
+            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         _report(request, exc)
-    else:
-        messages.success(request, f"Lead {lead.pk}: {name} done.")
+        return _back_to_lead(lead.pk)
+    messages.success(request, f"{lead.display_name}: {TRANSITION_DONE[name]}.")
+    if name in ("qualify", "reject"):
+        return _to_next_lead(request, lead)
+    return _back_to_lead(lead.pk)
+
+
+def _qualify(request: HttpRequest, lead: Any) -> None:
+    form = QualifyForm(request.POST)
+    if not form.is_valid():
+        problems = [f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        raise ApplicationError("The lead was not qualified. " + " ".join(problems))
+    services.lead_qualify_by_person(lead=lead, actor=request.user, **form.cleaned_data)
+
+
+def _to_next_lead(request: HttpRequest, lead: Any) -> HttpResponse:
+    """After a decision, the next lead of the queue the person came from (the page sends its id), if any."""
+    next_id = request.POST.get("next_lead", "")
+    if next_id.isdigit() and int(next_id) != lead.pk:
+        try:
+            return _back_to_lead(sel.get_lead_for_user(request.user, int(next_id)).pk)
+        except NotFound:
+            pass
     return _back_to_lead(lead.pk)
 
 

@@ -3,7 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.review.models import LeadPlan
 from leadflow.leads.services import lead_event_record
 from leadflow.review.selectors import QueueFilters, lead_queue_for, overdue_leads, response_flags, response_targets
 from leadflow.review.services import note_add
@@ -69,3 +71,31 @@ def test_sla_page_lists_overdue_leads_for_managers(manager_client):
     response = manager_client.get("/sla/")
     assert response.status_code == 200
     assert f"/leads/{lead.pk}/" in response.content.decode()
+
+
+def test_leads_not_waiting_for_a_person_wear_no_flags(manager, settings):
+    """Checks still running, or Salesforce converting: the next move is the system's, not a person's."""
+    settings.LEADFLOW_STALE_AFTER_DAYS = 7
+    checking = aged(24 * 8, last_name="Checking")
+    Lead.objects.filter(pk=checking.pk).update(checks_due_at=timezone.now())
+    converting = aged(24 * 8, last_name="Converting", state=LeadState.QUALIFIED)
+    Conversion.objects.create(lead=converting)
+    rows = {lead.last_name: lead for lead in lead_queue_for(manager, QueueFilters())}
+    now, targets = timezone.now(), response_targets()
+    for name in ("Checking", "Converting"):
+        assert response_flags(rows[name], targets=targets, now=now) == {"overdue": False, "stale": False}
+    assert not overdue_leads(manager).exists()
+    assert not lead_queue_for(manager, QueueFilters(stale=True)).exists()
+
+
+def test_a_next_step_still_ahead_keeps_a_lead_from_going_stale(manager, settings):
+    settings.LEADFLOW_STALE_AFTER_DAYS = 7
+    planned = aged(24 * 8, last_name="Planned")
+    LeadPlan.objects.create(lead=planned, next_step="Call back", next_step_on=timezone.localdate() + timedelta(days=3))
+    due = aged(24 * 8, last_name="Due")
+    LeadPlan.objects.create(lead=due, next_step="Call back", next_step_on=timezone.localdate() - timedelta(days=1))
+    rows = {lead.last_name: lead for lead in lead_queue_for(manager, QueueFilters())}
+    now, targets = timezone.now(), response_targets()
+    assert response_flags(rows["Planned"], targets=targets, now=now)["stale"] is False
+    assert response_flags(rows["Due"], targets=targets, now=now)["stale"] is True
+    assert [lead.pk for lead in lead_queue_for(manager, QueueFilters(stale=True))] == [due.pk]
