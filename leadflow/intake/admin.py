@@ -45,7 +45,10 @@ class LeadFormAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("embed_code", "live_preview")
     fieldsets = (
-        (None, {"fields": ("name", "key", "source", "is_active", "auto_qualify", "default_language", "min_fill_seconds")}),
+        (
+            None,
+            {"fields": ("name", "key", "source", "is_active", "auto_qualify", "default_language", "min_fill_seconds")},
+        ),
         ("Embedding", {"fields": ("allowed_origins", "embed_code", "live_preview")}),
         ("Texts", {"fields": ("consent_text_en", "consent_text_nl", "consent_text_de")}),
         ("After submitting", {"fields": ("thank_you_en", "thank_you_nl", "thank_you_de", "redirect_url")}),

@@ -274,8 +274,9 @@ def _criteria_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
 def criteria_reclassify(*, run_id: int, batch_size: int = RECLASSIFY_BATCH_SIZE) -> None:
     """Re-assess the open leads in id order, batch by batch, recording progress on the run. Safe to run twice:
     the run's cursor says where to go on. A validated lead that now fits and whose source auto-qualifies is
-    qualified (by the system, naming the change); every other lead only gets its new suggestion. Nothing is ever un-qualified, and closed leads are not touched. A later change
-    supersedes the run: the later run covers every open lead with the newer criteria."""
+    qualified (by the system, naming the change); every other lead only gets its new suggestion. Nothing is ever
+    un-qualified, and closed leads are not touched. A later change supersedes the run: the later run covers every
+    open lead with the newer criteria."""
     run = ReclassificationRun.objects.select_related("change").filter(pk=run_id).first()
     if run is None or run.status in (ReclassificationRun.Status.DONE, ReclassificationRun.Status.SUPERSEDED):
         return

@@ -82,9 +82,7 @@ class QualifyForm(forms.Form):
     need = forms.CharField(label="Need", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     budget_timing = forms.CharField(label="Budget and timing", max_length=255)
     next_step = forms.CharField(label="Next step", max_length=255)
-    next_step_on = forms.DateField(
-        label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_step_on = forms.DateField(label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class NoteForm(forms.Form):

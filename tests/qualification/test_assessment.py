@@ -3,8 +3,8 @@
 import pytest
 
 from leadflow.core.exceptions import TransitionBlocked
-from leadflow.leads import services as lead_services
 from leadflow.intake.models import ApiToken
+from leadflow.leads import services as lead_services
 from leadflow.leads.models import Lead, LeadState
 from leadflow.qualification.models import LeadAssessment, QualificationRule, Verdict
 from leadflow.qualification.services import lead_assess, lead_auto_qualify

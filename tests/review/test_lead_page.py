@@ -63,9 +63,7 @@ def test_after_a_decision_the_next_lead_of_the_queue_opens(rep, rep_client):
 
 def test_the_next_lead_is_never_one_the_person_may_not_see(rep, rep_client, others_lead):
     lead = LeadFactory(owner=rep, state=LeadState.VALIDATED)
-    response = rep_client.post(
-        f"/leads/{lead.pk}/transitions/qualify/", {**QUALIFY_FORM, "next_lead": others_lead.pk}
-    )
+    response = rep_client.post(f"/leads/{lead.pk}/transitions/qualify/", {**QUALIFY_FORM, "next_lead": others_lead.pk})
     assert response.url == f"/leads/{lead.pk}/"
 
 
@@ -96,9 +94,7 @@ def test_inline_edit_goes_through_lead_update_and_reruns_the_checks(
 
 def test_inline_edit_the_validators_reject_shows_the_error_in_place_and_keeps_the_old_value(rep, rep_client):
     lead = LeadFactory(owner=rep, state=LeadState.QUALIFIED, email="joost@vandijk.nl")
-    response = rep_client.post(
-        f"/leads/{lead.pk}/fields/email/", {"email": "joost@@vandijk"}, HTTP_HX_REQUEST="true"
-    )
+    response = rep_client.post(f"/leads/{lead.pk}/fields/email/", {"email": "joost@@vandijk"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "The email address is not valid" in body and 'aria-invalid="true"' in body
     assert 'value="joost@@vandijk"' in body  # what was typed stays in the field to correct it

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead, LeadEvent, LeadState
-from leadflow.review.models import LeadPlan
 from leadflow.leads.services import lead_event_record
+from leadflow.review.models import LeadPlan
 from leadflow.review.selectors import QueueFilters, lead_queue_for, overdue_leads, response_flags, response_targets
 from leadflow.review.services import note_add
 from tests.factories import LeadFactory
