@@ -299,5 +299,18 @@ def lead_findings(lead: Lead) -> QuerySet[LeadFinding]:
     return lead.findings.order_by("severity", "field", "id")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    lead_id: int
+    lead: Lead | None  # None when the lead is gone
+    message: str
+
+
+def bulk_job_refusals(job: BulkJob) -> list[Refusal]:
+    """The leads a bulk job refused, by name (one query), with the reason."""
+    leads = Lead.objects.in_bulk([lead_id for lead_id, _ in job.failures])
+    return [Refusal(lead_id, leads.get(lead_id), message) for lead_id, message in job.failures]
+
+
 def bulk_jobs_for(user: AbstractBaseUser) -> QuerySet[BulkJob]:
     return BulkJob.objects.filter(requested_by=user).order_by("-created_at")

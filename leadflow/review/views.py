@@ -4,15 +4,17 @@ through a service; every service error becomes a message on the page."""
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -41,25 +43,40 @@ MANUAL_TRANSITIONS = {
 }
 
 
+ROLE_LABELS = {Role.REP: "sales rep", Role.MANAGER: "sales manager", Role.ADMIN: "admin"}
+
+
 def workspace_view(minimum: Role = Role.REP) -> Callable:
-    """Signed-in people with at least `minimum` role; NotFound becomes a 404, PermissionDenied a 403."""
+    """Signed-in people with at least `minimum` role. A missing role, NotFound/Http404 and PermissionDenied become
+    the friendly 403/404 pages (also while DEBUG is on, so nobody sees the URL configuration)."""
 
     def decorate(view: Callable) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if role_of(request.user) < minimum:
-                return render(request, "review/forbidden.html", status=403)
+            role = role_of(request.user)
+            if role < minimum:
+                return forbidden(request, needed=minimum if role > Role.NONE else None)
             try:
                 return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.message) from exc
+            except (NotFound, Http404):
+                return render(request, "404.html", status=404)
             except PermissionDenied as exc:
-                return HttpResponseForbidden(exc.message)
+                return forbidden(request, message=exc.message)
 
         return wrapper
 
     return decorate
+
+
+def forbidden(request: HttpRequest, *, needed: Role | None = None, message: str = "") -> HttpResponse:
+    context = {
+        "error_title": f"This page is for {ROLE_LABELS[needed]}s" if needed else "You may not do this",
+        "error_message": message,
+        "needed_role": ROLE_LABELS.get(needed, ""),
+        "workspace_role_label": ROLE_LABELS.get(role_of(request.user), ""),
+    }
+    return render(request, "403.html", context, status=403)
 
 
 def _report(request: HttpRequest, exc: ApplicationError) -> None:
@@ -97,6 +114,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_actions": BulkAction.choices if manager else [],
         "owners": sel.assignable_users() if manager else [],
         "sources": sel.queue_sources(),
+        "selected": {int(i) for i in request.GET.get("selected", "").split(",") if i.isdigit()},
     }
     template = "review/partials/_queue_results.html" if request.htmx else "review/queue.html"
     return render(request, template, context)
@@ -322,7 +340,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Select leads and an action. " + " ".join(e for es in form.errors.values() for e in es))
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_selection(request)
     params = {"owner_id": form.cleaned_data["owner_id"], "reason": form.cleaned_data["reason"]}
     try:
         job = services.bulk_job_start(
@@ -333,8 +351,19 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         _report(request, exc)
-        return redirect(request.POST.get("next") or "review:queue")
+        return _back_to_selection(request)
     return redirect("review:bulk-job", job_id=job.pk)
+
+
+def _back_to_selection(request: HttpRequest) -> HttpResponse:
+    """Back to the queue the manager came from, with the same leads still ticked."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) or not target.startswith("/"):
+        target = reverse("review:queue")
+    selected = ",".join(i for i in request.POST.getlist("lead_ids") if i.isdigit())
+    if selected:
+        target += ("&" if "?" in target else "?") + urlencode({"selected": selected})
+    return redirect(target)
 
 
 @require_GET
@@ -342,7 +371,8 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(sel.bulk_jobs_for(request.user), pk=job_id)
     template = "review/partials/_bulk_progress.html" if request.htmx else "review/bulk_job.html"
-    return render(request, template, {"job": job, "running": job.status != BulkJob.Status.DONE})
+    context = {"job": job, "running": job.status != BulkJob.Status.DONE, "refusals": sel.bulk_job_refusals(job)}
+    return render(request, template, context)
 
 
 @require_GET
