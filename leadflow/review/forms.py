@@ -15,14 +15,22 @@ SORT_LABELS = {
     "state": "State",
     "owner": "Owner",
     "score": "Highest score",
+    "due": "Due first",
 }
+# The queue a person sees before choosing any filter: their own open work, what is due first on top.
+DEFAULT_QUEUE_QUERY = {"state": "open", "owner": "me", "sort": "due"}
+OPEN_WORK = "open"
+ALL_STATES = "all"
 
 
 class QueueFilterForm(forms.Form):
     """The queue's query string. Invalid values are reported and ignored, never a server error."""
 
     q = forms.CharField(required=False, max_length=200, label="Search")
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *LeadState.choices])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any state"), (ALL_STATES, "Any state"), (OPEN_WORK, "Open work"), *LeadState.choices],
+    )
     source = forms.CharField(required=False, max_length=100)
     owner = forms.CharField(required=False, max_length=20)
     country = forms.CharField(required=False, max_length=64)
@@ -34,6 +42,18 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(required=False, label="Past response SLA")
     stale = forms.BooleanField(required=False, label="Stale")
     sort = forms.ChoiceField(required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS])
+
+    @classmethod
+    def for_query(cls, query: Any) -> "QueueFilterForm":
+        """The form for a request's query string; with no filter in it, the default view."""
+        if not any(name in query for name in cls.base_fields):
+            query = query.copy()
+            query.update(DEFAULT_QUEUE_QUERY)
+        return cls(query)
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"]
+        return "" if state == ALL_STATES else state
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data["owner"]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,7 +32,11 @@ SORTS = {
     "state": ("state", "-created_at", "-id"),
     "owner": ("owner__username", "-created_at", "-id"),
     "score": (F("assessment__score").desc(nulls_last=True), "-created_at", "-id"),
+    # Next steps due today (or missed) first, then what is due soonest: a first response by its target, else the
+    # day the lead would go stale; leads whose next step is still ahead wait at the end until their day.
+    "due": ("due_tier", F("plan__next_step_on").asc(nulls_last=True), "due_at", "id"),
 }
+OPEN_WORK = "open"
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def _filtered(user: AbstractBaseUser, filters: QueueFilters, targets: dict[str, 
     leads = visible_leads(user)
     for term in filters.search.split():
         leads = leads.filter(_search_condition(term))
-    if filters.state:
+    if filters.state == OPEN_WORK:
+        leads = leads.filter(waiting_for_person_condition())
+    elif filters.state:
         leads = leads.filter(state=filters.state)
     if filters.source:
         leads = leads.filter(source=filters.source)
@@ -174,17 +180,41 @@ def lead_queue_for(user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Le
     targets = response_targets()
     leads = _filtered(user, filters, targets)
     human = _human_events()
-    return (
-        leads.select_related("owner", "assessment", "plan")
-        .annotate(
-            has_open_duplicates=Exists(_open_candidates()),
-            converting=Exists(_pending_conversion()),
-            has_findings=Exists(_problem_findings()),
-            first_response_at=Subquery(human.order_by("created_at").values("created_at")[:1]),
-            last_touched_at=Coalesce(Subquery(human.order_by("-created_at").values("created_at")[:1]), "created_at"),
-        )
-        .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+    leads = leads.select_related("owner", "assessment", "plan").annotate(
+        has_open_duplicates=Exists(_open_candidates()),
+        converting=Exists(_pending_conversion()),
+        has_findings=Exists(_problem_findings()),
+        first_response_at=Subquery(human.order_by("created_at").values("created_at")[:1]),
+        last_touched_at=Coalesce(Subquery(human.order_by("-created_at").values("created_at")[:1]), "created_at"),
     )
+    if filters.sort == "due":
+        leads = leads.annotate(**_due_annotations(targets))
+    return leads.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def _due_annotations(targets: dict[str, int]) -> dict[str, Any]:
+    """`due_tier` (0: next step due, 1: no next step ahead, 2: next step ahead) and `due_at`: the first-response
+    deadline while nobody has responded, else when the lead would go stale."""
+    today = timezone.localdate()
+    default = timedelta(hours=settings.LEADFLOW_FIRST_RESPONSE_HOURS)
+    response_due = Case(
+        *(When(source=source, then=F("created_at") + timedelta(hours=hours)) for source, hours in targets.items()),
+        default=F("created_at") + default,
+        output_field=DateTimeField(),
+    )
+    stale_after = timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
+    return {
+        "due_tier": Case(
+            When(plan__next_step_on__lte=today, then=Value(0)),
+            When(plan__next_step_on__gt=today, then=Value(2)),
+            default=Value(1),
+        ),
+        "due_at": Case(
+            When(first_response_at__isnull=True, then=response_due),
+            default=F("last_touched_at") + stale_after,
+            output_field=DateTimeField(),
+        ),
+    }
 
 
 def lead_queue_page(user: AbstractBaseUser, filters: QueueFilters, *, page_number: Any, per_page: int) -> Page:
@@ -199,23 +229,27 @@ def lead_queue_page(user: AbstractBaseUser, filters: QueueFilters, *, page_numbe
 
 
 def queue_state_counts(user: AbstractBaseUser, filters: QueueFilters) -> dict[str, int]:
-    """Leads per state under every filter except the state itself (the tabs above the queue)."""
+    """Leads per state, and the open work, under every filter except the state itself (the tabs above the queue)."""
     leads = _filtered(user, filters.without_state(), response_targets() if filters.overdue else {})
     counts = dict(leads.order_by().values_list("state").annotate(n=Count("pk")))
-    return {state: counts.get(state, 0) for state in LeadState.values}
+    return {
+        OPEN_WORK: leads.filter(waiting_for_person_condition()).count(),
+        **{state: counts.get(state, 0) for state in LeadState.values},
+    }
 
 
 def response_flags(lead: Lead, *, targets: dict[str, int], now: datetime) -> dict[str, bool]:
     """Whether an annotated queue row waiting for a person is past its first-response target, or untouched long
     enough to be stale (the same rules as `overdue_condition` and `stale_condition`)."""
     if lead.state not in OPEN_STATES or lead.checks_due_at is not None or lead.converting:
-        return {"overdue": False, "stale": False}
+        return {"overdue": False, "stale": False, "step_due": False}
     hours = targets.get(lead.source, settings.LEADFLOW_FIRST_RESPONSE_HOURS)
     overdue = lead.first_response_at is None and lead.created_at < now - timedelta(hours=hours)
     plan = getattr(lead, "plan", None)
-    step_ahead = plan is not None and plan.next_step_on is not None and plan.next_step_on > timezone.localdate(now)
+    step_on = plan.next_step_on if plan is not None else None
+    step_ahead = step_on is not None and step_on > timezone.localdate(now)
     stale = not step_ahead and lead.last_touched_at < now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
-    return {"overdue": overdue, "stale": stale}
+    return {"overdue": overdue, "stale": stale, "step_due": step_on is not None and not step_ahead}
 
 
 def overdue_leads(user: AbstractBaseUser) -> QuerySet[Lead]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -93,7 +93,7 @@ def _back_to_lead(lead_id: int, anchor: str = "") -> HttpResponse:
 @require_GET
 @workspace_view()
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm.for_query(request.GET)
     filters = form.filters()
     page = sel.lead_queue_page(
         request.user, filters, page_number=request.GET.get("page"), per_page=settings.LEADFLOW_QUEUE_PAGE_SIZE
@@ -108,8 +108,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "state_counts": sel.queue_state_counts(request.user, filters),
         "states": LeadState.choices,
-        "query": _query_without(request, "page"),
-        "state_query": _query_without(request, "page", "state"),
+        "query": _query_without(form.data, "page", "selected"),
+        "state_query": _query_without(form.data, "page", "selected", "state"),
         "is_manager": manager,
         "bulk_actions": BulkAction.choices if manager else [],
         "owners": sel.assignable_users() if manager else [],
@@ -120,8 +120,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
+def _query_without(data: QueryDict, *names: str) -> str:
+    query = data.copy()
     for name in names:
         query.pop(name, None)
     return query.urlencode()

@@ -58,9 +58,21 @@ def test_queue_flags_overdue_and_stale_leads(manager, settings):
     fresh = LeadFactory(last_name="Fresh")
     rows = {lead.last_name: lead for lead in lead_queue_for(manager, QueueFilters())}
     now, targets = timezone.now(), response_targets()
-    assert response_flags(rows["Stale"], targets=targets, now=now) == {"overdue": True, "stale": True}
-    assert response_flags(rows["Touched"], targets=targets, now=now) == {"overdue": False, "stale": False}
-    assert response_flags(rows["Fresh"], targets=targets, now=now) == {"overdue": False, "stale": False}
+    assert response_flags(rows["Stale"], targets=targets, now=now) == {
+        "overdue": True,
+        "stale": True,
+        "step_due": False,
+    }
+    assert response_flags(rows["Touched"], targets=targets, now=now) == {
+        "overdue": False,
+        "stale": False,
+        "step_due": False,
+    }
+    assert response_flags(rows["Fresh"], targets=targets, now=now) == {
+        "overdue": False,
+        "stale": False,
+        "step_due": False,
+    }
     assert [lead.pk for lead in lead_queue_for(manager, QueueFilters(stale=True))] == [stale.pk]
     assert {lead.pk for lead in lead_queue_for(manager, QueueFilters(overdue=True))} == {stale.pk}
     assert fresh.pk not in {lead.pk for lead in lead_queue_for(manager, QueueFilters(overdue=True))}
@@ -83,7 +95,11 @@ def test_leads_not_waiting_for_a_person_wear_no_flags(manager, settings):
     rows = {lead.last_name: lead for lead in lead_queue_for(manager, QueueFilters())}
     now, targets = timezone.now(), response_targets()
     for name in ("Checking", "Converting"):
-        assert response_flags(rows[name], targets=targets, now=now) == {"overdue": False, "stale": False}
+        assert response_flags(rows[name], targets=targets, now=now) == {
+            "overdue": False,
+            "stale": False,
+            "step_due": False,
+        }
     assert not overdue_leads(manager).exists()
     assert not lead_queue_for(manager, QueueFilters(stale=True)).exists()
 
