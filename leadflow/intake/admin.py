@@ -227,9 +227,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             {"index": i, "header": h, "target": t, "choices": sorted({*choices, f"custom:{h}", t})}
             for i, (h, t) in enumerate(mapping.describe())
         ]
-        preview = [
-            {k: v for k, v in row.item.items() if k != "submission"} if row else {"(empty row)": ""} for row in rows
-        ]
+        preview = [_preview_lines(row.item) if row else [("(empty row)", "")] for row in rows]
         context = {
             **self._context(request),
             "job": job,
@@ -250,3 +248,16 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def _context(self, request: HttpRequest) -> dict[str, Any]:
         return {**self.admin_site.each_context(request), "opts": self.model._meta}
+
+
+def _preview_lines(item: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A row as people read it: one line per field, custom fields by their own name (never a Python dict)."""
+    lines = []
+    for key, value in item.items():
+        if key == "submission":
+            continue
+        if isinstance(value, dict):
+            lines += [(f"Custom field “{name}”", nested) for name, nested in value.items()]
+        else:
+            lines.append((key.replace("_", " ").capitalize(), value))
+    return lines

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from leadflow.core.exceptions import NotFound
 from leadflow.crm.models import Conversion, ConversionStatus
-from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState
+from leadflow.intake.importing.columns import column_mapping_guess
+from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState, SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
 from leadflow.review.models import BulkJob, ResponseTarget
@@ -287,12 +288,25 @@ class FieldRow:
     changed: bool
 
 
+def _submitted_values(lead: Lead) -> dict[str, Any]:
+    """The submission by lead field. An imported row is keyed by the file's column headers ("Aantal
+    medewerkers"), read back through the import's column recognition."""
+    submission = lead.submission if isinstance(lead.submission, dict) else {}
+    if lead.source_kind != SourceKind.IMPORT or not submission:
+        return submission
+    headers = [str(header) for header in submission]
+    mapping = column_mapping_guess(headers)
+    by_field = {target: submission[header] for header, target in mapping.describe() if target in EDITABLE_FIELDS}
+    return {**submission, **by_field}
+
+
 def lead_field_rows(lead: Lead) -> list[FieldRow]:
     """Each editable field's cleaned value beside what the submission said, flagged where cleaning changed it."""
     rows = []
+    submitted = _submitted_values(lead)
     for name in EDITABLE_FIELDS:
         value = getattr(lead, name)
-        original = lead.submission.get(name) if isinstance(lead.submission, dict) else None
+        original = submitted.get(name)
         changed = original is not None and str(original) != str(value if value is not None else "")
         label = Lead._meta.get_field(name).verbose_name
         rows.append(FieldRow(name, str(label).capitalize(), value, original, changed))

@@ -1,7 +1,7 @@
 import pytest
 
-from leadflow.leads.models import LeadEvent, LeadState
-from leadflow.quality.models import DuplicateCandidate
+from leadflow.leads.models import LeadEvent, LeadState, SourceKind
+from leadflow.quality.models import DuplicateCandidate, LeadFinding
 from leadflow.review.models import Note
 from tests.factories import LeadFactory
 
@@ -144,3 +144,29 @@ def test_stored_markup_is_rendered_escaped(manager_client):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<b>Bold</b>" not in manager_client.get("/").content.decode()
+
+
+def test_an_imported_lead_shows_its_file_values_beside_the_cleaned_ones(rep_client, rep):
+    lead = LeadFactory(
+        owner=rep,
+        source_kind=SourceKind.IMPORT,
+        company_size=250,
+        submission={"Aantal medewerkers": "250 ", "Bedrijfsnaam": "Acme B.V."},
+    )
+    rows = {row.name: row for row in rep_client.get(f"/leads/{lead.pk}/").context["field_rows"]}
+    assert (rows["company_size"].original, rows["company"].original) == ("250 ", "Acme B.V.")
+    assert rows["phone"].original is None
+
+
+def test_a_matching_hint_shows_no_internal_ids(rep_client, own_lead):
+    LeadFinding.objects.create(
+        lead=own_lead,
+        validator="matching",
+        field="company",
+        code="same_account",
+        severity="info",
+        message="Same company as lead 11 (Acme).",
+        cleaned_value="lead:11",
+    )
+    body = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
+    assert "Same company as lead 11 (Acme)." in body and "lead:11" not in body
