@@ -2,10 +2,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from leadflow.review.notifications import notifications_unread_count
 from leadflow.review.roles import Role, role_of
 
 
 def workspace(request: HttpRequest) -> dict[str, Any]:
     """The signed-in person's role, so the navigation offers only what the server will allow."""
     role = role_of(request.user)
-    return {"workspace_role": role.name.lower(), "workspace_is_manager": role >= Role.MANAGER}
+    return {
+        "workspace_role": role.name.lower(),
+        "workspace_is_manager": role >= Role.MANAGER,
+        # Lazy: counted only when a page shows the bell.
+        "unread_notifications": (lambda: notifications_unread_count(request.user)) if role > Role.NONE else 0,
+    }

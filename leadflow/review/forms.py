@@ -4,7 +4,7 @@ from django import forms
 
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
-from leadflow.review.models import BulkAction
+from leadflow.review.models import BulkAction, SalesProfile
 from leadflow.review.selectors import SORTS, QueueFilters
 
 SORT_LABELS = {
@@ -134,3 +134,15 @@ class MergeForm(forms.Form):
 
     def field_sources(self) -> dict[str, str]:
         return {name: self.cleaned_data[f"field_{name}"] for name in self.merge_fields}
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SalesProfile
+        fields = (
+            "notify_assigned",
+            "notify_response_due",
+            "notify_duplicate",
+            "notify_conversion_failed",
+            "notify_by_email",
+        )

@@ -80,7 +80,7 @@ def get_lead_for_user(user: AbstractBaseUser, lead_id: int) -> Lead:
     return lead
 
 
-def _human_events() -> QuerySet[LeadEvent]:
+def human_events() -> QuerySet[LeadEvent]:
     """A "human" event is one with a user as actor: the system, API clients and imports are not a response."""
     return LeadEvent.objects.filter(lead=OuterRef("pk"), actor__isnull=False)
 
@@ -104,13 +104,13 @@ def overdue_condition(now: datetime, targets: dict[str, int]) -> Q:
     late = Q(created_at__lt=now - timedelta(hours=default_hours)) & ~Q(source__in=list(targets))
     for source, hours in targets.items():
         late |= Q(source=source, created_at__lt=now - timedelta(hours=hours))
-    return late & waiting_for_person_condition() & ~Exists(_human_events())
+    return late & waiting_for_person_condition() & ~Exists(human_events())
 
 
 def stale_condition(cutoff: datetime) -> Q:
     """Leads waiting for a person, older than the cutoff, that no person has touched since, and whose agreed next
     step (if any) is not still ahead."""
-    touched_recently = _human_events().filter(created_at__gte=cutoff)
+    touched_recently = human_events().filter(created_at__gte=cutoff)
     step_ahead = Q(plan__next_step_on__gt=timezone.localdate())
     return Q(created_at__lt=cutoff) & waiting_for_person_condition() & ~Exists(touched_recently) & ~step_ahead
 
@@ -180,7 +180,7 @@ def lead_queue_for(user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Le
     """
     targets = response_targets()
     leads = _filtered(user, filters, targets)
-    human = _human_events()
+    human = human_events()
     leads = leads.select_related("owner", "assessment", "plan").annotate(
         has_open_duplicates=Exists(_open_candidates()),
         converting=Exists(_pending_conversion()),
@@ -232,10 +232,15 @@ def lead_queue_page(user: AbstractBaseUser, filters: QueueFilters, *, page_numbe
 def queue_state_counts(user: AbstractBaseUser, filters: QueueFilters) -> dict[str, int]:
     """Leads per state, and the open work, under every filter except the state itself (the tabs above the queue)."""
     leads = _filtered(user, filters.without_state(), response_targets() if filters.overdue else {})
-    counts = dict(leads.order_by().values_list("state").annotate(n=Count("pk")))
+    rows = (
+        leads.order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"), waiting=Count("pk", filter=waiting_for_person_condition()))
+    )
+    counts = {state: (n, waiting) for state, n, waiting in rows}
     return {
-        OPEN_WORK: leads.filter(waiting_for_person_condition()).count(),
-        **{state: counts.get(state, 0) for state in LeadState.values},
+        OPEN_WORK: sum(waiting for _, waiting in counts.values()),
+        **{state: counts.get(state, (0, 0))[0] for state in LeadState.values},
     }
 
 

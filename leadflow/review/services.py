@@ -14,7 +14,17 @@ from leadflow.crm.services import lead_convert_request
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject, lead_update
 from leadflow.quality.services import lead_changes_errors
-from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, LeadPlan, Note, Team, TeamMembership
+from leadflow.review.models import (
+    AssignmentRule,
+    BulkAction,
+    BulkJob,
+    LeadPlan,
+    Note,
+    SalesProfile,
+    Team,
+    TeamMembership,
+)
+from leadflow.review.notifications import notify_assigned
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.review.selectors import visible_leads
 
@@ -37,7 +47,7 @@ def lead_auto_assign(*, lead: Lead) -> None:
                 continue
             owner = _rule_owner(rule)
             if owner is not None:
-                lead_assign(lead=lead, owner=owner, actor=None, reason=f"Assignment rule “{rule.name}”.")
+                _assign(lead=lead, owner=owner, actor=None, reason=f"Assignment rule “{rule.name}”.")
                 return
 
 
@@ -80,7 +90,16 @@ def lead_assign_by(*, lead: Lead, owner: AbstractBaseUser | None, actor: Abstrac
         takes_unassigned = lead.owner_id is None and owner is not None and owner.pk == actor.pk
         if not takes_unassigned:
             raise PermissionDenied("Only a sales manager can assign leads to other people.")
-    return lead_assign(lead=lead, owner=owner, actor=actor)
+    return _assign(lead=lead, owner=owner, actor=actor)
+
+
+def _assign(*, lead: Lead, owner: AbstractBaseUser | None, actor: Any, reason: str = "") -> Lead:
+    """Assign, and tell the new owner (unless they took the lead themselves)."""
+    previous_owner_id = lead.owner_id
+    lead = lead_assign(lead=lead, owner=owner, actor=actor, reason=reason)
+    if lead.owner_id != previous_owner_id:
+        notify_assigned(lead=lead, actor=actor)
+    return lead
 
 
 def lead_qualify_by_person(
@@ -118,6 +137,10 @@ def lead_edit(*, lead: Lead, changes: dict[str, Any], actor: AbstractBaseUser) -
     if errors:
         raise ApplicationError("The value was not saved.", extra={"errors": errors})
     return lead_update(lead=lead, changes=changes, actor=actor)
+
+
+def sales_profile_for(user: AbstractBaseUser) -> SalesProfile:
+    return SalesProfile.objects.get_or_create(user=user)[0]
 
 
 def note_add(*, lead: Lead, author: AbstractBaseUser, body: str) -> Note:
@@ -193,7 +216,7 @@ def _bulk_action(job: BulkJob) -> Any:
     actor = job.requested_by
     if job.action == BulkAction.ASSIGN:
         owner = get_user_model().objects.filter(pk=job.params.get("owner_id")).first()
-        return lambda lead: lead_assign(lead=lead, owner=owner, actor=actor)
+        return lambda lead: _assign(lead=lead, owner=owner, actor=actor)
     if job.action == BulkAction.REJECT:
         return lambda lead: lead_reject(lead=lead, actor=actor, reason=job.params["reason"])
     if job.action == BulkAction.QUALIFY:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("bulk/<int:job_id>/", views.bulk_job, name="bulk-job"),
     path("sla/", views.sla, name="sla"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -30,8 +30,18 @@ from leadflow.quality.models import CandidateStatus
 from leadflow.review import dashboard as funnel
 from leadflow.review import selectors as sel
 from leadflow.review import services
-from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QualifyForm, QueueFilterForm
+from leadflow.review.forms import (
+    BulkActionForm,
+    LeadFieldForm,
+    MergeForm,
+    NoteForm,
+    NotificationSettingsForm,
+    QualifyForm,
+    QueueFilterForm,
+)
 from leadflow.review.models import BulkAction, BulkJob
+from leadflow.review.notifications import notifications_for as notices_for
+from leadflow.review.notifications import notifications_mark_read as notices_mark_read
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.sync.selectors import lead_sync_status
 
@@ -399,3 +409,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report = funnel.funnel_report(days=days)
     context = {"funnel": report, "days": days, "chart_data": report.chart_data(), "weekly_rows": report.weekly_rows()}
     return render(request, "review/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view()
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The bell's page: the latest notices (opening it marks them read) and which ones the person wants."""
+    profile = services.sales_profile_for(request.user)
+    form = NotificationSettingsForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Notification settings saved.")
+        return redirect("review:notifications")
+    notices = notices_for(request.user)
+    notices_mark_read(user=request.user)
+    return render(request, "review/notifications.html", {"notices": notices, "form": form})
