@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import QuerySet
 
-from leadflow.intake.models import ApiToken, LeadForm
+from leadflow.intake.models import ApiToken, LeadForm, Submission, SubmissionStatus
 from leadflow.leads.models import Lead
 
 SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
@@ -30,6 +30,11 @@ def auto_qualifying_sources() -> frozenset[str]:
     forms = LeadForm.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
     tokens = ApiToken.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
     return frozenset([*forms, *tokens])
+
+
+def held_submissions() -> QuerySet[Submission]:
+    """Submissions held as suspected spam (too fast, honeypot, …) that nobody has released or discarded."""
+    return Submission.objects.filter(status=SubmissionStatus.SPAM, lead__isnull=True).select_related("form")
 
 
 def form_cache_key(key: str) -> str:

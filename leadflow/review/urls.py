@@ -25,4 +25,6 @@ urlpatterns = [
     path("sla/", views.sla, name="sla"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),
+    path("held/", views.held, name="held"),
+    path("held/<int:submission_id>/<str:decision>/", views.held_decide, name="held-decide"),
 ]

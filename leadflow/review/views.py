@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from leadflow.crm import services as crm_services
 from leadflow.crm.selectors import conversion_preview_context
+from leadflow.intake import services as intake_services
+from leadflow.intake.selectors import held_submissions
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import LeadState
 from leadflow.leads.selectors import lead_audit_trail
@@ -424,3 +426,28 @@ def notifications(request: HttpRequest) -> HttpResponse:
     notices = notices_for(request.user)
     notices_mark_read(user=request.user)
     return render(request, "review/notifications.html", {"notices": notices, "form": form})
+
+
+@require_GET
+@workspace_view(Role.MANAGER)
+def held(request: HttpRequest) -> HttpResponse:
+    page = Paginator(held_submissions().order_by("-created_at"), settings.LEADFLOW_QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "review/held.html", {"page": page})
+
+
+@require_POST
+@workspace_view(Role.MANAGER)
+def held_decide(request: HttpRequest, submission_id: int, decision: str) -> HttpResponse:
+    """Release a held submission as a lead, or discard it."""
+    submission = get_object_or_404(held_submissions(), pk=submission_id)
+    if decision == "release":
+        submission = intake_services.submission_accept_as_lead(submission=submission, actor=request.user)
+        messages.success(request, f"Released as a lead: {submission.lead.display_name}.")
+    elif decision == "discard":
+        intake_services.submission_discard(submission=submission)
+        messages.success(request, "Discarded the held submission.")
+    else:
+        raise Http404("No such decision.")
+    return redirect("review:held")
