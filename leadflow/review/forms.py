@@ -4,7 +4,7 @@ from django import forms
 
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
-from leadflow.review.models import BulkAction, SalesProfile
+from leadflow.review.models import Activity, BulkAction, SalesProfile
 from leadflow.review.selectors import SORTS, QueueFilters
 
 SORT_LABELS = {
@@ -103,6 +103,22 @@ class QualifyForm(forms.Form):
     budget_timing = forms.CharField(label="Budget and timing", max_length=255)
     next_step = forms.CharField(label="Next step", max_length=255)
     next_step_on = forms.DateField(label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActivityForm(forms.Form):
+    """Log a call, email or meeting; a next step with a date puts the lead on top of the queue on that day."""
+
+    kind = forms.ChoiceField(label="What", choices=Activity.Kind.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=Activity.Outcome.choices)
+    summary = forms.CharField(label="Notes", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.CharField(label="Next step", required=False, max_length=255)
+    next_step_on = forms.DateField(label="On", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("next_step_on") and not data.get("next_step"):
+            self.add_error("next_step", "Say what the next step is.")
+        return data
 
 
 class NoteForm(forms.Form):

@@ -132,6 +132,37 @@ class LeadPlan(models.Model):
         return f"Plan for lead {self.lead_id}: {self.next_step or 'no next step'}"
 
 
+class Activity(models.Model):
+    """A call, email or meeting with the lead and how it went; logging one counts as a response."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached, talked"
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        NOT_INTERESTED = "not_interested", "Not interested"
+        SENT = "sent", "Sent, waiting for a reply"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with lead {self.lead_id}: {self.get_outcome_display()}"
+
+
 class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", "Lead assigned to you"
     RESPONSE_DUE = "response_due", "Response target about to pass"

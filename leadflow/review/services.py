@@ -15,6 +15,7 @@ from leadflow.leads.models import Lead, LeadEvent
 from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject, lead_update
 from leadflow.quality.services import lead_changes_errors
 from leadflow.review.models import (
+    Activity,
     AssignmentRule,
     BulkAction,
     BulkJob,
@@ -137,6 +138,34 @@ def lead_edit(*, lead: Lead, changes: dict[str, Any], actor: AbstractBaseUser) -
     if errors:
         raise ApplicationError("The value was not saved.", extra={"errors": errors})
     return lead_update(lead=lead, changes=changes, actor=actor)
+
+
+def activity_log(
+    *,
+    lead: Lead,
+    author: AbstractBaseUser,
+    kind: str,
+    outcome: str,
+    summary: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
+) -> Activity:
+    """Record a call, email or meeting (audited, so it counts as a response) and, when given, the next step:
+    on its date the lead comes back to the top of the owner's queue."""
+    with transaction.atomic():
+        activity = Activity.objects.create(lead=lead, author=author, kind=kind, outcome=outcome, summary=summary)
+        reason = f"{activity.get_kind_display()}: {activity.get_outcome_display()}." + (
+            f" {summary}" if summary else ""
+        )
+        lead_event_record(
+            lead=lead, kind=LeadEvent.Kind.NOTE, actor=author, reason=reason, data={"activity_id": activity.pk}
+        )
+        if next_step.strip():
+            LeadPlan.objects.update_or_create(
+                lead=lead,
+                defaults={"next_step": next_step.strip(), "next_step_on": next_step_on, "updated_by": author},
+            )
+    return activity
 
 
 def sales_profile_for(user: AbstractBaseUser) -> SalesProfile:

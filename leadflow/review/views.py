@@ -33,6 +33,7 @@ from leadflow.review import dashboard as funnel
 from leadflow.review import selectors as sel
 from leadflow.review import services
 from leadflow.review.forms import (
+    ActivityForm,
     BulkActionForm,
     LeadFieldForm,
     MergeForm,
@@ -166,6 +167,8 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "sync_jobs": lead_sync_status(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
+        "activity_form": ActivityForm(prefix="activity"),
+        "activities": lead.activities.select_related("author")[:20],
         "qualify_form": QualifyForm(initial=_plan_initial(lead)),
         "is_manager": is_manager(request.user),
         "owners": sel.assignable_users() if is_manager(request.user) else [],
@@ -236,9 +239,16 @@ def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpRespon
 def _qualify(request: HttpRequest, lead: Any) -> None:
     form = QualifyForm(request.POST)
     if not form.is_valid():
-        problems = [f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
-        raise ApplicationError("The lead was not qualified. " + " ".join(problems))
+        raise ApplicationError("The lead was not qualified. " + _form_problems(form))
     services.lead_qualify_by_person(lead=lead, actor=request.user, **form.cleaned_data)
+
+
+def _form_problems(form: Any) -> str:
+    """A form's errors as one sentence per field, named as the person saw it."""
+    return " ".join(
+        f"{form.fields[name].label + ': ' if name in form.fields else ''}{' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
 
 
 def _to_next_lead(request: HttpRequest, lead: Any) -> HttpResponse:
@@ -286,6 +296,19 @@ def lead_note(request: HttpRequest, lead_id: int) -> HttpResponse:
         return _back_to_lead(lead.pk, "#notes")
     context = {"lead": lead, "note_form": form, "notes": lead.notes.select_related("author")}
     return render(request, "review/partials/_notes.html", context)
+
+
+@require_POST
+@workspace_view()
+def lead_activity(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = sel.get_lead_for_user(request.user, lead_id)
+    form = ActivityForm(request.POST, prefix="activity")
+    if form.is_valid():
+        activity = services.activity_log(lead=lead, author=request.user, **form.cleaned_data)
+        messages.success(request, f"{activity.get_kind_display()} logged.")
+    else:
+        messages.error(request, "The activity was not logged. " + _form_problems(form))
+    return _back_to_lead(lead.pk, "#activity")
 
 
 # --- Duplicates ----------------------------------------------------------------------------------

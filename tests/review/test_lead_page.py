@@ -170,3 +170,35 @@ def test_a_matching_hint_shows_no_internal_ids(rep_client, own_lead):
     )
     body = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
     assert "Same company as lead 11 (Acme)." in body and "lead:11" not in body
+
+
+def test_lead_page_offers_click_to_email_and_click_to_call(rep_client, rep):
+    lead = LeadFactory(owner=rep, email="anna@acme.nl", phone="+31201234567")
+    body = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'href="mailto:anna@acme.nl"' in body and 'href="tel:+31201234567"' in body
+
+
+def test_logging_a_call_with_a_next_step_counts_as_a_response_and_dates_the_next_step(rep, rep_client):
+    lead = LeadFactory(owner=rep)
+    form = {
+        "activity-kind": "call",
+        "activity-outcome": "meeting_booked",
+        "activity-summary": "Wants a demo for the planners.",
+        "activity-next_step": "Demo",
+        "activity-next_step_on": "2026-12-14",
+    }
+    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
+    assert "Call logged." in response.content.decode()
+    activity = lead.activities.get()
+    assert (activity.kind, activity.outcome, activity.author) == ("call", "meeting_booked", rep)
+    assert lead.events.get(kind=LeadEvent.Kind.NOTE).reason == ("Call: Meeting booked. Wants a demo for the planners.")
+    lead.refresh_from_db()
+    assert (lead.plan.next_step, str(lead.plan.next_step_on)) == ("Demo", "2026-12-14")
+
+
+def test_a_next_step_date_without_a_next_step_is_refused(rep, rep_client):
+    lead = LeadFactory(owner=rep)
+    form = {"activity-kind": "email", "activity-outcome": "sent", "activity-next_step_on": "2026-12-14"}
+    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
+    assert "Next step: Say what the next step is." in response.content.decode()
+    assert not lead.activities.exists()
