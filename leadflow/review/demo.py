@@ -235,7 +235,15 @@ def _history(rng: random.Random, lead: Lead, people: dict[str, Any], age: timede
             note_add(lead=lead, author=actor, body="Asked for a working email address.")
         return False
     if rng.random() < 0.15 or blocking_reasons(lead, "qualify"):
-        note_add(lead=lead, author=actor, body="Left a voicemail; will try again.")
+        review_services.activity_log(
+            lead=lead,
+            author=actor,
+            kind="call",
+            outcome="left_message",
+            summary="Left a voicemail.",
+            next_step="Call again",
+            next_step_on=timezone.localdate() + timedelta(days=rng.randint(0, 6)),
+        )
         return False
     need, budget = rng.choice(NEEDS)
     next_step_on = timezone.localdate() + timedelta(days=rng.randint(-1, 10))

@@ -6,6 +6,7 @@ import pytest
 from leadflow.leads.models import Lead, LeadState
 from leadflow.quality.models import DuplicateCandidate
 from leadflow.review.models import BulkJob
+from leadflow.review.roles import grant_admin_permissions
 from tests.factories import LeadFactory
 from tests.review.browser import DESKTOP, PHONE, new_page, overflows, sign_in
 from tests.review.factories import user_with_role
@@ -135,6 +136,7 @@ def workspace_pages(manager, rep):
     second = LeadFactory(email="anna@acme.nl", city="Rotterdam", job_title="Head of operations and logistics")
     DuplicateCandidate.objects.create(lead=second, other_lead=first, matcher="exact", score=1, decision="auto")
     LeadFactory.create_batch(3, owner=rep, state=LeadState.VALIDATED)
+    grant_admin_permissions()  # transactional tests flush the sync permission the managers' group holds
     job = BulkJob.objects.create(action="qualify", lead_ids=[first.pk], requested_by=manager, status="done")
     job.failures = [[first.pk, "Cannot qualify lead yet. The company name is missing."]]
     job.save()
@@ -147,7 +149,11 @@ def workspace_pages(manager, rep):
         ("maria", "/dashboard/"),
         ("maria", f"/bulk/{job.pk}/"),
         ("maria", "/leads/999999/"),
+        ("maria", "/notifications/"),
+        ("maria", "/held/"),
+        ("maria", "/sync/"),
         ("sam", "/"),
+        ("sam", "/notifications/"),
         ("sam", f"/leads/{first.pk}/"),
         ("sam", "/sla/"),
     ]
@@ -196,3 +202,37 @@ def test_a_duplicate_can_be_merged_on_a_phone(browser, live_server):
         "CTO",
         LeadState.DUPLICATE,
     )
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440px", "360px"])
+def test_no_workspace_page_has_serious_or_critical_accessibility_violations(browser, live_server, viewport):
+    """axe-core (bundled by axe-playwright-python, nothing downloaded) on every page each role reaches."""
+    manager, rep = user_with_role("maria", "Sales manager"), user_with_role("sam", "Sales rep")
+    pages = workspace_pages(manager, rep)
+    found = {}
+    for username in ("maria", "sam"):
+        page = new_page(browser, viewport)
+        sign_in(page, live_server, username)
+        for _, path in [p for p in pages if p[0] == username]:
+            page.goto(f"{live_server.url}{path}")
+            violations = serious_violations(page)
+            if violations:
+                found[f"{username} {path}"] = violations
+        page.context.close()
+    page = new_page(browser, viewport)
+    page.goto(f"{live_server.url}/login/")
+    if serious_violations(page):
+        found["/login/"] = serious_violations(page)
+    page.context.close()
+    assert found == {}
