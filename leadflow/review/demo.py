@@ -25,7 +25,7 @@ from leadflow.qualification.models import Verdict
 from leadflow.qualification.services import lead_assess
 from leadflow.review import roles
 from leadflow.review import services as review_services
-from leadflow.review.models import AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
+from leadflow.review.models import Activity, AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
 from leadflow.review.services import note_add
 
 PEOPLE = [
@@ -215,8 +215,9 @@ def _lead(rng: random.Random, people: dict[str, Any]) -> Lead | None:
     offsets = sorted(rng.uniform(0, 1) for _ in event_ids[1:])
     for event_id, offset in zip(event_ids, [0.0, *offsets], strict=True):
         LeadEvent.objects.filter(pk=event_id).update(created_at=created + response_time * offset)
-    for note_event in lead.events.filter(kind=LeadEvent.Kind.NOTE):
-        Note.objects.filter(pk=note_event.data["note_id"]).update(created_at=note_event.created_at)
+    for event in lead.events.filter(kind=LeadEvent.Kind.NOTE):
+        Note.objects.filter(pk=event.data.get("note_id")).update(created_at=event.created_at)
+        Activity.objects.filter(pk=event.data.get("activity_id")).update(created_at=event.created_at)
     return lead if convert else None
 
 

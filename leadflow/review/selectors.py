@@ -109,10 +109,11 @@ def overdue_condition(now: datetime, targets: dict[str, int]) -> Q:
 
 def stale_condition(cutoff: datetime) -> Q:
     """Leads waiting for a person, older than the cutoff, that no person has touched since, and whose agreed next
-    step (if any) is not still ahead."""
+    step (if any) was due before the cutoff."""
     touched_recently = human_events().filter(created_at__gte=cutoff)
-    step_ahead = Q(plan__next_step_on__gt=timezone.localdate())
-    return Q(created_at__lt=cutoff) & waiting_for_person_condition() & ~Exists(touched_recently) & ~step_ahead
+    # An agreed next step restarts the clock: the lead goes stale only that long after the step's date.
+    recent_step = Q(plan__next_step_on__gte=timezone.localdate(cutoff))
+    return Q(created_at__lt=cutoff) & waiting_for_person_condition() & ~Exists(touched_recently) & ~recent_step
 
 
 def response_targets() -> dict[str, int]:
@@ -253,9 +254,10 @@ def response_flags(lead: Lead, *, targets: dict[str, int], now: datetime) -> dic
     overdue = lead.first_response_at is None and lead.created_at < now - timedelta(hours=hours)
     plan = getattr(lead, "plan", None)
     step_on = plan.next_step_on if plan is not None else None
-    step_ahead = step_on is not None and step_on > timezone.localdate(now)
-    stale = not step_ahead and lead.last_touched_at < now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
-    return {"overdue": overdue, "stale": stale, "step_due": step_on is not None and not step_ahead}
+    cutoff = now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
+    recent_step = step_on is not None and step_on >= timezone.localdate(cutoff)
+    stale = not recent_step and lead.last_touched_at < cutoff
+    return {"overdue": overdue, "stale": stale, "step_due": step_on is not None and step_on <= timezone.localdate(now)}
 
 
 def overdue_leads(user: AbstractBaseUser) -> QuerySet[Lead]:

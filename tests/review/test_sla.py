@@ -104,14 +104,17 @@ def test_leads_not_waiting_for_a_person_wear_no_flags(manager, settings):
     assert not lead_queue_for(manager, QueueFilters(stale=True)).exists()
 
 
-def test_a_next_step_still_ahead_keeps_a_lead_from_going_stale(manager, settings):
+def test_an_agreed_next_step_restarts_the_stale_clock_from_its_date(manager, settings):
     settings.LEADFLOW_STALE_AFTER_DAYS = 7
-    planned = aged(24 * 8, last_name="Planned")
-    LeadPlan.objects.create(lead=planned, next_step="Call back", next_step_on=timezone.localdate() + timedelta(days=3))
-    due = aged(24 * 8, last_name="Due")
-    LeadPlan.objects.create(lead=due, next_step="Call back", next_step_on=timezone.localdate() - timedelta(days=1))
+    today = timezone.localdate()
+    for name, step_on in (("Ahead", today + timedelta(days=3)), ("Today", today), ("Long ago", today - timedelta(8))):
+        LeadPlan.objects.create(lead=aged(24 * 20, last_name=name), next_step="Call back", next_step_on=step_on)
     rows = {lead.last_name: lead for lead in lead_queue_for(manager, QueueFilters())}
     now, targets = timezone.now(), response_targets()
-    assert response_flags(rows["Planned"], targets=targets, now=now)["stale"] is False
-    assert response_flags(rows["Due"], targets=targets, now=now)["stale"] is True
-    assert [lead.pk for lead in lead_queue_for(manager, QueueFilters(stale=True))] == [due.pk]
+    flags = {name: response_flags(rows[name], targets=targets, now=now) for name in rows}
+    assert {name: (f["stale"], f["step_due"]) for name, f in flags.items()} == {
+        "Ahead": (False, False),
+        "Today": (False, True),
+        "Long ago": (True, True),
+    }
+    assert [lead.last_name for lead in lead_queue_for(manager, QueueFilters(stale=True))] == ["Long ago"]
