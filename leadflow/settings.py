@@ -317,6 +317,8 @@ LEADFLOW_CRITERIA = [
     "leadflow.qualification.criteria.RuleCriteria",
 ]
 # Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
+# Owners are told this many minutes before a lead's first-response target passes.
+LEADFLOW_RESPONSE_WARNING_MINUTES = env.int("LEADFLOW_RESPONSE_WARNING_MINUTES", default=60)
 LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABILITY", default=False)
 # Region for phone numbers typed without a country code when the lead's country is unknown.
 LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default="NL")
@@ -332,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-intake-leftovers": {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0},
     "sweep-conversions": {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0},
     "check-sync-alerts": {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0},
+    "send-due-notifications": {"task": "leadflow.review.tasks.send_due_notifications", "schedule": 60.0},
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [

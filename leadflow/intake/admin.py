@@ -45,7 +45,10 @@ class LeadFormAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("embed_code", "live_preview")
     fieldsets = (
-        (None, {"fields": ("name", "key", "source", "is_active", "default_language", "min_fill_seconds")}),
+        (
+            None,
+            {"fields": ("name", "key", "source", "is_active", "auto_qualify", "default_language", "min_fill_seconds")},
+        ),
         ("Embedding", {"fields": ("allowed_origins", "embed_code", "live_preview")}),
         ("Texts", {"fields": ("consent_text_en", "consent_text_nl", "consent_text_de")}),
         ("After submitting", {"fields": ("thank_you_en", "thank_you_nl", "thank_you_de", "redirect_url")}),
@@ -132,7 +135,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ("name", "source", "can_read", "is_active")
+        fields = ("name", "source", "can_read", "is_active", "auto_qualify")
 
 
 @admin.register(ApiToken)
@@ -224,9 +227,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             {"index": i, "header": h, "target": t, "choices": sorted({*choices, f"custom:{h}", t})}
             for i, (h, t) in enumerate(mapping.describe())
         ]
-        preview = [
-            {k: v for k, v in row.item.items() if k != "submission"} if row else {"(empty row)": ""} for row in rows
-        ]
+        preview = [_preview_lines(row.item) if row else [("(empty row)", "")] for row in rows]
         context = {
             **self._context(request),
             "job": job,
@@ -247,3 +248,16 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def _context(self, request: HttpRequest) -> dict[str, Any]:
         return {**self.admin_site.each_context(request), "opts": self.model._meta}
+
+
+def _preview_lines(item: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A row as people read it: one line per field, custom fields by their own name (never a Python dict)."""
+    lines = []
+    for key, value in item.items():
+        if key == "submission":
+            continue
+        if isinstance(value, dict):
+            lines += [(f"Custom field “{name}”", nested) for name, nested in value.items()]
+        else:
+            lines.append((key.replace("_", " ").capitalize(), value))
+    return lines

@@ -48,6 +48,10 @@ class LeadForm(TimeStampedModel):
     name = models.CharField(max_length=100)
     source = models.CharField(max_length=100, help_text="Source tag stamped on the leads this form creates.")
     is_active = models.BooleanField(default=True)
+    auto_qualify = models.BooleanField(
+        default=False,
+        help_text="Qualify this form's leads without a person when they fit the criteria. Off: a person decides.",
+    )
     default_language = models.CharField(
         max_length=2, choices=[(c, c) for c in LANGUAGE_CODES], default="en", help_text="When the visitor's is none."
     )
@@ -169,6 +173,10 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(max_length=100)
     source = models.CharField(max_length=100, help_text="Leads created with this token get this source.")
     can_read = models.BooleanField(default=True, help_text="May also list and read its own source's leads.")
+    auto_qualify = models.BooleanField(
+        default=False,
+        help_text="Qualify this client's leads without a person when they fit the criteria. Off: a person decides.",
+    )
     prefix = models.CharField(max_length=12, editable=False, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(default=True)

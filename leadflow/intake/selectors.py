@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 
-from leadflow.intake.models import ApiToken, LeadForm
+from leadflow.intake.models import ApiToken, LeadForm, Submission, SubmissionStatus
 from leadflow.leads.models import Lead
 
 SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
@@ -22,6 +22,19 @@ def form_get_active(*, key: str) -> LeadForm | None:
         lambda: LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first(),
         timeout=settings.LEADFLOW_FORM_CACHE_SECONDS,
     )
+
+
+def auto_qualifying_sources() -> frozenset[str]:
+    """Sources whose leads qualify without a person: those of active forms and API clients explicitly set to
+    auto-qualify. Leads of every other source wait for a person's decision."""
+    forms = LeadForm.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
+    tokens = ApiToken.objects.filter(is_active=True, auto_qualify=True).values_list("source", flat=True)
+    return frozenset([*forms, *tokens])
+
+
+def held_submissions() -> QuerySet[Submission]:
+    """Submissions held as suspected spam (too fast, honeypot, …) that nobody has released or discarded."""
+    return Submission.objects.filter(status=SubmissionStatus.SPAM, lead__isnull=True).select_related("form")
 
 
 def form_cache_key(key: str) -> str:

@@ -166,6 +166,11 @@ def submission_accept_as_lead(*, submission: Submission, actor: Actor) -> Submis
     return submission
 
 
+def submission_discard(*, submission: Submission) -> None:
+    """A person confirmed a held submission is spam: it goes, with the personal data it holds."""
+    Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.SPAM, lead__isnull=True).delete()
+
+
 def submissions_purge(*, older_than_days: int, statuses: tuple[str, ...] = (SubmissionStatus.SPAM,)) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = Submission.objects.filter(status__in=statuses, created_at__lt=cutoff, lead__isnull=True).delete()

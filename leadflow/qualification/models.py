@@ -12,19 +12,22 @@ SETTINGS_PK = 1
 
 
 class Verdict(models.TextChoices):
-    QUALIFY = "qualify", "Qualifies"
-    REVIEW = "review", "Needs a person"
-    REJECT = "reject", "Suggested for rejection"
+    """A suggestion to the person who decides; only sources set to auto-qualify act on `qualify` by themselves."""
+
+    QUALIFY = "qualify", "Fits"
+    REVIEW = "review", "Borderline"
+    REJECT = "reject", "Suggest reject"
 
 
 class QualificationSettings(models.Model):
     """The one row (pk 1) of score thresholds; the rules hang off it so the admin edits both on one page."""
 
     qualify_at = models.PositiveSmallIntegerField(
-        "auto-qualify at",
+        "fits at",
         default=30,
         validators=[MaxValueValidator(100)],
-        help_text="A lead whose hard requirements all hold qualifies automatically at this score (0-100) or above.",
+        help_text="A lead whose hard requirements all hold is suggested as a fit at this score (0-100) or above. "
+        "A person qualifies it, unless its form or API client is set to auto-qualify.",
     )
     reject_below = models.PositiveSmallIntegerField(
         "suggest rejection below",
@@ -50,7 +53,7 @@ class QualificationSettings(models.Model):
 
     def clean(self) -> None:
         if self.reject_below is not None and self.qualify_at is not None and self.reject_below > self.qualify_at:
-            raise ValidationError({"reject_below": "Must not be above the auto-qualify score."})
+            raise ValidationError({"reject_below": "Must not be above the “fits at” score."})
 
 
 class QualificationRule(models.Model):

@@ -27,6 +27,7 @@ MAX_MATCHED_LENGTH = 1000
 MATCH_TIMEOUT_SECONDS = 0.02
 MAX_LIST_ITEMS = 100
 SHOWN_VALUE_LENGTH = 60
+NO_VALID_EMAIL = "no valid email address"
 
 
 class Operator(models.TextChoices):
@@ -75,10 +76,20 @@ class RuleField:
     label: str
     kind: str
     read: Callable[[Lead], Any]
+    unknown: str = ""  # what a rep reads when the lead has no value for it
+
+    @property
+    def unknown_text(self) -> str:
+        return self.unknown or f"{self.label.lower()} is not known"
+
+
+_PLAUSIBLE_EMAIL = regex.compile(r"[^@\s]+@([^@\s]+\.[^@\s]+)")
 
 
 def _email_domain(lead: Lead) -> str:
-    return lead.email.rsplit("@", 1)[1].strip().casefold() if "@" in lead.email else ""
+    """The domain of a plausible address; none for a broken one (joost@@vandijk), so it earns no points."""
+    match = _PLAUSIBLE_EMAIL.fullmatch(lead.email.strip())
+    return match.group(1).casefold() if match else ""
 
 
 def _email_is_free_mail(lead: Lead) -> bool | None:
@@ -114,9 +125,13 @@ def _lead_field(name: str) -> RuleField:
 
 FIELDS: dict[str, RuleField] = {
     **{name: _lead_field(name) for name in _LEAD_FIELDS},
-    "email_domain": RuleField("email_domain", "Email domain", Kind.TEXT, _email_domain),
+    "email_domain": RuleField("email_domain", "Email domain", Kind.TEXT, _email_domain, NO_VALID_EMAIL),
     "email_is_free_mail": RuleField(
-        "email_is_free_mail", "Email is free-mail (gmail.com, ziggo.nl, …)", Kind.BOOLEAN, _email_is_free_mail
+        "email_is_free_mail",
+        "Email is free-mail (gmail.com, ziggo.nl, …)",
+        Kind.BOOLEAN,
+        _email_is_free_mail,
+        NO_VALID_EMAIL,
     ),
 }
 FIELD_CHOICES = [(f.name, f.label) for f in FIELDS.values()]
@@ -233,14 +248,18 @@ class CompiledRule:
     def evaluate(self, lead: Lead) -> CriterionResult:
         actual = self.field.read(lead)
         passed, detail = self._judge(actual)
-        reason = f"{self.description}: {'yes' if passed else 'no'} ({detail})."
+        reason = self.description if passed else f"{self.description}: not met"
+        # A yes/no value only repeats what the rule says; other values show what the lead holds.
+        if self.field.kind != Kind.BOOLEAN or _is_missing(actual):
+            reason += f" ({detail})"
+        reason += "."
         return CriterionResult(
             name=self.name, passed=passed, reason=reason, hard=self.hard, weight=0 if self.hard else self.weight
         )
 
     def _judge(self, actual: Any) -> tuple[bool, str]:
         if _is_missing(actual):
-            return self.operator == Operator.IS_NOT_SET, f"{self.field.label.lower()} is not known"
+            return self.operator == Operator.IS_NOT_SET, self.field.unknown_text
         shown = _shown(actual)
         if self.operator in PRESENCE_OPERATORS:
             return self.operator == Operator.IS_SET, shown

@@ -1,7 +1,7 @@
 """Assessing leads against the conversion criteria, storing the verdicts, and changing the criteria."""
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,6 +14,7 @@ from django.utils import timezone
 from leadflow.core.exceptions import ApplicationError
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
+from leadflow.intake.selectors import auto_qualifying_sources
 from leadflow.leads.models import OPEN_STATES, Lead, LeadState
 from leadflow.leads.services import Actor, actor_fields, attempt_automatic, lead_qualify
 from leadflow.qualification.criteria import CriterionResult
@@ -38,7 +39,8 @@ RULE_ATTRIBUTES = ("order", "label", "field", "operator", "value", "hard", "weig
 @dataclass(frozen=True)
 class Assessment:
     """How a lead measures up. The score is the share (0-100) of the weighted rules' points the lead earns;
-    with no weighted rules it is 100 and only the hard requirements decide."""
+    with no weighted rules it is 100 and only the hard requirements decide. A lead that fails a hard requirement
+    scores 0, so the score, the suggestion and the ranking by score all say the same thing."""
 
     results: list[CriterionResult]
     qualify_at: int = 0
@@ -60,14 +62,20 @@ class Assessment:
 
     @cached_property
     def score(self) -> int:
+        if not self.fit:
+            return 0
         possible = sum(r.weight for r in self.results if not r.hard)
         if not possible:
             return 100
         return round(100 * sum(r.weight for r in self.contributions) / possible)
 
+    @property
+    def earned_points(self) -> float:
+        return sum(r.weight for r in self.contributions)
+
     @cached_property
     def verdict(self) -> str:
-        """Qualify automatically, leave to a person, or suggest rejection (a failed hard requirement does too)."""
+        """The suggestion: fits, borderline, or reject (a failed hard requirement suggests rejection too)."""
         if not self.fit or self.score < self.reject_below:
             return Verdict.REJECT
         return Verdict.QUALIFY if self.score >= self.qualify_at else Verdict.REVIEW
@@ -102,15 +110,25 @@ def lead_assessments_store(assessments: dict[int, Assessment]) -> None:
 
 
 def lead_auto_qualify(*, lead: Lead) -> None:
-    """Pipeline step: store the open lead's assessment; qualify a validated lead whose verdict is `qualify`."""
+    """Pipeline step: store the open lead's assessment (the score and suggestion a person sees). Qualifying is a
+    person's decision; only a lead whose source is explicitly set to auto-qualify is qualified here when it fits."""
     if not lead.is_open:
         return
     with criteria_config_scope():
         assessment = lead_assess(lead=lead)
         lead_assessments_store({lead.pk: assessment})
-        if lead.state == LeadState.VALIDATED and assessment.verdict == Verdict.QUALIFY:
-            reason = f"Meets the conversion criteria (score {assessment.score})."
+        if _qualifies_without_a_person(lead, assessment, auto_qualifying_sources):
+            reason = f"Fits the conversion criteria (score {assessment.score}); its source auto-qualifies."
             attempt_automatic(lead_qualify, lead=lead, actor=None, reason=reason)
+
+
+def _qualifies_without_a_person(
+    lead: Lead, assessment: Assessment, auto_sources: Callable[[], frozenset[str]] | frozenset[str]
+) -> bool:
+    """`auto_sources` may be a callable, so a single lead that does not fit costs no query."""
+    if lead.state != LeadState.VALIDATED or assessment.verdict != Verdict.QUALIFY:
+        return False
+    return lead.source in (auto_sources() if callable(auto_sources) else auto_sources)
 
 
 # --- Changing the criteria ----------------------------------------------------------------------
@@ -255,14 +273,15 @@ def _criteria_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
 
 def criteria_reclassify(*, run_id: int, batch_size: int = RECLASSIFY_BATCH_SIZE) -> None:
     """Re-assess the open leads in id order, batch by batch, recording progress on the run. Safe to run twice:
-    the run's cursor says where to go on. A validated lead that now qualifies is qualified (by the system,
-    naming the change); nothing is ever un-qualified, and closed leads are not touched. A later change
-    supersedes the run: the later run covers every open lead with the newer criteria."""
+    the run's cursor says where to go on. A validated lead that now fits and whose source auto-qualifies is
+    qualified (by the system, naming the change); every other lead only gets its new suggestion. Nothing is ever
+    un-qualified, and closed leads are not touched. A later change supersedes the run: the later run covers every
+    open lead with the newer criteria."""
     run = ReclassificationRun.objects.select_related("change").filter(pk=run_id).first()
     if run is None or run.status in (ReclassificationRun.Status.DONE, ReclassificationRun.Status.SUPERSEDED):
         return
     ReclassificationRun.objects.filter(pk=run.pk, started_at__isnull=True).update(started_at=timezone.now())
-    reason = f"Meets the conversion criteria since change {run.change_id} by {run.change.actor_label}."
+    reason = f"Fits the conversion criteria since change {run.change_id} by {run.change.actor_label}."
     with criteria_config_scope():
         while True:
             if ReclassificationRun.objects.filter(pk__gt=run.pk).exists():
@@ -279,7 +298,7 @@ def criteria_reclassify(*, run_id: int, batch_size: int = RECLASSIFY_BATCH_SIZE)
 
 
 def _reclassify_next_batch(run_id: int, batch_size: int) -> list[Lead] | None:
-    """Assess and store the next batch; return its validated leads that now qualify (None when all are done)."""
+    """Assess and store the next batch; return its leads to qualify without a person (None when all are done)."""
     with transaction.atomic():
         run = ReclassificationRun.objects.select_for_update().get(pk=run_id)
         leads = list(
@@ -295,9 +314,8 @@ def _reclassify_next_batch(run_id: int, batch_size: int) -> list[Lead] | None:
         run.last_lead_id = leads[-1].pk
         run.status, run.heartbeat_at = ReclassificationRun.Status.RUNNING, timezone.now()
         run.save(update_fields=["processed", "last_lead_id", "status", "heartbeat_at"])
-    return [
-        lead for lead in leads if lead.state == LeadState.VALIDATED and assessments[lead.pk].verdict == Verdict.QUALIFY
-    ]
+    auto_sources = auto_qualifying_sources()
+    return [lead for lead in leads if _qualifies_without_a_person(lead, assessments[lead.pk], auto_sources)]
 
 
 def criteria_reclassify_claim_stalled(*, older_than_seconds: int = RECLASSIFY_STALLED_AFTER_SECONDS) -> list[int]:
@@ -339,7 +357,8 @@ class CriteriaPreview:
     before: Counter = field(default_factory=Counter)
     after: Counter = field(default_factory=Counter)
     changed: int = 0
-    would_qualify: int = 0
+    newly_fit: int = 0  # leads that would newly be suggested as fits
+    would_qualify: int = 0  # validated leads of auto-qualifying sources that saving would qualify
     sample: list[VerdictChange] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, int, int]]:
@@ -349,13 +368,16 @@ class CriteriaPreview:
 def criteria_preview(*, proposed: CriteriaConfig, sample_size: int = PREVIEW_SAMPLE_SIZE) -> CriteriaPreview:
     """Classify every open lead under the criteria in force and under `proposed`. Writes nothing."""
     current = criteria_config_load()
+    auto_sources = auto_qualifying_sources()
     preview = CriteriaPreview()
     for lead in _open_leads():
         before, after = _assess_with(lead, current), _assess_with(lead, proposed)
         preview.open_leads += 1
         preview.before[before.verdict] += 1
         preview.after[after.verdict] += 1
-        if lead.state == LeadState.VALIDATED and after.verdict == Verdict.QUALIFY:
+        if after.verdict == Verdict.QUALIFY and before.verdict != Verdict.QUALIFY:
+            preview.newly_fit += 1
+        if _qualifies_without_a_person(lead, after, auto_sources):
             preview.would_qualify += 1
         if before.verdict != after.verdict:
             preview.changed += 1

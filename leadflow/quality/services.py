@@ -1,5 +1,6 @@
 """Writes of the quality app: run the checks, keep blocking keys fresh, merge duplicates, dismiss candidates."""
 
+import copy
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -146,6 +147,19 @@ def candidate_dismiss(*, candidate: DuplicateCandidate, actor: Actor, reason: st
         _enqueue_processing(candidate.lead)
     candidate.refresh_from_db()
     return candidate
+
+
+def lead_changes_errors(*, lead: Lead, changes: dict[str, Any]) -> dict[str, list[str]]:
+    """What the validators would reject in these edits, per changed field, checked on a copy (nothing saved):
+    a person sees the problem at once instead of the lead silently dropping back to new after saving."""
+    trial = copy.copy(lead)
+    for field, value in changes.items():
+        setattr(trial, field, value)
+    errors: dict[str, list[str]] = {}
+    for _, finding, _ in _validate_and_clean(trial):
+        if finding.severity == Severity.ERROR and finding.field in changes:
+            errors.setdefault(finding.field, []).append(finding.message)
+    return errors
 
 
 def _validate_and_clean(lead: Lead) -> list[tuple[str, Finding, str]]:

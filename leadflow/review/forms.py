@@ -4,7 +4,7 @@ from django import forms
 
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
-from leadflow.review.models import BulkAction
+from leadflow.review.models import Activity, BulkAction, SalesProfile
 from leadflow.review.selectors import SORTS, QueueFilters
 
 SORT_LABELS = {
@@ -15,14 +15,22 @@ SORT_LABELS = {
     "state": "State",
     "owner": "Owner",
     "score": "Highest score",
+    "due": "Due first",
 }
+# The queue a person sees before choosing any filter: their own open work, what is due first on top.
+DEFAULT_QUEUE_QUERY = {"state": "open", "owner": "me", "sort": "due"}
+OPEN_WORK = "open"
+ALL_STATES = "all"
 
 
 class QueueFilterForm(forms.Form):
     """The queue's query string. Invalid values are reported and ignored, never a server error."""
 
     q = forms.CharField(required=False, max_length=200, label="Search")
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *LeadState.choices])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any state"), (ALL_STATES, "Any state"), (OPEN_WORK, "Open work"), *LeadState.choices],
+    )
     source = forms.CharField(required=False, max_length=100)
     owner = forms.CharField(required=False, max_length=20)
     country = forms.CharField(required=False, max_length=64)
@@ -34,6 +42,18 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(required=False, label="Past response SLA")
     stale = forms.BooleanField(required=False, label="Stale")
     sort = forms.ChoiceField(required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS])
+
+    @classmethod
+    def for_query(cls, query: Any) -> "QueueFilterForm":
+        """The form for a request's query string; with no filter in it, the default view."""
+        if not any(name in query for name in cls.base_fields):
+            query = query.copy()
+            query.update(DEFAULT_QUEUE_QUERY)
+        return cls(query)
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"]
+        return "" if state == ALL_STATES else state
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data["owner"]
@@ -76,6 +96,31 @@ class LeadFieldForm(forms.ModelForm):
                 del self.fields[name]
 
 
+class QualifyForm(forms.Form):
+    """What a rep records when qualifying: the customer's need, budget and timing, and the agreed next step."""
+
+    need = forms.CharField(label="Need", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    budget_timing = forms.CharField(label="Budget and timing", max_length=255)
+    next_step = forms.CharField(label="Next step", max_length=255)
+    next_step_on = forms.DateField(label="Next step on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActivityForm(forms.Form):
+    """Log a call, email or meeting; a next step with a date puts the lead on top of the queue on that day."""
+
+    kind = forms.ChoiceField(label="What", choices=Activity.Kind.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=Activity.Outcome.choices)
+    summary = forms.CharField(label="Notes", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.CharField(label="Next step", required=False, max_length=255)
+    next_step_on = forms.DateField(label="On", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("next_step_on") and not data.get("next_step"):
+            self.add_error("next_step", "Say what the next step is.")
+        return data
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -105,3 +150,15 @@ class MergeForm(forms.Form):
 
     def field_sources(self) -> dict[str, str]:
         return {name: self.cleaned_data[f"field_{name}"] for name in self.merge_fields}
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SalesProfile
+        fields = (
+            "notify_assigned",
+            "notify_response_due",
+            "notify_duplicate",
+            "notify_conversion_failed",
+            "notify_by_email",
+        )

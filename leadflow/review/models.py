@@ -14,6 +14,12 @@ class SalesProfile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sales_profile")
     away = models.BooleanField(default=False, help_text="Away people receive no automatically assigned leads.")
+    # What the person is told about (in the bell and by email); each can be switched off.
+    notify_assigned = models.BooleanField("a lead is assigned to me", default=True)
+    notify_response_due = models.BooleanField("a response target is about to pass", default=True)
+    notify_duplicate = models.BooleanField("a possible duplicate of my lead is found", default=True)
+    notify_conversion_failed = models.BooleanField("converting my lead failed", default=True)
+    notify_by_email = models.BooleanField("also by email", default=True)
 
     def __str__(self) -> str:
         return f"{self.user} ({'away' if self.away else 'available'})"
@@ -108,6 +114,83 @@ class ResponseTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.first_response_hours} h"
+
+
+class LeadPlan(models.Model):
+    """What the rep learned and agreed when qualifying: the need, budget and timing, and the next step with its
+    date. On that date the lead comes back to the top of its owner's queue."""
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, primary_key=True, related_name="plan")
+    need = models.TextField(blank=True, help_text="What the customer needs.")
+    budget_timing = models.CharField("budget and timing", max_length=255, blank=True)
+    next_step = models.CharField(max_length=255, blank=True)
+    next_step_on = models.DateField(null=True, blank=True, db_index=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Plan for lead {self.lead_id}: {self.next_step or 'no next step'}"
+
+
+class Activity(models.Model):
+    """A call, email or meeting with the lead and how it went; logging one counts as a response."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached, talked"
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        NOT_INTERESTED = "not_interested", "Not interested"
+        SENT = "sent", "Sent, waiting for a reply"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with lead {self.lead_id}: {self.get_outcome_display()}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Lead assigned to you"
+    RESPONSE_DUE = "response_due", "Response target about to pass"
+    DUPLICATE = "duplicate", "Possible duplicate found"
+    CONVERSION_FAILED = "conversion_failed", "Conversion failed"
+
+
+class Notification(models.Model):
+    """Something a person is told about a lead, shown under the bell until read (and emailed if they like).
+    `key` makes each notice once-only (e.g. one per duplicate candidate or failed conversion attempt)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100, blank=True)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "lead", "key"], name="notification_once"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}: {self.message}"
 
 
 class Note(models.Model):

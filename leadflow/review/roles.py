@@ -40,8 +40,19 @@ def is_manager(user: AbstractBaseUser | AnonymousUser) -> bool:
     return role_of(user) >= Role.MANAGER
 
 
+# What sales managers may do outside the workspace's own pages: watch and retry downstream sync.
+MANAGER_PERMISSIONS = (("sync", "view_syncjob"), ("sync", "change_syncjob"))
+
+
 def grant_admin_permissions(**kwargs: object) -> None:
-    """post_migrate: the Admin group holds every model permission, including those of apps added later."""
+    """post_migrate: the Admin group holds every model permission, including those of apps added later; the
+    Sales manager group holds MANAGER_PERMISSIONS (so the sync monitor opens for managers)."""
     group = Group.objects.filter(name=ADMIN).first()
     if group is not None:
         group.permissions.set(Permission.objects.all())
+    managers = Group.objects.filter(name=SALES_MANAGER).first()
+    if managers is not None:
+        for app_label, codename in MANAGER_PERMISSIONS:
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                managers.permissions.add(permission)

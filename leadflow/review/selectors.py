@@ -9,18 +9,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadflow.core.exceptions import NotFound
-from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState
+from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.intake.importing.columns import column_mapping_guess
+from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState, SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
 from leadflow.review.models import BulkJob, ResponseTarget
 from leadflow.review.roles import Role, role_of
 
 SEARCHED_FIELDS = ("first_name", "last_name", "email", "company")
+PENDING_CONVERSION = (ConversionStatus.REQUESTED, ConversionStatus.IN_PROGRESS)
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -30,7 +33,11 @@ SORTS = {
     "state": ("state", "-created_at", "-id"),
     "owner": ("owner__username", "-created_at", "-id"),
     "score": (F("assessment__score").desc(nulls_last=True), "-created_at", "-id"),
+    # Next steps due today (or missed) first, then what is due soonest: a first response by its target, else the
+    # day the lead would go stale; leads whose next step is still ahead wait at the end until their day.
+    "due": ("due_tier", F("plan__next_step_on").asc(nulls_last=True), "due_at", "id"),
 }
+OPEN_WORK = "open"
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def get_lead_for_user(user: AbstractBaseUser, lead_id: int) -> Lead:
     return lead
 
 
-def _human_events() -> QuerySet[LeadEvent]:
+def human_events() -> QuerySet[LeadEvent]:
     """A "human" event is one with a user as actor: the system, API clients and imports are not a response."""
     return LeadEvent.objects.filter(lead=OuterRef("pk"), actor__isnull=False)
 
@@ -82,19 +89,31 @@ def stale_cutoff() -> datetime:
     return timezone.now() - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
 
 
+def _pending_conversion() -> QuerySet[Conversion]:
+    return Conversion.objects.filter(lead=OuterRef("pk"), status__in=PENDING_CONVERSION)
+
+
+def waiting_for_person_condition() -> Q:
+    """Open leads whose next move is a person's: not while the checks run or Salesforce is converting them."""
+    return Q(state__in=OPEN_STATES, checks_due_at__isnull=True) & ~Exists(_pending_conversion())
+
+
 def overdue_condition(now: datetime, targets: dict[str, int]) -> Q:
-    """Open leads nobody has responded to within their source's first-response hours."""
+    """Leads waiting for a person that nobody has responded to within their source's first-response hours."""
     default_hours = settings.LEADFLOW_FIRST_RESPONSE_HOURS
     late = Q(created_at__lt=now - timedelta(hours=default_hours)) & ~Q(source__in=list(targets))
     for source, hours in targets.items():
         late |= Q(source=source, created_at__lt=now - timedelta(hours=hours))
-    return late & Q(state__in=OPEN_STATES) & ~Exists(_human_events())
+    return late & waiting_for_person_condition() & ~Exists(human_events())
 
 
 def stale_condition(cutoff: datetime) -> Q:
-    """Open leads older than the cutoff that no person has touched since it."""
-    touched_recently = _human_events().filter(created_at__gte=cutoff)
-    return Q(state__in=OPEN_STATES, created_at__lt=cutoff) & ~Exists(touched_recently)
+    """Leads waiting for a person, older than the cutoff, that no person has touched since, and whose agreed next
+    step (if any) was due before the cutoff."""
+    touched_recently = human_events().filter(created_at__gte=cutoff)
+    # An agreed next step restarts the clock: the lead goes stale only that long after the step's date.
+    recent_step = Q(plan__next_step_on__gte=timezone.localdate(cutoff))
+    return Q(created_at__lt=cutoff) & waiting_for_person_condition() & ~Exists(touched_recently) & ~recent_step
 
 
 def response_targets() -> dict[str, int]:
@@ -105,7 +124,9 @@ def _filtered(user: AbstractBaseUser, filters: QueueFilters, targets: dict[str, 
     leads = visible_leads(user)
     for term in filters.search.split():
         leads = leads.filter(_search_condition(term))
-    if filters.state:
+    if filters.state == OPEN_WORK:
+        leads = leads.filter(waiting_for_person_condition())
+    elif filters.state:
         leads = leads.filter(state=filters.state)
     if filters.source:
         leads = leads.filter(source=filters.source)
@@ -154,23 +175,48 @@ def _problem_findings() -> QuerySet[LeadFinding]:
 def lead_queue_for(user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Lead]:
     """The queue's leads with what each row shows; a constant number of queries however long the page is.
 
-    Rows carry `assessment` (the stored qualification score, or none), `has_open_duplicates`,
-    `has_findings`, `first_response_at` and `last_touched_at`;
-    `response_flags` turns the last two into overdue/stale flags.
+    Rows carry `assessment` (the stored qualification score, or none), `plan`, `has_open_duplicates`,
+    `has_findings`, `converting`, `first_response_at` and `last_touched_at`;
+    `response_flags` turns these into overdue/stale flags.
     """
     targets = response_targets()
     leads = _filtered(user, filters, targets)
-    human = _human_events()
-    return (
-        leads.select_related("owner", "assessment")
-        .annotate(
-            has_open_duplicates=Exists(_open_candidates()),
-            has_findings=Exists(_problem_findings()),
-            first_response_at=Subquery(human.order_by("created_at").values("created_at")[:1]),
-            last_touched_at=Coalesce(Subquery(human.order_by("-created_at").values("created_at")[:1]), "created_at"),
-        )
-        .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+    human = human_events()
+    leads = leads.select_related("owner", "assessment", "plan").annotate(
+        has_open_duplicates=Exists(_open_candidates()),
+        converting=Exists(_pending_conversion()),
+        has_findings=Exists(_problem_findings()),
+        first_response_at=Subquery(human.order_by("created_at").values("created_at")[:1]),
+        last_touched_at=Coalesce(Subquery(human.order_by("-created_at").values("created_at")[:1]), "created_at"),
     )
+    if filters.sort == "due":
+        leads = leads.annotate(**_due_annotations(targets))
+    return leads.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def _due_annotations(targets: dict[str, int]) -> dict[str, Any]:
+    """`due_tier` (0: next step due, 1: no next step ahead, 2: next step ahead) and `due_at`: the first-response
+    deadline while nobody has responded, else when the lead would go stale."""
+    today = timezone.localdate()
+    default = timedelta(hours=settings.LEADFLOW_FIRST_RESPONSE_HOURS)
+    response_due = Case(
+        *(When(source=source, then=F("created_at") + timedelta(hours=hours)) for source, hours in targets.items()),
+        default=F("created_at") + default,
+        output_field=DateTimeField(),
+    )
+    stale_after = timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
+    return {
+        "due_tier": Case(
+            When(plan__next_step_on__lte=today, then=Value(0)),
+            When(plan__next_step_on__gt=today, then=Value(2)),
+            default=Value(1),
+        ),
+        "due_at": Case(
+            When(first_response_at__isnull=True, then=response_due),
+            default=F("last_touched_at") + stale_after,
+            output_field=DateTimeField(),
+        ),
+    }
 
 
 def lead_queue_page(user: AbstractBaseUser, filters: QueueFilters, *, page_number: Any, per_page: int) -> Page:
@@ -185,20 +231,33 @@ def lead_queue_page(user: AbstractBaseUser, filters: QueueFilters, *, page_numbe
 
 
 def queue_state_counts(user: AbstractBaseUser, filters: QueueFilters) -> dict[str, int]:
-    """Leads per state under every filter except the state itself (the tabs above the queue)."""
+    """Leads per state, and the open work, under every filter except the state itself (the tabs above the queue)."""
     leads = _filtered(user, filters.without_state(), response_targets() if filters.overdue else {})
-    counts = dict(leads.order_by().values_list("state").annotate(n=Count("pk")))
-    return {state: counts.get(state, 0) for state in LeadState.values}
+    rows = (
+        leads.order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"), waiting=Count("pk", filter=waiting_for_person_condition()))
+    )
+    counts = {state: (n, waiting) for state, n, waiting in rows}
+    return {
+        OPEN_WORK: sum(waiting for _, waiting in counts.values()),
+        **{state: counts.get(state, (0, 0))[0] for state in LeadState.values},
+    }
 
 
 def response_flags(lead: Lead, *, targets: dict[str, int], now: datetime) -> dict[str, bool]:
-    """Whether an annotated queue row is past its first-response SLA, or untouched long enough to be stale."""
-    if lead.state not in OPEN_STATES:
-        return {"overdue": False, "stale": False}
+    """Whether an annotated queue row waiting for a person is past its first-response target, or untouched long
+    enough to be stale (the same rules as `overdue_condition` and `stale_condition`)."""
+    if lead.state not in OPEN_STATES or lead.checks_due_at is not None or lead.converting:
+        return {"overdue": False, "stale": False, "step_due": False}
     hours = targets.get(lead.source, settings.LEADFLOW_FIRST_RESPONSE_HOURS)
     overdue = lead.first_response_at is None and lead.created_at < now - timedelta(hours=hours)
-    stale = lead.last_touched_at < now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
-    return {"overdue": overdue, "stale": stale}
+    plan = getattr(lead, "plan", None)
+    step_on = plan.next_step_on if plan is not None else None
+    cutoff = now - timedelta(days=settings.LEADFLOW_STALE_AFTER_DAYS)
+    recent_step = step_on is not None and step_on >= timezone.localdate(cutoff)
+    stale = not recent_step and lead.last_touched_at < cutoff
+    return {"overdue": overdue, "stale": stale, "step_due": step_on is not None and step_on <= timezone.localdate(now)}
 
 
 def overdue_leads(user: AbstractBaseUser) -> QuerySet[Lead]:
@@ -236,12 +295,25 @@ class FieldRow:
     changed: bool
 
 
+def _submitted_values(lead: Lead) -> dict[str, Any]:
+    """The submission by lead field. An imported row is keyed by the file's column headers ("Aantal
+    medewerkers"), read back through the import's column recognition."""
+    submission = lead.submission if isinstance(lead.submission, dict) else {}
+    if lead.source_kind != SourceKind.IMPORT or not submission:
+        return submission
+    headers = [str(header) for header in submission]
+    mapping = column_mapping_guess(headers)
+    by_field = {target: submission[header] for header, target in mapping.describe() if target in EDITABLE_FIELDS}
+    return {**submission, **by_field}
+
+
 def lead_field_rows(lead: Lead) -> list[FieldRow]:
     """Each editable field's cleaned value beside what the submission said, flagged where cleaning changed it."""
     rows = []
+    submitted = _submitted_values(lead)
     for name in EDITABLE_FIELDS:
         value = getattr(lead, name)
-        original = lead.submission.get(name) if isinstance(lead.submission, dict) else None
+        original = submitted.get(name)
         changed = original is not None and str(original) != str(value if value is not None else "")
         label = Lead._meta.get_field(name).verbose_name
         rows.append(FieldRow(name, str(label).capitalize(), value, original, changed))
@@ -295,6 +367,19 @@ def lead_duplicate_comparisons(lead: Lead, user: AbstractBaseUser) -> DuplicateV
 
 def lead_findings(lead: Lead) -> QuerySet[LeadFinding]:
     return lead.findings.order_by("severity", "field", "id")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    lead_id: int
+    lead: Lead | None  # None when the lead is gone
+    message: str
+
+
+def bulk_job_refusals(job: BulkJob) -> list[Refusal]:
+    """The leads a bulk job refused, by name (one query), with the reason."""
+    leads = Lead.objects.in_bulk([lead_id for lead_id, _ in job.failures])
+    return [Refusal(lead_id, leads.get(lead_id), message) for lead_id, message in job.failures]
 
 
 def bulk_jobs_for(user: AbstractBaseUser) -> QuerySet[BulkJob]:

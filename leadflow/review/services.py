@@ -1,6 +1,7 @@
 """Writes of the sales workspace: automatic assignment, notes, and bulk actions run in the background."""
 
 import logging
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,8 +12,20 @@ from leadflow.core.exceptions import ApplicationError, PermissionDenied
 from leadflow.core.tasks import enqueue_on_commit
 from leadflow.crm.services import lead_convert_request
 from leadflow.leads.models import Lead, LeadEvent
-from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject
-from leadflow.review.models import AssignmentRule, BulkAction, BulkJob, Note, Team, TeamMembership
+from leadflow.leads.services import lead_assign, lead_event_record, lead_qualify, lead_reject, lead_update
+from leadflow.quality.services import lead_changes_errors
+from leadflow.review.models import (
+    Activity,
+    AssignmentRule,
+    BulkAction,
+    BulkJob,
+    LeadPlan,
+    Note,
+    SalesProfile,
+    Team,
+    TeamMembership,
+)
+from leadflow.review.notifications import notify_assigned
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.review.selectors import visible_leads
 
@@ -35,7 +48,7 @@ def lead_auto_assign(*, lead: Lead) -> None:
                 continue
             owner = _rule_owner(rule)
             if owner is not None:
-                lead_assign(lead=lead, owner=owner, actor=None, reason=f"Assignment rule “{rule.name}”.")
+                _assign(lead=lead, owner=owner, actor=None, reason=f"Assignment rule “{rule.name}”.")
                 return
 
 
@@ -78,7 +91,85 @@ def lead_assign_by(*, lead: Lead, owner: AbstractBaseUser | None, actor: Abstrac
         takes_unassigned = lead.owner_id is None and owner is not None and owner.pk == actor.pk
         if not takes_unassigned:
             raise PermissionDenied("Only a sales manager can assign leads to other people.")
-    return lead_assign(lead=lead, owner=owner, actor=actor)
+    return _assign(lead=lead, owner=owner, actor=actor)
+
+
+def _assign(*, lead: Lead, owner: AbstractBaseUser | None, actor: Any, reason: str = "") -> Lead:
+    """Assign, and tell the new owner (unless they took the lead themselves)."""
+    previous_owner_id = lead.owner_id
+    lead = lead_assign(lead=lead, owner=owner, actor=actor, reason=reason)
+    if lead.owner_id != previous_owner_id:
+        notify_assigned(lead=lead, actor=actor)
+    return lead
+
+
+def lead_qualify_by_person(
+    *,
+    lead: Lead,
+    actor: AbstractBaseUser,
+    need: str,
+    budget_timing: str,
+    next_step: str,
+    next_step_on: date | None = None,
+) -> Lead:
+    """A person qualifies the lead and records why: the need, budget and timing, and the next step."""
+    need, budget_timing, next_step = need.strip(), budget_timing.strip(), next_step.strip()
+    if not (need and budget_timing and next_step):
+        raise ApplicationError("Say what the customer needs, their budget and timing, and the next step.")
+    with transaction.atomic():
+        lead = lead_qualify(lead=lead, actor=actor, reason=f"Need: {need} · Budget/timing: {budget_timing}")
+        LeadPlan.objects.update_or_create(
+            lead=lead,
+            defaults={
+                "need": need,
+                "budget_timing": budget_timing,
+                "next_step": next_step,
+                "next_step_on": next_step_on,
+                "updated_by": actor,
+            },
+        )
+    return lead
+
+
+def lead_edit(*, lead: Lead, changes: dict[str, Any], actor: AbstractBaseUser) -> Lead:
+    """A person's edit: refused with the validators' messages when a changed value would not pass them, so the
+    lead keeps its old value (and its state) until a valid one is saved."""
+    errors = lead_changes_errors(lead=lead, changes=changes)
+    if errors:
+        raise ApplicationError("The value was not saved.", extra={"errors": errors})
+    return lead_update(lead=lead, changes=changes, actor=actor)
+
+
+def activity_log(
+    *,
+    lead: Lead,
+    author: AbstractBaseUser,
+    kind: str,
+    outcome: str,
+    summary: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
+) -> Activity:
+    """Record a call, email or meeting (audited, so it counts as a response) and, when given, the next step:
+    on its date the lead comes back to the top of the owner's queue."""
+    with transaction.atomic():
+        activity = Activity.objects.create(lead=lead, author=author, kind=kind, outcome=outcome, summary=summary)
+        reason = f"{activity.get_kind_display()}: {activity.get_outcome_display()}." + (
+            f" {summary}" if summary else ""
+        )
+        lead_event_record(
+            lead=lead, kind=LeadEvent.Kind.NOTE, actor=author, reason=reason, data={"activity_id": activity.pk}
+        )
+        if next_step.strip():
+            LeadPlan.objects.update_or_create(
+                lead=lead,
+                defaults={"next_step": next_step.strip(), "next_step_on": next_step_on, "updated_by": author},
+            )
+    return activity
+
+
+def sales_profile_for(user: AbstractBaseUser) -> SalesProfile:
+    return SalesProfile.objects.get_or_create(user=user)[0]
 
 
 def note_add(*, lead: Lead, author: AbstractBaseUser, body: str) -> Note:
@@ -154,7 +245,7 @@ def _bulk_action(job: BulkJob) -> Any:
     actor = job.requested_by
     if job.action == BulkAction.ASSIGN:
         owner = get_user_model().objects.filter(pk=job.params.get("owner_id")).first()
-        return lambda lead: lead_assign(lead=lead, owner=owner, actor=actor)
+        return lambda lead: _assign(lead=lead, owner=owner, actor=actor)
     if job.action == BulkAction.REJECT:
         return lambda lead: lead_reject(lead=lead, actor=actor, reason=job.params["reason"])
     if job.action == BulkAction.QUALIFY:

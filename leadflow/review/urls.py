@@ -14,6 +14,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/transitions/<str:name>/", views.lead_transition, name="lead-transition"),
     path("leads/<int:lead_id>/owner/", views.lead_assign, name="lead-assign"),
     path("leads/<int:lead_id>/notes/", views.lead_note, name="lead-note"),
+    path("leads/<int:lead_id>/activities/", views.lead_activity, name="lead-activity"),
     path(
         "leads/<int:lead_id>/candidates/<int:candidate_id>/dismiss/",
         views.candidate_dismiss,
@@ -24,4 +25,7 @@ urlpatterns = [
     path("bulk/<int:job_id>/", views.bulk_job, name="bulk-job"),
     path("sla/", views.sla, name="sla"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("held/", views.held, name="held"),
+    path("held/<int:submission_id>/<str:decision>/", views.held_decide, name="held-decide"),
 ]

@@ -4,12 +4,13 @@ through a service; every service error becomes a message on the page."""
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from leadflow.crm import services as crm_services
 from leadflow.crm.selectors import conversion_preview_context
+from leadflow.intake import services as intake_services
+from leadflow.intake.selectors import held_submissions
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import LeadState
 from leadflow.leads.selectors import lead_audit_trail
@@ -29,8 +32,19 @@ from leadflow.quality.models import CandidateStatus
 from leadflow.review import dashboard as funnel
 from leadflow.review import selectors as sel
 from leadflow.review import services
-from leadflow.review.forms import BulkActionForm, LeadFieldForm, MergeForm, NoteForm, QueueFilterForm
+from leadflow.review.forms import (
+    ActivityForm,
+    BulkActionForm,
+    LeadFieldForm,
+    MergeForm,
+    NoteForm,
+    NotificationSettingsForm,
+    QualifyForm,
+    QueueFilterForm,
+)
 from leadflow.review.models import BulkAction, BulkJob
+from leadflow.review.notifications import notifications_for as notices_for
+from leadflow.review.notifications import notifications_mark_read as notices_mark_read
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.sync.selectors import lead_sync_status
 
@@ -42,25 +56,40 @@ MANUAL_TRANSITIONS = {
 }
 
 
+ROLE_LABELS = {Role.REP: "sales rep", Role.MANAGER: "sales manager", Role.ADMIN: "admin"}
+
+
 def workspace_view(minimum: Role = Role.REP) -> Callable:
-    """Signed-in people with at least `minimum` role; NotFound becomes a 404, PermissionDenied a 403."""
+    """Signed-in people with at least `minimum` role. A missing role, NotFound/Http404 and PermissionDenied become
+    the friendly 403/404 pages (also while DEBUG is on, so nobody sees the URL configuration)."""
 
     def decorate(view: Callable) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if role_of(request.user) < minimum:
-                return render(request, "review/forbidden.html", status=403)
+            role = role_of(request.user)
+            if role < minimum:
+                return forbidden(request, needed=minimum if role > Role.NONE else None)
             try:
                 return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.message) from exc
+            except (NotFound, Http404):
+                return render(request, "404.html", status=404)
             except PermissionDenied as exc:
-                return HttpResponseForbidden(exc.message)
+                return forbidden(request, message=exc.message)
 
         return wrapper
 
     return decorate
+
+
+def forbidden(request: HttpRequest, *, needed: Role | None = None, message: str = "") -> HttpResponse:
+    context = {
+        "error_title": f"This page is for {ROLE_LABELS[needed]}s" if needed else "You may not do this",
+        "error_message": message,
+        "needed_role": ROLE_LABELS.get(needed, ""),
+        "workspace_role_label": ROLE_LABELS.get(role_of(request.user), ""),
+    }
+    return render(request, "403.html", context, status=403)
 
 
 def _report(request: HttpRequest, exc: ApplicationError) -> None:
@@ -77,7 +106,7 @@ def _back_to_lead(lead_id: int, anchor: str = "") -> HttpResponse:
 @require_GET
 @workspace_view()
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm.for_query(request.GET)
     filters = form.filters()
     page = sel.lead_queue_page(
         request.user, filters, page_number=request.GET.get("page"), per_page=settings.LEADFLOW_QUEUE_PAGE_SIZE
@@ -92,19 +121,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "state_counts": sel.queue_state_counts(request.user, filters),
         "states": LeadState.choices,
-        "query": _query_without(request, "page"),
-        "state_query": _query_without(request, "page", "state"),
+        "query": _query_without(form.data, "page", "selected"),
+        "state_query": _query_without(form.data, "page", "selected", "state"),
         "is_manager": manager,
         "bulk_actions": BulkAction.choices if manager else [],
         "owners": sel.assignable_users() if manager else [],
         "sources": sel.queue_sources(),
+        "selected": {int(i) for i in request.GET.get("selected", "").split(",") if i.isdigit()},
     }
     template = "review/partials/_queue_results.html" if request.htmx else "review/queue.html"
     return render(request, template, context)
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
+def _query_without(data: QueryDict, *names: str) -> str:
+    query = data.copy()
     for name in names:
         query.pop(name, None)
     return query.urlencode()
@@ -138,16 +168,24 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "sync_jobs": lead_sync_status(lead=lead),
         "notes": lead.notes.select_related("author"),
         "note_form": NoteForm(),
+        "activity_form": ActivityForm(prefix="activity"),
+        "activities": lead.activities.select_related("author")[:20],
+        "qualify_form": QualifyForm(initial=_plan_initial(lead)),
         "is_manager": is_manager(request.user),
         "owners": sel.assignable_users() if is_manager(request.user) else [],
     }
     return render(request, "review/lead.html", context)
 
 
+def _plan_initial(lead: Any) -> dict[str, Any]:
+    plan = getattr(lead, "plan", None)
+    return {f: getattr(plan, f) for f in ("need", "budget_timing", "next_step", "next_step_on")} if plan else {}
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view()
 def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
-    """Inline editor for one field: GET shows it (or its form with ?edit=1); POST saves through `lead_update`."""
+    """Inline editor for one field: GET shows it (or its form with ?edit=1); POST saves through `lead_edit`."""
     lead = sel.get_lead_for_user(request.user, lead_id)
     if field not in lead_services.EDITABLE_FIELDS:
         raise Http404("No such field.")
@@ -158,30 +196,70 @@ def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
     form = LeadFieldForm(request.POST or None, instance=lead, field_name=field)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = lead_services.lead_update(lead=lead, changes={field: form.cleaned_data[field]}, actor=request.user)
+            lead = services.lead_edit(lead=lead, changes={field: form.cleaned_data[field]}, actor=request.user)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            for message in exc.extra.get("errors", {}).get(field, [exc.message]):
+                form.add_error(field, message)
         else:
             row = next(r for r in sel.lead_field_rows(lead) if r.name == field)
             return render(request, "review/partials/_field.html", {"lead": lead, "row": row, "saved": True})
     return render(request, "review/partials/_field_form.html", {**context, "form": form})
 
 
+TRANSITION_DONE = {
+    "validate": "validated",
+    "qualify": "qualified",
+    "reject": "rejected",
+    "reopen": "reopened",
+    "convert": "sent to Salesforce",
+}
+
+
 @require_POST
 @workspace_view()
 def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
+    if name not in TRANSITION_DONE:
+        raise Http404("No such transition.")
     try:
         if name == "convert":
             crm_services.lead_convert_request(lead=lead, actor=request.user)
-        elif name in MANUAL_TRANSITIONS:
-            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
+        elif name == "qualify":
+            _qualify(request, lead)
         else:
-            raise Http404("No such transition.")
+            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         _report(request, exc)
-    else:
-        messages.success(request, f"Lead {lead.pk}: {name} done.")
+        return _back_to_lead(lead.pk)
+    messages.success(request, f"{lead.display_name}: {TRANSITION_DONE[name]}.")
+    if name in ("qualify", "reject"):
+        return _to_next_lead(request, lead)
+    return _back_to_lead(lead.pk)
+
+
+def _qualify(request: HttpRequest, lead: Any) -> None:
+    form = QualifyForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("The lead was not qualified. " + _form_problems(form))
+    services.lead_qualify_by_person(lead=lead, actor=request.user, **form.cleaned_data)
+
+
+def _form_problems(form: Any) -> str:
+    """A form's errors as one sentence per field, named as the person saw it."""
+    return " ".join(
+        f"{form.fields[name].label + ': ' if name in form.fields else ''}{' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
+def _to_next_lead(request: HttpRequest, lead: Any) -> HttpResponse:
+    """After a decision, the next lead of the queue the person came from (the page sends its id), if any."""
+    next_id = request.POST.get("next_lead", "")
+    if next_id.isdigit() and int(next_id) != lead.pk:
+        try:
+            return _back_to_lead(sel.get_lead_for_user(request.user, int(next_id)).pk)
+        except NotFound:
+            pass
     return _back_to_lead(lead.pk)
 
 
@@ -219,6 +297,19 @@ def lead_note(request: HttpRequest, lead_id: int) -> HttpResponse:
         return _back_to_lead(lead.pk, "#notes")
     context = {"lead": lead, "note_form": form, "notes": lead.notes.select_related("author")}
     return render(request, "review/partials/_notes.html", context)
+
+
+@require_POST
+@workspace_view()
+def lead_activity(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = sel.get_lead_for_user(request.user, lead_id)
+    form = ActivityForm(request.POST, prefix="activity")
+    if form.is_valid():
+        activity = services.activity_log(lead=lead, author=request.user, **form.cleaned_data)
+        messages.success(request, f"{activity.get_kind_display()} logged.")
+    else:
+        messages.error(request, "The activity was not logged. " + _form_problems(form))
+    return _back_to_lead(lead.pk, "#activity")
 
 
 # --- Duplicates ----------------------------------------------------------------------------------
@@ -279,23 +370,13 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
 # --- Bulk actions, SLA, dashboard ----------------------------------------------------------------
 
 
-def _back_to_queue(request: HttpRequest) -> HttpResponse:
-    """Back to the queue view the form came from (`next`), never to another site."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("review:queue")
-    return redirect(target)
-
-
 @require_POST
 @workspace_view(Role.MANAGER)
 def bulk_start(request: HttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Select leads and an action. " + " ".join(e for es in form.errors.values() for e in es))
-        return _back_to_queue(request)
+        return _back_to_selection(request)
     params = {"owner_id": form.cleaned_data["owner_id"], "reason": form.cleaned_data["reason"]}
     try:
         job = services.bulk_job_start(
@@ -306,8 +387,22 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         _report(request, exc)
-        return _back_to_queue(request)
+        return _back_to_selection(request)
     return redirect("review:bulk-job", job_id=job.pk)
+
+
+def _back_to_selection(request: HttpRequest) -> HttpResponse:
+    """Back to the queue the manager came from, with the same leads still ticked."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not allowed or not target.startswith("/"):
+        target = reverse("review:queue")
+    selected = ",".join(i for i in request.POST.getlist("lead_ids") if i.isdigit())
+    if selected:
+        target += ("&" if "?" in target else "?") + urlencode({"selected": selected})
+    return redirect(target)
 
 
 @require_GET
@@ -315,7 +410,8 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(sel.bulk_jobs_for(request.user), pk=job_id)
     template = "review/partials/_bulk_progress.html" if request.htmx else "review/bulk_job.html"
-    return render(request, template, {"job": job, "running": job.status != BulkJob.Status.DONE})
+    context = {"job": job, "running": job.status != BulkJob.Status.DONE, "refusals": sel.bulk_job_refusals(job)}
+    return render(request, template, context)
 
 
 @require_GET
@@ -342,3 +438,43 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report = funnel.funnel_report(days=days)
     context = {"funnel": report, "days": days, "chart_data": report.chart_data(), "weekly_rows": report.weekly_rows()}
     return render(request, "review/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view()
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The bell's page: the latest notices (opening it marks them read) and which ones the person wants."""
+    profile = services.sales_profile_for(request.user)
+    form = NotificationSettingsForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Notification settings saved.")
+        return redirect("review:notifications")
+    notices = notices_for(request.user)
+    notices_mark_read(user=request.user)
+    return render(request, "review/notifications.html", {"notices": notices, "form": form})
+
+
+@require_GET
+@workspace_view(Role.MANAGER)
+def held(request: HttpRequest) -> HttpResponse:
+    page = Paginator(held_submissions().order_by("-created_at"), settings.LEADFLOW_QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "review/held.html", {"page": page})
+
+
+@require_POST
+@workspace_view(Role.MANAGER)
+def held_decide(request: HttpRequest, submission_id: int, decision: str) -> HttpResponse:
+    """Release a held submission as a lead, or discard it."""
+    submission = get_object_or_404(held_submissions(), pk=submission_id)
+    if decision == "release":
+        submission = intake_services.submission_accept_as_lead(submission=submission, actor=request.user)
+        messages.success(request, f"Released as a lead: {submission.lead.display_name}.")
+    elif decision == "discard":
+        intake_services.submission_discard(submission=submission)
+        messages.success(request, "Discarded the held submission.")
+    else:
+        raise Http404("No such decision.")
+    return redirect("review:held")

@@ -16,10 +16,16 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from leadflow.crm.services import leads_convert_request
+from leadflow.intake.models import FormField, LeadForm
+from leadflow.intake.services import api_token_create
 from leadflow.leads import services as lead_services
+from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.qualification.models import Verdict
+from leadflow.qualification.services import lead_assess
 from leadflow.review import roles
-from leadflow.review.models import AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
+from leadflow.review import services as review_services
+from leadflow.review.models import Activity, AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
 from leadflow.review.services import note_add
 
 PEOPLE = [
@@ -88,6 +94,21 @@ COMPANIES = [
     ("Hanse Maschinenbau GmbH", "DE", "de"),
     ("Utrecht Health B.V.", "NL", "nl"),
 ]
+DEMO_FORM_FIELDS = [
+    ("first_name", "First name", "Voornaam", False),
+    ("last_name", "Last name", "Achternaam", True),
+    ("email", "Work email", "Zakelijk e-mailadres", True),
+    ("company", "Company", "Bedrijf", True),
+    ("phone", "Phone", "Telefoon", False),
+    ("message", "How can we help?", "Waarmee kunnen we helpen?", False),
+]
+NEEDS = [
+    ("Route planning for 40 vans", "€25k, decision before Q2"),
+    ("Replace spreadsheets for order intake", "€10k, this quarter"),
+    ("Customer portal for dealers", "€60k, next financial year"),
+    ("Warehouse scanning app", "€15k, pilot in 6 weeks"),
+]
+NEXT_STEPS = ["Demo with the operations team", "Send a quote", "Call back about the pilot", "Meeting at their office"]
 REJECTION_REASONS = ["Not our target market", "Spam or test submission", "No budget", "Competitor", "Could not reach"]
 
 
@@ -122,6 +143,7 @@ def demo_workspace_create(*, people: dict[str, Any], leads: int, seed: int) -> i
         return 0
     rng = random.Random(seed)
     _rules(people)
+    _intake(people)
     to_convert = [
         lead for lead in (_lead(rng, people) for _ in tqdm(range(leads), desc="Demo leads", unit="lead")) if lead
     ]
@@ -141,6 +163,22 @@ def _rules(people: dict[str, Any]) -> None:
     AssignmentRule.objects.create(name="Benelux round-robin", priority=30, team=benelux)
     ResponseTarget.objects.create(source="website-contact", first_response_hours=4)
     ResponseTarget.objects.create(source="webinar-nl", first_response_hours=48)
+
+
+def _intake(people: dict[str, Any]) -> None:
+    """A website form (active, a person decides on its leads) and an API client, so the whole flow can be tried."""
+    form = LeadForm.objects.create(
+        name="Website contact form",
+        source="website-contact",
+        allowed_origins="http://localhost:8000\nhttp://127.0.0.1:8000",
+        consent_text_en="I agree that Leadflow Demo contacts me about my request.",
+        consent_text_nl="Ik ga akkoord dat Leadflow Demo contact met me opneemt over mijn vraag.",
+    )
+    for order, (name, label_en, label_nl, required) in enumerate(DEMO_FORM_FIELDS):
+        FormField.objects.create(
+            form=form, name=name, label_en=label_en, label_nl=label_nl, required=required, order=order
+        )
+    api_token_create(name="Partner X", source="partner-api", created_by=people["admin"])
 
 
 @transaction.atomic
@@ -167,30 +205,58 @@ def _lead(rng: random.Random, people: dict[str, Any]) -> Lead | None:
     lead_services.lead_process(lead_id=lead.pk)
     lead.refresh_from_db()
     age = timedelta(days=rng.uniform(0, 84), hours=rng.uniform(0, 23))
-    convert = _history(rng, lead, people)
+    convert = _history(rng, lead, people, age)
     created = timezone.now() - age
     Lead.objects.filter(pk=lead.pk).update(created_at=created)
-    # Spread the recorded events over the lead's life, in order, so the timeline and the funnel read naturally.
+    # Spread the recorded events over the lead's first hours (people answered within a working day), in order,
+    # so the timeline, the response targets and the funnel read naturally.
+    response_time = min(age * 0.5, timedelta(hours=rng.uniform(0.5, 20)))
     event_ids = list(lead.events.order_by("id").values_list("pk", flat=True))
-    offsets = sorted(rng.uniform(0, 0.5) for _ in event_ids[1:])
+    offsets = sorted(rng.uniform(0, 1) for _ in event_ids[1:])
     for event_id, offset in zip(event_ids, [0.0, *offsets], strict=True):
-        LeadEvent.objects.filter(pk=event_id).update(created_at=created + age * offset)
-    for note_event in lead.events.filter(kind=LeadEvent.Kind.NOTE):
-        Note.objects.filter(pk=note_event.data["note_id"]).update(created_at=note_event.created_at)
+        LeadEvent.objects.filter(pk=event_id).update(created_at=created + response_time * offset)
+    for event in lead.events.filter(kind=LeadEvent.Kind.NOTE):
+        Note.objects.filter(pk=event.data.get("note_id")).update(created_at=event.created_at)
+        Activity.objects.filter(pk=event.data.get("activity_id")).update(created_at=event.created_at)
     return lead if convert else None
 
 
-def _history(rng: random.Random, lead: Lead, people: dict[str, Any]) -> bool:
-    """Reject some leads, note others; returns whether this lead should be converted."""
+def _history(rng: random.Random, lead: Lead, people: dict[str, Any], age: timedelta) -> bool:
+    """What the sales team did with the lead. The last day's leads still wait for a person (some past their
+    response target); older ones were judged by a person, who followed the criteria's suggestion most of the
+    time. Returns whether the lead should be converted."""
+    if age < timedelta(days=1):
+        return False
     actor = lead.owner or people["maria.manager"]
-    roll = rng.random()
-    if roll < 0.15 and lead.is_open:
-        lead_services.lead_reject(lead=lead, actor=actor, reason=rng.choice(REJECTION_REASONS))
-    elif roll < 0.45 and lead.state == LeadState.QUALIFIED:
-        return True
-    elif roll < 0.6:
-        note_add(lead=lead, author=actor, body="Called, asked for a quote next week.")
-    return False
+    assessment = lead_assess(lead=lead)
+    if lead.state == LeadState.NEW or assessment.verdict == Verdict.REJECT or not assessment.fit:
+        if rng.random() < 0.8:
+            lead_services.lead_reject(lead=lead, actor=actor, reason=rng.choice(REJECTION_REASONS))
+        else:
+            note_add(lead=lead, author=actor, body="Asked for a working email address.")
+        return False
+    if rng.random() < 0.15 or blocking_reasons(lead, "qualify"):
+        review_services.activity_log(
+            lead=lead,
+            author=actor,
+            kind="call",
+            outcome="left_message",
+            summary="Left a voicemail.",
+            next_step="Call again",
+            next_step_on=timezone.localdate() + timedelta(days=rng.randint(0, 6)),
+        )
+        return False
+    need, budget = rng.choice(NEEDS)
+    next_step_on = timezone.localdate() + timedelta(days=rng.randint(-1, 10))
+    review_services.lead_qualify_by_person(
+        lead=lead,
+        actor=actor,
+        need=need,
+        budget_timing=budget,
+        next_step=rng.choice(NEXT_STEPS),
+        next_step_on=next_step_on,
+    )
+    return age > timedelta(days=10) and rng.random() < 0.6
 
 
 def _duplicates() -> None:

@@ -48,13 +48,22 @@
     window.location.href = body.getAttribute("data-lead-url-template").replace("/0/", "/" + ids[index + step] + "/");
   }
 
+  // Decisions (qualify, reject) carry the next lead of the queue, so the server can open it afterwards.
+  function fillNextLead() {
+    var ids = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || "[]");
+    var index = ids.indexOf(document.body.getAttribute("data-lead-id"));
+    var next = index >= 0 ? ids[index + 1] || "" : "";
+    document.querySelectorAll("[data-next-lead]").forEach(function (input) { input.value = next; });
+  }
+
   function press(name) {
     var button = document.querySelector('[data-shortcut="' + name + '"]');
     if (!button || button.disabled) return;
     if (button.tagName === "SUMMARY") {
       button.parentElement.open = true;
-      var input = button.parentElement.querySelector("input");
-      if (input) input.focus();
+      // The first field a person types in, never the hidden CSRF or next-lead inputs.
+      var field = button.parentElement.querySelector("textarea, input:not([type=hidden]), select");
+      if (field) field.focus();
     } else {
       button.click();
     }
@@ -96,6 +105,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", rememberQueue);
+  document.addEventListener("DOMContentLoaded", fillNextLead);
   document.addEventListener("DOMContentLoaded", foldFiltersOnSmallScreens);
   document.addEventListener("htmx:afterSwap", rememberQueue);
 })();

@@ -86,3 +86,12 @@ def test_a_form_field_may_not_take_a_name_the_form_posts_itself(db):
     field = FormField(form=LeadFormFactory(), name="consent", label_en="Consent")
     with pytest.raises(ValidationError, match="used by the form itself"):
         field.full_clean()
+
+
+def test_import_preview_shows_custom_columns_by_name_never_as_a_python_dict(admin_client):
+    upload = SimpleUploadedFile("people.csv", b"email;Lievelingskleur\nanna@acme.nl;blauw\n")
+    admin_client.post(reverse("admin:intake_importjob_upload"), {"file": upload, "source": "people"})
+    job = ImportJob.objects.get()
+    page = admin_client.get(reverse("admin:intake_importjob_mapping", args=[job.pk])).content.decode()
+    assert "Custom field “Lievelingskleur”: blauw" in page
+    assert "{&#x27;" not in page and "{'" not in page

@@ -155,3 +155,20 @@ def test_nul_characters_in_a_cell_are_replaced_not_fatal(tmp_path):
 def test_a_very_long_cell_is_kept_not_fatal(tmp_path):
     run(write(tmp_path, "long.csv", "id,notes\n1," + "x" * 200_000 + "\n"))
     assert len(Lead.objects.get().message) == 200_000
+
+
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("Aantal medewerkers", "company_size"),
+        ("Aantal werknemers", "company_size"),
+        ("Anzahl Mitarbeiter", "company_size"),
+        ("Mitarbeiterzahl", "company_size"),
+        ("Beschäftigte", "company_size"),
+        ("Unternehmensgröße", "company_size"),
+        ("Functietitel", "job_title"),
+        ("Webseite", "website"),
+    ],
+)
+def test_dutch_and_german_column_names_are_recognised(header, target):
+    assert column_mapping_guess([header, "E-mail"]).targets[0] == target

@@ -84,7 +84,7 @@ def test_lead_page_shows_the_stored_assessment_escaped(admin_client, criteria):
         assessed_at="2026-11-01T00:00Z",
     )
     content = admin_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
-    assert "Needs a person" in content
+    assert "Borderline" in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt; (+40)" in content
     assert "<script>alert(1)" not in content
 
@@ -122,9 +122,10 @@ def test_dry_run_shows_new_verdicts_and_saves_nothing(admin_client, criteria):
     response = admin_client.post(TEST_URL, criteria_form(rules, qualify_at=90))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "1 lead(s) would change verdict; 1 validated lead(s) would be qualified" in content
+    assert "1 lead(s) would change suggestion; 1 would newly be suggested as a fit." in content
+    assert "No lead would be qualified without a person" in content
     assert "&lt;b&gt;Eve&lt;/b&gt;" in content
-    assert "Suggested for rejection (0)" in content and "Qualifies (100)" in content
+    assert "Suggest reject (0)" in content and "Fits (100)" in content
     assert f'name="rules-0-id" value="{kept.pk}"' in content
     assert QualificationRule.objects.get().value == "100"
     assert QualificationSettings.objects.get().qualify_at == 60

@@ -3,11 +3,13 @@
 import pytest
 
 from leadflow.core.exceptions import TransitionBlocked
+from leadflow.intake.models import ApiToken
 from leadflow.leads import services as lead_services
-from leadflow.leads.models import LeadState
+from leadflow.leads.models import Lead, LeadState
 from leadflow.qualification.models import LeadAssessment, QualificationRule, Verdict
 from leadflow.qualification.services import lead_assess, lead_auto_qualify
 from tests.factories import LeadFactory
+from tests.intake.factories import LeadFormFactory
 from tests.qualification.factories import RuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,7 @@ def weighted_rules(criteria):
         ("BE", 50, "anna@gmail.com", 60, Verdict.QUALIFY),
         ("DE", None, "anna@acme.de", 40, Verdict.REVIEW),
         ("NL", 5, "anna@gmail.com", 0, Verdict.REJECT),
-        ("FR", 50, "anna@acme.fr", 100, Verdict.REJECT),
+        ("FR", 50, "anna@acme.fr", 0, Verdict.REJECT),
     ],
 )
 def test_verdict_follows_score_thresholds_and_hard_requirements(weighted_rules, country, size, email, score, verdict):
@@ -46,7 +48,7 @@ def test_score_exactly_at_the_thresholds(weighted_rules, criteria):
 def test_contributions_list_the_weighted_rules_that_held(weighted_rules):
     assessment = lead_assess(lead=LeadFactory.build(company_size=3, email="anna@acme.nl"))
     assert [r.weight for r in assessment.contributions] == [40]
-    assert assessment.contributions[0].reason == "Email is free-mail (gmail.com, ziggo.nl, …) equals no: yes (no)."
+    assert assessment.contributions[0].reason == "Email is free-mail (gmail.com, ziggo.nl, …) equals no."
 
 
 def test_without_weighted_rules_only_hard_requirements_decide(criteria):
@@ -75,12 +77,11 @@ def test_assessment_loads_the_rules_in_two_queries_however_many_there_are(criter
     assert assessment.score == 53
 
 
-def test_pipeline_qualifies_and_stores_a_lead_whose_verdict_is_qualify(
-    weighted_rules, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
+def _fitting_lead_from(source: str, capture) -> Lead:
+    with capture(execute=True):
         lead = lead_services.lead_create(
             actor=None,
+            source=source,
             first_name="Anna",
             last_name="Bakker",
             company="Acme",
@@ -89,11 +90,48 @@ def test_pipeline_qualifies_and_stores_a_lead_whose_verdict_is_qualify(
             company_size=20,
         )
     lead.refresh_from_db()
-    assert lead.state == LeadState.QUALIFIED
-    assert lead.events.get(transition="qualify").reason == "Meets the conversion criteria (score 100)."
+    return lead
+
+
+def test_pipeline_stores_a_fit_suggestion_and_leaves_the_decision_to_a_person(
+    weighted_rules, django_capture_on_commit_callbacks
+):
+    lead = _fitting_lead_from("website", django_capture_on_commit_callbacks)
+    assert lead.state == LeadState.VALIDATED
     stored = LeadAssessment.objects.get(lead=lead)
     assert (stored.score, stored.verdict, stored.hard_requirements_met) == (100, Verdict.QUALIFY, True)
+    assert stored.get_verdict_display() == "Fits"
     assert {r["name"] for r in stored.results} >= {"company_known", "person_known"}
+
+
+def test_pipeline_qualifies_a_fitting_lead_only_when_its_form_is_set_to_auto_qualify(
+    weighted_rules, django_capture_on_commit_callbacks
+):
+    LeadFormFactory(source="partner-form", auto_qualify=True)
+    LeadFormFactory(source="inactive-form", auto_qualify=True, is_active=False)
+    lead = _fitting_lead_from("partner-form", django_capture_on_commit_callbacks)
+    assert lead.state == LeadState.QUALIFIED
+    assert lead.events.get(transition="qualify").reason == (
+        "Fits the conversion criteria (score 100); its source auto-qualifies."
+    )
+    assert _fitting_lead_from("inactive-form", django_capture_on_commit_callbacks).state == LeadState.VALIDATED
+
+
+def test_a_new_form_or_api_client_does_not_auto_qualify(db):
+    assert LeadFormFactory().auto_qualify is False
+    assert ApiToken().auto_qualify is False
+
+
+def test_a_lead_failing_a_hard_requirement_scores_zero_so_score_and_suggestion_agree(weighted_rules):
+    assessment = lead_assess(lead=LeadFactory.build(country="FR", company_size=500, email="anna@acme.fr"))
+    assert (assessment.score, Verdict(assessment.verdict).label) == (0, "Suggest reject")
+
+
+def test_a_broken_email_address_earns_no_business_email_points(weighted_rules):
+    assessment = lead_assess(lead=LeadFactory.build(company_size=None, email="joost@@vandijk.nl"))
+    assert assessment.score == 0
+    failed = next(r for r in assessment.results if r.weight == 40)
+    assert failed.reason.endswith(": not met (no valid email address).")
 
 
 @pytest.mark.parametrize(
@@ -126,7 +164,7 @@ def test_failed_hard_requirement_blocks_qualifying_with_its_reason(weighted_rule
     lead = LeadFactory(state=LeadState.VALIDATED, country="FR", company_size=500)
     with pytest.raises(TransitionBlocked) as blocked:
         lead_services.lead_qualify(lead=lead, actor=staff_user)
-    assert blocked.value.reasons == ["Based in our sales region: no (FR)."]
+    assert blocked.value.reasons == ["Based in our sales region: not met (FR)."]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import pytest
 
 from leadflow.core.exceptions import ApplicationError
+from leadflow.intake.models import ApiToken
 from leadflow.leads.models import LeadState
 from leadflow.qualification.models import (
     CriteriaChange,
@@ -102,6 +103,7 @@ def test_rule_with_neither_weight_nor_hard_flag_is_refused(criteria):
 def test_change_reclassifies_open_leads_and_never_closed_ones(
     leads_in_every_state, staff_user, django_capture_on_commit_callbacks
 ):
+    ApiToken.objects.create(name="Tests", source="tests", key_hash="x" * 64, auto_qualify=True)
     converted = leads_in_every_state[LeadState.CONVERTED]
     LeadAssessment.objects.create(
         lead=converted,
@@ -133,8 +135,19 @@ def test_change_reclassifies_open_leads_and_never_closed_ones(
     event = validated.events.get(transition="qualify")
     assert (event.actor_label, event.reason) == (
         "system",
-        f"Meets the conversion criteria since change {change.pk} by admin.",
+        f"Fits the conversion criteria since change {change.pk} by admin.",
     )
+
+
+def test_change_only_updates_suggestions_where_a_person_decides(
+    leads_in_every_state, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        change = save(staff_user, [EMAIL_RULE])
+    validated = leads_in_every_state[LeadState.VALIDATED]
+    validated.refresh_from_db()
+    assert (validated.state, validated.assessment.get_verdict_display()) == (LeadState.VALIDATED, "Fits")
+    assert ReclassificationRun.objects.get(change=change).qualified == 0
 
 
 def test_change_never_unqualifies_a_lead(leads_in_every_state, staff_user, django_capture_on_commit_callbacks):
@@ -181,8 +194,8 @@ def test_preview_compares_verdicts_without_saving_anything(leads_in_every_state,
     preview = criteria_preview(proposed=proposed)
     assert preview.open_leads == 3
     assert (preview.before[Verdict.REJECT], preview.after[Verdict.QUALIFY]) == (3, 3)
-    assert (preview.changed, preview.would_qualify) == (3, 1)
-    assert {row.after for row in preview.sample} == {("Qualifies", 100)}
+    assert (preview.changed, preview.newly_fit, preview.would_qualify) == (3, 3, 0)
+    assert {row.after for row in preview.sample} == {("Fits", 100)}
     assert list(LeadAssessment.objects.order_by("pk").values_list("verdict", "score")) == before
     assert QualificationRule.objects.get().field == "company_size"
     assert not CriteriaChange.objects.exists()

@@ -149,9 +149,9 @@ def test_result_explains_what_was_found(lead):
         name="rule:7", field="company_size", operator="gte", value="10", hard=False, weight=30, label="10+ staff"
     )
     result = rule.evaluate(lead)
-    assert (result.name, result.passed, result.weight, result.reason) == ("rule:7", True, 30, "10+ staff: yes (25).")
+    assert (result.name, result.passed, result.weight, result.reason) == ("rule:7", True, 30, "10+ staff (25).")
     lead.company_size = None
-    assert rule.evaluate(lead).reason == "10+ staff: no (company size is not known)."
+    assert rule.evaluate(lead).reason == "10+ staff: not met (company size is not known)."
 
 
 def test_hard_rule_carries_no_weight(lead):

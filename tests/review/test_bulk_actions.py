@@ -79,3 +79,28 @@ def test_bulk_form_never_redirects_to_another_site(manager_client, next_url):
 def test_bulk_form_returns_to_the_filtered_queue_it_came_from(manager_client):
     response = manager_client.post("/bulk/", {"action": "qualify", "next": "/?state=new"})
     assert response["Location"] == "/?state=new"
+
+
+def test_the_job_page_names_each_refused_lead_with_a_link(manager, manager_client, django_capture_on_commit_callbacks):
+    no_company = LeadFactory(state=LeadState.VALIDATED, first_name="Nina", last_name="Noname", company="")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = bulk_job_start(action="qualify", lead_ids=[no_company.pk], actor=manager)
+    body = manager_client.get(f"/bulk/{job.pk}/").content.decode()
+    assert f'<a href="/leads/{no_company.pk}/">Nina Noname</a>: Cannot qualify' in body
+
+
+def test_a_refused_bulk_request_returns_to_the_queue_with_the_selection_kept(manager_client):
+    leads = LeadFactory.create_batch(2)
+    ids = [lead.pk for lead in leads]
+    response = manager_client.post(
+        "/bulk/", {"action": "reject", "reason": "", "lead_ids": ids, "next": "/?state=new"}, follow=True
+    )
+    body = response.content.decode()
+    assert "Say why the selected leads are rejected." in body
+    for lead_id in ids:
+        assert f'name="lead_ids" value="{lead_id}" checked' in body
+
+
+def test_a_bulk_request_never_redirects_off_site(manager_client):
+    response = manager_client.post("/bulk/", {"action": "reject", "next": "https://evil.example/"})
+    assert response["Location"].startswith("/")

@@ -1,7 +1,7 @@
 import pytest
 
-from leadflow.leads.models import LeadEvent, LeadState
-from leadflow.quality.models import DuplicateCandidate
+from leadflow.leads.models import LeadEvent, LeadState, SourceKind
+from leadflow.quality.models import DuplicateCandidate, LeadFinding
 from leadflow.review.models import Note
 from tests.factories import LeadFactory
 
@@ -30,12 +30,41 @@ def test_only_transitions_allowed_from_the_state_are_offered(rep_client, rep):
     assert transitions == ["reopen"]
 
 
-def test_qualifying_from_the_lead_page_is_audited_with_the_person(rep, rep_client):
+QUALIFY_FORM = {"need": "A fleet planning tool", "budget_timing": "€20k, this quarter", "next_step": "Demo"}
+
+
+def test_qualifying_from_the_lead_page_records_the_plan_and_is_audited_with_the_person(rep, rep_client):
     lead = LeadFactory(owner=rep, state=LeadState.VALIDATED)
-    rep_client.post(f"/leads/{lead.pk}/transitions/qualify/")
+    rep_client.post(f"/leads/{lead.pk}/transitions/qualify/", {**QUALIFY_FORM, "next_step_on": "2026-12-14"})
     lead.refresh_from_db()
     assert lead.state == LeadState.QUALIFIED
-    assert lead.events.get(kind=LeadEvent.Kind.TRANSITION).actor == rep
+    event = lead.events.get(kind=LeadEvent.Kind.TRANSITION)
+    assert (event.actor, event.reason) == (rep, "Need: A fleet planning tool · Budget/timing: €20k, this quarter")
+    assert (lead.plan.next_step, str(lead.plan.next_step_on)) == ("Demo", "2026-12-14")
+    assert "A fleet planning tool" in rep_client.get(f"/leads/{lead.pk}/").content.decode()
+
+
+def test_qualifying_without_need_budget_and_next_step_is_refused_and_says_what_is_missing(rep, rep_client):
+    lead = LeadFactory(owner=rep, state=LeadState.VALIDATED)
+    response = rep_client.post(f"/leads/{lead.pk}/transitions/qualify/", {"need": "x"}, follow=True)
+    lead.refresh_from_db()
+    assert lead.state == LeadState.VALIDATED
+    body = response.content.decode()
+    assert "The lead was not qualified." in body and "Next step: This field is required." in body
+
+
+def test_after_a_decision_the_next_lead_of_the_queue_opens(rep, rep_client):
+    lead, following = LeadFactory(owner=rep, state=LeadState.VALIDATED), LeadFactory(owner=rep)
+    response = rep_client.post(
+        f"/leads/{lead.pk}/transitions/reject/", {"reason": "No budget", "next_lead": following.pk}
+    )
+    assert response.url == f"/leads/{following.pk}/"
+
+
+def test_the_next_lead_is_never_one_the_person_may_not_see(rep, rep_client, others_lead):
+    lead = LeadFactory(owner=rep, state=LeadState.VALIDATED)
+    response = rep_client.post(f"/leads/{lead.pk}/transitions/qualify/", {**QUALIFY_FORM, "next_lead": others_lead.pk})
+    assert response.url == f"/leads/{lead.pk}/"
 
 
 def test_reject_without_a_reason_is_refused_with_a_message(rep_client, own_lead):
@@ -53,13 +82,25 @@ def test_inline_edit_goes_through_lead_update_and_reruns_the_checks(
     rep_client, own_lead, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = rep_client.post(f"/leads/{own_lead.pk}/fields/email/", {"email": "anna@"}, HTTP_HX_REQUEST="true")
+        response = rep_client.post(
+            f"/leads/{own_lead.pk}/fields/email/", {"email": "Anna@Acme.nl "}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 200
-    assert b'id="field-email"' in response.content
+    assert b'id="field-email"' in response.content and b"just-saved" in response.content
     own_lead.refresh_from_db()
-    assert own_lead.email == "anna@"
+    assert own_lead.email == "Anna@acme.nl"
     assert own_lead.events.filter(kind=LeadEvent.Kind.EDIT).exists()
-    assert own_lead.findings.filter(field="email", severity="error").exists()
+
+
+def test_inline_edit_the_validators_reject_shows_the_error_in_place_and_keeps_the_old_value(rep, rep_client):
+    lead = LeadFactory(owner=rep, state=LeadState.QUALIFIED, email="joost@vandijk.nl")
+    response = rep_client.post(f"/leads/{lead.pk}/fields/email/", {"email": "joost@@vandijk"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "The email address is not valid" in body and 'aria-invalid="true"' in body
+    assert 'value="joost@@vandijk"' in body  # what was typed stays in the field to correct it
+    lead.refresh_from_db()
+    assert (lead.email, lead.state) == ("joost@vandijk.nl", LeadState.QUALIFIED)
+    assert not lead.events.filter(kind=LeadEvent.Kind.EDIT).exists()
 
 
 def test_invalid_inline_edit_returns_the_form_with_the_error(rep_client, own_lead):
@@ -103,3 +144,61 @@ def test_stored_markup_is_rendered_escaped(manager_client):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<b>Bold</b>" not in manager_client.get("/").content.decode()
+
+
+def test_an_imported_lead_shows_its_file_values_beside_the_cleaned_ones(rep_client, rep):
+    lead = LeadFactory(
+        owner=rep,
+        source_kind=SourceKind.IMPORT,
+        company_size=250,
+        submission={"Aantal medewerkers": "250 ", "Bedrijfsnaam": "Acme B.V."},
+    )
+    rows = {row.name: row for row in rep_client.get(f"/leads/{lead.pk}/").context["field_rows"]}
+    assert (rows["company_size"].original, rows["company"].original) == ("250 ", "Acme B.V.")
+    assert rows["phone"].original is None
+
+
+def test_a_matching_hint_shows_no_internal_ids(rep_client, own_lead):
+    LeadFinding.objects.create(
+        lead=own_lead,
+        validator="matching",
+        field="company",
+        code="same_account",
+        severity="info",
+        message="Same company as lead 11 (Acme).",
+        cleaned_value="lead:11",
+    )
+    body = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
+    assert "Same company as lead 11 (Acme)." in body and "lead:11" not in body
+
+
+def test_lead_page_offers_click_to_email_and_click_to_call(rep_client, rep):
+    lead = LeadFactory(owner=rep, email="anna@acme.nl", phone="+31201234567")
+    body = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'href="mailto:anna@acme.nl"' in body and 'href="tel:+31201234567"' in body
+
+
+def test_logging_a_call_with_a_next_step_counts_as_a_response_and_dates_the_next_step(rep, rep_client):
+    lead = LeadFactory(owner=rep)
+    form = {
+        "activity-kind": "call",
+        "activity-outcome": "meeting_booked",
+        "activity-summary": "Wants a demo for the planners.",
+        "activity-next_step": "Demo",
+        "activity-next_step_on": "2026-12-14",
+    }
+    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
+    assert "Call logged." in response.content.decode()
+    activity = lead.activities.get()
+    assert (activity.kind, activity.outcome, activity.author) == ("call", "meeting_booked", rep)
+    assert lead.events.get(kind=LeadEvent.Kind.NOTE).reason == ("Call: Meeting booked. Wants a demo for the planners.")
+    lead.refresh_from_db()
+    assert (lead.plan.next_step, str(lead.plan.next_step_on)) == ("Demo", "2026-12-14")
+
+
+def test_a_next_step_date_without_a_next_step_is_refused(rep, rep_client):
+    lead = LeadFactory(owner=rep)
+    form = {"activity-kind": "email", "activity-outcome": "sent", "activity-next_step_on": "2026-12-14"}
+    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
+    assert "Next step: Say what the next step is." in response.content.decode()
+    assert not lead.activities.exists()

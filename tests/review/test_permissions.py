@@ -21,8 +21,15 @@ def test_manager_sees_every_lead(manager, others_lead):
     assert get_lead_for_user(manager, others_lead.pk) == others_lead
 
 
-def test_rep_opening_another_reps_lead_gets_404(rep_client, others_lead):
-    assert rep_client.get(f"/leads/{others_lead.pk}/").status_code == 404
+def test_rep_opening_another_reps_lead_gets_the_friendly_404_page_even_while_debugging(
+    rep_client, others_lead, settings
+):
+    settings.DEBUG = True
+    response = rep_client.get(f"/leads/{others_lead.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "This page does not exist, or it is not yours to see" in body
+    assert "URLconf" not in body and "Others" not in body
 
 
 @pytest.mark.parametrize("suffix", ["transitions/reject/", "owner/", "notes/", "fields/city/"])
@@ -56,8 +63,24 @@ def test_user_without_a_sales_role_is_refused(db):
 
 
 @pytest.mark.parametrize("url", ["/sla/", "/dashboard/"])
-def test_manager_pages_are_refused_to_reps(rep_client, url):
-    assert rep_client.get(url).status_code == 403
+def test_manager_pages_are_refused_to_reps_without_telling_them_to_join_their_own_role(rep_client, url):
+    response = rep_client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "This page is for sales managers" in body and "You are signed in as a sales rep" in body
+    assert "Ask an administrator to add you" not in body
+
+
+def test_user_without_a_sales_role_is_told_how_to_get_one(db):
+    body = client_for(UserFactory(username="visitor")).get("/").content.decode()
+    assert "Ask an administrator to add you to the “Sales rep”" in body
+
+
+def test_server_error_page_is_friendly_and_needs_no_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong on our side" in html and "Back to the queue" in html
 
 
 def test_rep_cannot_start_bulk_actions(rep_client, own_lead):

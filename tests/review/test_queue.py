@@ -3,8 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead, LeadState
 from leadflow.quality.models import DuplicateCandidate, LeadFinding, Severity
+from leadflow.review.models import LeadPlan
 from leadflow.review.selectors import QueueFilters, lead_queue_for, queue_state_counts
 from tests.factories import LeadFactory
 
@@ -88,7 +90,7 @@ def test_queue_page_runs_a_constant_number_of_queries(manager_client, django_ass
 def test_queue_paginates(manager_client, settings):
     settings.LEADFLOW_QUEUE_PAGE_SIZE = 2
     LeadFactory.create_batch(5)
-    response = manager_client.get("/", {"page": 3})
+    response = manager_client.get("/", {"page": 3, "state": "all"})
     assert response.context["page"].number == 3
     assert len(response.context["rows"]) == 1
 
@@ -107,3 +109,41 @@ def test_htmx_request_gets_only_the_results_fragment(manager_client):
     assert response.status_code == 200
     assert b"<html" not in response.content
     assert b"queue-table" in response.content
+
+
+def test_the_default_queue_is_my_open_work_with_what_is_due_first(rep, rep_client, other_rep):
+    mine_new = LeadFactory(owner=rep, last_name="MineNew", state=LeadState.NEW)
+    LeadFactory(owner=rep, last_name="MineRejected", state=LeadState.REJECTED)
+    LeadFactory(last_name="Unassigned")
+    LeadFactory(owner=other_rep, last_name="Theirs")
+    response = rep_client.get("/")
+    assert [lead.pk for lead, _ in response.context["rows"]] == [mine_new.pk]
+    assert response.context["filters"].sort == "due"
+    body = response.content.decode()
+    assert "Your open work" in body and "state=all" in body and "owner=me" in body
+
+
+def test_the_all_tab_shows_closed_leads_too(rep, rep_client):
+    LeadFactory(owner=rep, last_name="MineRejected", state=LeadState.REJECTED)
+    assert "MineRejected" in rep_client.get("/", {"state": "all"}).content.decode()
+
+
+def test_due_first_puts_todays_next_step_on_top_and_future_ones_last(manager, settings):
+    settings.LEADFLOW_FIRST_RESPONSE_HOURS = 24
+    today = timezone.localdate()
+    plan_ahead = LeadFactory(last_name="Ahead")
+    LeadPlan.objects.create(lead=plan_ahead, next_step="Call", next_step_on=today + timedelta(days=2))
+    LeadFactory(last_name="Fresh")
+    old = LeadFactory(last_name="Old")
+    Lead.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=30))
+    step_today = LeadFactory(last_name="Today")
+    LeadPlan.objects.create(lead=step_today, next_step="Send the quote", next_step_on=today)
+    assert names(manager, sort="due") == ["Today", "Old", "Fresh", "Ahead"]
+
+
+def test_open_work_leaves_out_leads_salesforce_is_converting(manager):
+    converting = LeadFactory(last_name="Converting", state=LeadState.QUALIFIED)
+    Conversion.objects.create(lead=converting)
+    LeadFactory(last_name="Waiting", state=LeadState.QUALIFIED)
+    assert names(manager, state="open") == ["Waiting"]
+    assert queue_state_counts(manager, QueueFilters())["open"] == 1

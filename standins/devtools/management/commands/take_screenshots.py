@@ -105,12 +105,14 @@ class Command(BaseCommand):
 
         # (file, who, page, open its first lead?, element to capture)
         shots = [
-            ("queue.png", MANAGER, "/", False, None),
+            ("queue.png", MANAGER, "/?state=open&owner=&sort=due", False, None),
             ("lead.png", MANAGER, "/?state=qualified&sort=oldest", True, None),
-            ("duplicate-merge.png", MANAGER, "/?has_duplicates=on", True, "#duplicates"),
+            ("duplicate-merge.png", MANAGER, "/?state=all&has_duplicates=on", True, "#duplicates"),
             ("dashboard.png", MANAGER, "/dashboard/", False, None),
             ("criteria-admin.png", ADMIN, "/admin/qualification/qualificationsettings/1/change/", False, None),
             ("queue-phone.png", "sam.rep", "/", False, None),
+            ("lead-phone.png", "sam.rep", "/", True, None),
+            ("duplicate-merge-phone.png", MANAGER, "/?state=all&has_duplicates=on", True, "#duplicates"),
         ]
         written = []
         with sync_playwright() as playwright:
@@ -118,7 +120,7 @@ class Command(BaseCommand):
             for filename, username, path, open_first, element in tqdm(shots, desc="Screenshots", unit="png"):
                 phone = filename.endswith("-phone.png")
                 context = browser.new_context(
-                    viewport={"width": 390, "height": 844} if phone else {"width": 1440, "height": 1000},
+                    viewport={"width": 360, "height": 780} if phone else {"width": 1440, "height": 1000},
                     device_scale_factor=2 if phone else 1,
                     is_mobile=phone,
                 )
