@@ -1,6 +1,7 @@
 """Reads shared by the matchers, the checks, the audit command and the review screens."""
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
@@ -88,11 +89,34 @@ def term_frequencies(*, profiles: list[Profile] | None = None) -> dict[tuple[str
 
 
 def blocked_lead_ids(*, keys: dict[str, str], exclude_id: int | None, max_block_size: int) -> set[int]:
-    """Leads sharing a blocking key, one indexed look-up per key; a key shared by too many leads is skipped."""
+    """Leads sharing a blocking key; a key shared by more than `max_block_size` leads is skipped.
+
+    Usually one query (the keys OR-ed, each on its partial index); only when that returns more rows than all
+    blocks may hold together, because some key is huge, one limited look-up per key finds which.
+    """
+    keys = {column: value for column, value in keys.items() if value}
+    if not keys:
+        return set()
+    limit = len(keys) * (max_block_size + 1)
+    matches = Q(pk__in=[])
+    for column, value in keys.items():
+        matches |= Q(**{column: value})
+    rows = list(
+        LeadFingerprint.objects.filter(matches).exclude(lead_id=exclude_id).values_list("lead_id", *keys)[:limit]
+    )
+    if len(rows) == limit:
+        return _blocked_lead_ids_per_key(keys, exclude_id, max_block_size)
+    by_rule: dict[str, list[int]] = defaultdict(list)
+    for lead_id, *values in rows:
+        for (column, value), theirs in zip(keys.items(), values, strict=True):
+            if theirs == value:
+                by_rule[column].append(lead_id)
+    return {lead_id for ids in by_rule.values() if len(ids) <= max_block_size for lead_id in ids}
+
+
+def _blocked_lead_ids_per_key(keys: dict[str, str], exclude_id: int | None, max_block_size: int) -> set[int]:
     found: set[int] = set()
     for column, value in keys.items():
-        if not value:
-            continue
         ids = list(
             LeadFingerprint.objects.filter(**{column: value})
             .exclude(lead_id=exclude_id)

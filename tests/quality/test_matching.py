@@ -124,7 +124,7 @@ def test_checks_store_blocking_keys_in_the_fingerprint():
         "acme.nl",
     )
     assert (fingerprint.company_key, fingerprint.address_key) == ("acme trading", "1015CJ|12")
-    assert fingerprint.name_company == "anna de vries|acme trading"
+    assert (fingerprint.full_name, fingerprint.company_surname) == ("anna de vries", "acme trading|FRS")
 
 
 def test_matching_a_lead_uses_indexed_lookups_not_a_scan(django_assert_max_num_queries):

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from leadflow.quality.matching.profile import Profile
+from leadflow.quality.normalize import surname_core
 
 # Each field's levels, best agreement first; the last one is "clearly different".
 FIELD_LEVELS: dict[str, tuple[str, ...]] = {
@@ -75,7 +76,9 @@ def _compare_names(a: Profile, b: Profile) -> dict[str, str]:
         "first_name": first_name_level(a.first, b.first),
         "last_name": last_name_level(a.last_core, b.last_core),
     }
-    swapped = {"first_name": first_name_level(a.first, b.last_core), "last_name": last_name_level(a.last_core, b.first)}
+    # Swapped: one record's first name holds the other's surname (particles and all: "de Vries, Anna").
+    a_first, b_first = surname_core(a.first), surname_core(b.first)
+    swapped = {"first_name": first_name_level(a_first, b.last_core), "last_name": last_name_level(a.last_core, b_first)}
     if all(swapped.values()) and _rank(swapped) < _rank(straight) - 1:
         return {name: level for name, level in swapped.items() if level}
     return {name: level for name, level in straight.items() if level}

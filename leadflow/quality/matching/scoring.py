@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from leadflow.quality.matching.comparisons import FIELD_LEVELS, TERM_FREQUENCY_FIELDS, compare, term_frequency_values
+from leadflow.quality.matching.comparisons import TERM_FREQUENCY_FIELDS, compare, term_frequency_values
 from leadflow.quality.matching.profile import Profile
 
 ROLE_MAILBOXES = frozenset(
@@ -204,7 +204,3 @@ def _same_business(a: Profile, b: Profile, levels: dict[str, str]) -> bool:
         and levels.get("company") in ("exact", "typo", "contains")
         and "exact" in (levels.get("postcode"), levels.get("city"), levels.get("street"))
     )
-
-
-def level_names(name: str) -> tuple[str, ...]:
-    return FIELD_LEVELS[name]
