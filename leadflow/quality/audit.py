@@ -12,16 +12,22 @@ from dataclasses import dataclass, replace
 from itertools import combinations, groupby
 from typing import Any
 
-from django.db.models import Count
-
 from leadflow.leads.models import Lead, LeadState
 from leadflow.quality import selectors
 from leadflow.quality.matching.profile import Profile, profile_from_lead, usable_keys
 from leadflow.quality.matching.scoring import score_pair
 from leadflow.quality.models import BLOCKING_KEYS, LeadFingerprint
-from leadflow.quality.services import fingerprint_refresh, match_model_is_stale, match_model_train
+from leadflow.quality.services import (
+    fingerprint_refresh,
+    fingerprint_statistics_refresh,
+    match_model_is_stale,
+    match_model_train,
+)
 
 BATCH_SIZE = 2000
+# After computing this many keys at once (an import), the database's planner statistics are refreshed: with
+# stale ones PostgreSQL joins the key scans to the leads by nested loops (seconds per scan instead of ms).
+ANALYZE_AFTER = 1000
 # A progress wrapper: called like tqdm(iterable, total=..., desc=..., unit=...) and yields the same items.
 Progress = Callable[..., Iterable[Any]]
 
@@ -95,6 +101,8 @@ def fingerprints_refresh_stale(*, source: str | None = None, progress: Progress 
     bar = progress(batches, total=len(batches), desc="Computing match keys", unit="batch")
     for batch in bar:
         fingerprint_refresh(leads=Lead.objects.filter(pk__in=batch).order_by().values(*selectors.LEAD_MATCH_FIELDS))
+    if len(stale_ids) >= ANALYZE_AFTER:
+        fingerprint_statistics_refresh()
     return len(stale_ids)
 
 
@@ -113,7 +121,8 @@ def candidate_pairs(
     if source is not None:
         fingerprints = fingerprints.filter(lead__source=source)
     common = common or {}
-    oversized = {column: _oversized_values(fingerprints, column, max_block_size) for column in BLOCKING_KEYS}
+    # Key values of the rules already read whose blocks were too large to use: filled as the scans go.
+    oversized: dict[str, set[str]] = {column: set() for column in BLOCKING_KEYS}
 
     def usable(column: str, value: str) -> bool:
         return bool(value) and value not in oversized[column] and bool(usable_keys({column: value}, common))
@@ -130,6 +139,8 @@ def candidate_pairs(
         )
         for value, block in groupby(rows, key=lambda row: row[0]):
             members = list(block)
+            if len(members) > max_block_size:
+                oversized[column].add(value)
             if len(members) < 2 or not usable(column, value):
                 continue
             for a, b in combinations(members, 2):
@@ -137,18 +148,6 @@ def candidate_pairs(
                 if any(x == y and usable(col, x) for col, x, y in zip(earlier, a[2:], b[2:], strict=True)):
                     continue
                 yield (a[1], b[1]) if a[1] < b[1] else (b[1], a[1])
-
-
-def _oversized_values(fingerprints: Any, column: str, max_block_size: int) -> set[str]:
-    """Key values shared by more than `max_block_size` leads (one grouped query over the column's index)."""
-    rows = (
-        fingerprints.exclude(**{column: ""})
-        .values(column)
-        .annotate(n=Count("lead_id"))
-        .filter(n__gt=max_block_size)
-        .values_list(column, flat=True)
-    )
-    return set(rows)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

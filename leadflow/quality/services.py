@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError, ExternalServiceError
@@ -154,6 +154,17 @@ def _store_model(model: training.TrainedModel) -> None:
         row.match_probability = model.match_share
         row.common_values = model.common
         row.save()
+
+
+def fingerprint_statistics_refresh() -> None:
+    """Refresh the planner statistics of the leads and their keys (after bulk key computation)."""
+    tables = (Lead._meta.db_table, LeadFingerprint._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], actor: Actor, reason: str = "") -> Lead:

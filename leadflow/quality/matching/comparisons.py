@@ -120,12 +120,19 @@ def last_name_level(a: str, b: str) -> str:
     return "different"
 
 
-@lru_cache(maxsize=50_000)
 def names_related(a: str, b: str) -> bool:
     """Bob and Robert, Jim and James, Bob and Rob (both short for Robert): the `nicknames` package's table."""
-    a_names = _NICKNAMES.nicknames_of(a) | _NICKNAMES.canonicals_of(a) | {a}
-    b_names = _NICKNAMES.nicknames_of(b) | _NICKNAMES.canonicals_of(b) | {b}
-    return b in a_names or a in b_names or bool(_NICKNAMES.canonicals_of(a) & _NICKNAMES.canonicals_of(b))
+    return b in _related_names(a)
+
+
+@lru_cache(maxsize=50_000)
+def _related_names(name: str) -> frozenset[str]:
+    """The name's nicknames, the names it is a nickname of, and their other nicknames."""
+    canonicals = _NICKNAMES.canonicals_of(name)
+    related = set(_NICKNAMES.nicknames_of(name)) | canonicals
+    for canonical in canonicals:
+        related |= _NICKNAMES.nicknames_of(canonical)
+    return frozenset(related - {name})
 
 
 def _is_typo(a: str, b: str) -> bool:
@@ -147,7 +154,7 @@ def company_level(a: str, b: str) -> str:
         return ""
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return "exact"
-    if len(a) >= 4 and len(b) >= 4 and (_is_typo(a, b) and DamerauLevenshtein.distance(a, b) <= 2):
+    if len(a) >= 4 and len(b) >= 4 and DamerauLevenshtein.distance(a, b) <= (1 if min(len(a), len(b)) < 8 else 2):
         return "typo"
     a_words, b_words = a.split(), b.split()
     if _words_within(a_words, b_words) or _words_within(b_words, a_words):
@@ -156,17 +163,20 @@ def company_level(a: str, b: str) -> str:
 
 
 def _words_within(short: list[str], long: list[str]) -> bool:
-    """Each word of `short` is a word of `long` or abbreviates one ('deli' → 'delicatessen'), in order."""
-    position = 0
-    for word in short:
-        while position < len(long) and not (
-            long[position] == word or (len(word) >= 3 and long[position].startswith(word))
-        ):
-            position += 1
-        if position == len(long):
-            return False
-        position += 1
-    return True
+    """`short` is how `long` starts: each word equal, abbreviated ('deli', 'rest') or mistyped, in order.
+
+    Extra words after the name are a description ('acme' → 'acme trading'); extra words before it name an
+    outlet or department ('grand hotel' → 'cafe grand hotel'), which is another business.
+    """
+    if len(short) > len(long):
+        return False
+    return all(_same_word(word, other) for word, other in zip(short, long, strict=False))
+
+
+def _same_word(short: str, long: str) -> bool:
+    if short == long or (len(short) >= 3 and long.startswith(short)):
+        return True
+    return min(len(short), len(long)) >= 4 and JaroWinkler.similarity(short, long) >= 0.9
 
 
 def _exact_level(a: str, b: str) -> str:

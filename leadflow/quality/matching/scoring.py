@@ -55,12 +55,21 @@ PRIOR_FRACTION = {
     "area": 0.3,
     "different": 0.0,
 }
-# A level whose weight is at or below this (odds 1:20 against) says "clearly not the same": the rules use it.
-CLEARLY_DIFFERENT = -math.log(20)
+# The rules about people. Each is raised by a field whose level is "different" and decided by the learned
+# evidence of the fields that tell the people of one household or office apart (a household shares address,
+# phone and surname, an office its company, address and phone: those fields are left out). A national id
+# (even mistyped) outweighs a replaced name; a birth date explains a changed surname (marriage) but not
+# another first name (twins share a birth date, an address and a surname).
+FIRST_NAME_EVIDENCE = ("first_name", "email", "national_id")
+LAST_NAME_EVIDENCE = ("last_name", "email", "birth_date", "national_id")
+COMPANY_EVIDENCE = ("company", "email")
 # Term-frequency adjustments are bounded: a value seen once in a sample is not proof of identity.
 TF_ADJUSTMENT_RANGE = (-8.0, 3.0)
-# Scores the overriding rules cap a pair at: below any sensible review threshold.
+# Scores the overriding rules cap a pair at: below any sensible review threshold; and, for another first name
+# at one home address, between review and auto: a family member, or one person's record with the first name
+# replaced (lists have both, and nothing else in a lead tells them apart): a person decides.
 NOT_THE_SAME_PERSON = 0.3
+PERSON_DECIDES = 0.75
 SAME_BUSINESS = 0.99
 
 
@@ -159,11 +168,11 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
     same_account = bool(
         (a.domain and a.domain == b.domain) or (a.vat and a.vat == b.vat) or levels.get("company") == "exact"
     )
-    veto = _not_the_same(a, b, levels, weights)
+    veto, cap = _not_the_same(a, b, levels, weights)
     if a.email and a.email == b.email and a.email_local not in ROLE_MAILBOXES:
         score = 1.0  # one personal mailbox is one person, whatever else was typed differently
     elif veto:
-        score = min(score, NOT_THE_SAME_PERSON)
+        score = min(score, cap)
         reasons = [*reasons, veto]
     elif _same_business(a, b, levels):
         score = max(score, SAME_BUSINESS)
@@ -171,28 +180,35 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
     return PairScore(score=round(score, 4), reasons=reasons, same_account=same_account, levels=levels)
 
 
-def _clearly_different(name: str, levels: dict[str, str], weights: Weights) -> bool:
-    level = levels.get(name)
-    return level is not None and weights.level_weight(name, level) <= CLEARLY_DIFFERENT
+def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weights) -> tuple[str, float]:
+    """The rule about people that overrides the sum, and the score it caps the pair at; ('', 1.0) when none."""
 
+    def outweighed(raised_by: str, evidence: tuple[str, ...]) -> bool:
+        """The field clearly differs and the evidence that tells people apart does not favour one person."""
+        if levels.get(raised_by) != "different":
+            return False
+        return sum(weights.level_weight(name, levels[name]) for name in evidence if name in levels) <= 0
 
-def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weights) -> str:
-    """The rules that no amount of shared address or phone outweighs; '' when none applies."""
     if (a.is_person and b.is_company) or (a.is_company and b.is_person):
-        return "One record is a person and the other a company: at most the same account."
-    # A shared national id (even with one digit mistyped) outweighs a mangled or replaced name. A shared birth
-    # date explains a changed surname (marriage) but not another first name: twins share a birth date, an
-    # address and a surname.
-    same_id = levels.get("national_id") in ("exact", "typo")
-    if not same_id and _clearly_different("first_name", levels, weights):
-        return "Different first names: family members or colleagues are different people."
-    if not (same_id or levels.get("birth_date") == "exact") and _clearly_different("last_name", levels, weights):
-        return "Different last names: colleagues sharing a company or a first name are different people."
-    if _clearly_different("company", levels, weights):
+        return "One record is a person and the other a company: at most the same account.", NOT_THE_SAME_PERSON
+    at_work = bool(a.company and b.company)
+    if outweighed("first_name", FIRST_NAME_EVIDENCE):
+        if at_work:
+            return "Different first names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
+        return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
+    if at_work and outweighed("last_name", LAST_NAME_EVIDENCE):
+        return "Different last names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
+    if outweighed("company", COMPANY_EVIDENCE):
         if a.is_person:
-            return "Works at a different company: the same person there is a new lead, not a duplicate."
-        return "Different business names: two outlets or tenants at one address are different customers."
-    return ""
+            return (
+                "Works at a different company: the same person there is a new lead, not a duplicate.",
+                NOT_THE_SAME_PERSON,
+            )
+        return (
+            "Different business names: two outlets or tenants at one address are different customers.",
+            NOT_THE_SAME_PERSON,
+        )
+    return "", 1.0
 
 
 def _same_business(a: Profile, b: Profile, levels: dict[str, str]) -> bool:

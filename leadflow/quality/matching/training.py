@@ -30,7 +30,7 @@ FIELDS = tuple(FIELD_LEVELS)
 COMMON_SHARE = 0.05
 # Values seen fewer times than this are not stored: they take `rare_share`.
 MIN_STORED_COUNT = 2
-RANDOM_PAIRS = 100_000
+RANDOM_PAIRS = 30_000
 MAX_TRAINING_PAIRS = 400_000
 EM_ITERATIONS = 40
 EM_TOLERANCE = 1e-5
@@ -87,14 +87,21 @@ def measure_frequencies(profiles: Sequence[Profile], *, max_block_size: int) -> 
 
 
 # EM sessions, as Splink trains: each session takes the pairs of a few blocking rules and learns m only for
-# the fields those rules do not involve (pairs blocked on a name agree on names whether duplicates or not).
-# u stays fixed at its random-pair value. A field's m is the average over the sessions that learned it.
+# the fields that are independent of those rules among non-duplicates. Pairs blocked on a name agree on names
+# whether duplicates or not; pairs blocked on an address or a company are full of family members and
+# colleagues, who share the address, phone and company but not the name: such a session learns only the
+# fields that tell people apart. u stays fixed at its random-pair value. A field's m is the average over the
+# sessions that learned it.
+_PERSON_FIELDS = ("first_name", "last_name", "email", "birth_date", "national_id")
 SESSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # name: (blocking rules, fields not learned)
-    "names": (("full_name", "name_sound"), ("first_name", "last_name")),
-    "address": (("address_key", "street_number"), ("street", "house_number", "postcode")),
-    "contact": (("email_key", "phone_key"), ("email", "phone")),
-    "company": (("company_key", "domain"), ("company", "domain")),
+    # name: (blocking rules, fields learned)
+    "names": (
+        ("full_name", "name_sound"),
+        tuple(name for name in FIELD_LEVELS if name not in ("first_name", "last_name")),
+    ),
+    "address": (("address_key", "street_number"), _PERSON_FIELDS),
+    "contact": (("email_key", "phone_key"), ("first_name", "last_name", "birth_date", "national_id")),
+    "company": (("company_key", "domain"), _PERSON_FIELDS),
 }
 
 
@@ -147,17 +154,21 @@ def train(profiles: Sequence[Profile], *, prior: Weights, max_block_size: int, s
         for k, v in _level_shares(level_matrix(profiles, random_pairs), np.ones(len(random_pairs))).items()
     }
     m_start = _m_from_prior(prior, u)
+    gammas = level_matrix(profiles, pairs)
+    row_of = {pair: row for row, pair in enumerate(pairs)}
     learned: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     iterations = 0
-    for rules, untrained in SESSIONS.values():
+    for rules, fields in SESSIONS.values():
         session = blocked_pairs(
             profiles, common=common, max_block_size=max_block_size, limit=MAX_TRAINING_PAIRS // 2, rng=rng, rules=rules
         )
         if len(session) < MIN_SESSION_PAIRS:
             continue
-        gammas = level_matrix(profiles, session)
-        fields = [name for name in FIELDS if name not in untrained]
-        m, matches, steps = _expectation_maximisation(gammas, m_start, u, fields)
+        known = [pair for pair in session if pair in row_of]
+        session_gammas = np.concatenate(
+            (gammas[[row_of[pair] for pair in known]], level_matrix(profiles, [p for p in session if p not in row_of]))
+        )
+        m, matches, steps = _expectation_maximisation(session_gammas, m_start, u, fields)
         iterations += steps
         for name in fields:
             if matches.get(name, 0) >= MIN_MATCHES_PER_FIELD:
@@ -169,7 +180,6 @@ def train(profiles: Sequence[Profile], *, prior: Weights, max_block_size: int, s
     trained = sorted({name for name, _ in m_final})
     if not trained:
         return None
-    gammas = level_matrix(profiles, pairs)
     weights = {key: math.log(m_final[key] / u[key]) for key in m_final}
     match_share = _overall_match_share(gammas, weights, total_pairs=n * (n - 1) / 2, blocked=len(pairs))
     return TrainedModel(
