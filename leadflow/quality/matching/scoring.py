@@ -183,11 +183,12 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
 def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weights) -> tuple[str, float]:
     """The rule about people that overrides the sum, and the score it caps the pair at; ('', 1.0) when none."""
 
-    def outweighed(raised_by: str, evidence: tuple[str, ...]) -> bool:
+    def evidence(names: tuple[str, ...]) -> float:
+        return sum(weights.level_weight(name, levels[name]) for name in names if name in levels)
+
+    def outweighed(raised_by: str, names: tuple[str, ...]) -> bool:
         """The field clearly differs and the evidence that tells people apart does not favour one person."""
-        if levels.get(raised_by) != "different":
-            return False
-        return sum(weights.level_weight(name, levels[name]) for name in evidence if name in levels) <= 0
+        return levels.get(raised_by) == "different" and evidence(names) < 0
 
     if (a.is_person and b.is_company) or (a.is_company and b.is_person):
         return "One record is a person and the other a company: at most the same account.", NOT_THE_SAME_PERSON
@@ -195,6 +196,8 @@ def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weigh
     if outweighed("first_name", FIRST_NAME_EVIDENCE):
         if at_work:
             return "Different first names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
+        if evidence(FIRST_NAME_EVIDENCE[1:]) < 0:  # their own mailboxes (or ids) differ too
+            return "Different first names and mailboxes: family members are different people.", NOT_THE_SAME_PERSON
         return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
     if at_work and outweighed("last_name", LAST_NAME_EVIDENCE):
         return "Different last names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
