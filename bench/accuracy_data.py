@@ -1,13 +1,19 @@
 """Generator of realistic leads and corrupted copies with known truth, for the matcher accuracy benchmark.
 
-Two populations, like the data Leadflow sees:
+Three populations, like the data Leadflow sees:
 - B2B leads (Dutch, Belgian, German): person, company with legal form, email (company or free mail), phone,
   website, address. Copies get typos, swapped names, initials, dropped diacritics, other phone formats, other
   legal suffixes, free mail instead of company mail, missing fields.
 - Person records from imported lists (FEBRL-style: no email, no company, date of birth and national id in
   custom fields). Copies get typos, missing values, swapped day/month, mistyped phone digits.
-Hard negatives with their own entity ids: household members (same address and surname, other first name and
-birth date), namesakes elsewhere, and the same person at another company.
+- Businesses (a restaurant or hotel guide): company name, phone, address, no person. Copies get typos,
+  abbreviations, other phone formats, missing fields.
+Copies of people also get nicknames (Robert → Bob, from the `nicknames` table) and placeholder words in a name
+field (`Mr`, `n/a`, `declined`). By default person records carry no birth date or national id (lead-shaped);
+`with_ids=True` adds them.
+Hard negatives with their own entity ids, labelled in `Record.negative`: household members (same address,
+phone and surname, other first name), colleagues (same company), the same person at another company
+(`job_change`), and another outlet of one brand at the same address and phone (`outlet`).
 """
 
 import random
@@ -30,6 +36,8 @@ B2B_CORRUPTIONS = (
     "email_case",
     "website_form",
     "city_case",
+    "nickname",
+    "placeholder",
 )
 LOCALES = {"NL": "nl_NL", "BE": "nl_BE", "DE": "de_DE"}
 NICKNAME_FREE_TYPO_KEYS = "abcdefghijklmnopqrstuvwxyz"
@@ -40,6 +48,16 @@ class Record:
     entity: int
     fields: dict[str, str]
     custom_fields: dict[str, str] = field(default_factory=dict)
+    kind: str = "b2b"  # b2b, person or business
+    negative: str = ""  # household, colleague, job_change or outlet: a look-alike that is another customer
+    negative_of: int = 0  # the entity it looks like
+
+
+PLACEHOLDER_NAMES = ("Mr", "Mrs.", "n/a", "declined", "unknown", "-", "Woman")
+OUTLETS = ("Cafe", "Dining Room", "Bar", "Brasserie", "Spa", "Lounge", "Bistro")
+BRANDS = ("Hotel", "Grand Hotel", "Palace", "Resort", "Plaza")
+BUSINESS_WORDS = ("Restaurant", "Grill", "Kitchen", "Deli", "Trattoria", "Bakery", "Oyster Bar", "Steakhouse")
+ABBREVIATIONS = {"Restaurant": "Rest.", "Delicatessen": "Deli", "Street": "St.", "Avenue": "Ave", "Straat": "Str."}
 
 
 def typo(rng: random.Random, value: str) -> str:
@@ -65,7 +83,11 @@ def strip_accents(value: str) -> str:
 
 
 class Generator:
-    def __init__(self, seed: int = 7) -> None:
+    def __init__(self, seed: int = 7, *, with_ids: bool = False) -> None:
+        from nicknames import NickNamer
+
+        self.with_ids = with_ids
+        self.nicknames = NickNamer()
         self.rng = random.Random(seed)
         self.fakers = {country: Faker(locale) for country, locale in LOCALES.items()}
         self.fakers["AU"] = Faker("en_AU")
@@ -141,7 +163,18 @@ class Generator:
                 f["website"] = f["website"].replace("https://www.", "").rstrip("/")
             elif c == "city_case":
                 f["city"] = f["city"].upper()
+            else:
+                self._name_variant(c, f)
         return Record(entity=original.entity, fields=f)
+
+    def _name_variant(self, corruption: str, f: dict[str, str]) -> None:
+        """A nickname for the first name (when the table knows one), or a placeholder in a name field."""
+        if corruption == "nickname":
+            known = sorted(self.nicknames.nicknames_of(f["first_name"].lower()))
+            if known:
+                f["first_name"] = self.rng.choice(known).capitalize()
+        elif corruption == "placeholder":
+            f[self.rng.choice(("first_name", "last_name"))] = self.rng.choice(PLACEHOLDER_NAMES)
 
     def colleague(self, original: Record) -> Record:
         """Another person at the same company: same domain, phone switchboard and address."""
@@ -150,14 +183,59 @@ class Generator:
         f["first_name"], f["last_name"] = fake.first_name(), fake.last_name()
         domain = f["email"].split("@")[1]
         f["email"] = strip_accents(f"{f['first_name']}.{f['last_name']}".lower().replace(" ", "")) + "@" + domain
-        return Record(entity=self._entity(), fields=f)
+        return Record(entity=self._entity(), fields=f, negative="colleague", negative_of=original.entity)
 
     def job_change(self, original: Record) -> Record:
-        """The same person at another company: not a duplicate lead."""
+        """The same person at another company in the same city: not a duplicate lead."""
         other = self.b2b_original()
         f = dict(other.fields)
         f["first_name"], f["last_name"] = original.fields["first_name"], original.fields["last_name"]
-        return Record(entity=other.entity, fields=f)
+        f["city"], f["country"] = original.fields["city"], original.fields["country"]
+        return Record(entity=other.entity, fields=f, negative="job_change", negative_of=original.entity)
+
+    # --- Businesses from a guide ------------------------------------------------------------------
+    def business_original(self) -> Record:
+        fake = self.fakers[self.rng.choice(("NL", "DE", "AU"))]
+        if self.rng.random() < 0.3:
+            name = f"{self.rng.choice(OUTLETS)} {self.rng.choice(BRANDS)} {fake.last_name()}"
+        else:
+            name = f"{fake.last_name()}'s {self.rng.choice(BUSINESS_WORDS)}"
+        return Record(
+            entity=self._entity(),
+            kind="business",
+            fields={
+                "company": name,
+                "phone": f"+31 20 {self.rng.randint(1000000, 9999999)}",
+                "street": f"{self.rng.randint(1, 400)} {fake.street_name()}",
+                "postcode": fake.postcode(),
+                "city": fake.city(),
+            },
+        )
+
+    def business_copy(self, original: Record) -> Record:
+        f = dict(original.fields)
+        for c in self.rng.sample(("typo", "abbreviate", "phone_format", "missing", "case"), k=self.rng.randint(1, 2)):
+            if c == "typo":
+                f["company"] = typo(self.rng, f["company"])
+            elif c == "abbreviate":
+                for long, short in ABBREVIATIONS.items():
+                    f["company"], f["street"] = f["company"].replace(long, short), f["street"].replace(long, short)
+            elif c == "phone_format" and f["phone"].count(" ") == 2:
+                f["phone"] = "020-" + f["phone"].rsplit(" ", 1)[1]
+            elif c == "missing":
+                f[self.rng.choice(("postcode", "street", "phone"))] = ""
+            elif c == "case":
+                f["company"] = f["company"].upper()
+        return Record(entity=original.entity, fields=f, kind="business")
+
+    def outlet(self, original: Record) -> Record:
+        """Another outlet of the same brand: same address and switchboard, another business."""
+        f = dict(original.fields)
+        words = f["company"].split(" ")
+        brand = " ".join(words[1:]) if words[0] in OUTLETS else f["company"]
+        other_outlets = [o for o in OUTLETS if not f["company"].startswith(o)]
+        f["company"] = f"{self.rng.choice(other_outlets)} {brand}"
+        return Record(entity=self._entity(), fields=f, kind="business", negative="outlet", negative_of=original.entity)
 
     # --- Person records from imported lists ------------------------------------------------------
     def person_original(self) -> Record:
@@ -175,16 +253,23 @@ class Generator:
             },
             custom_fields={
                 "street_number": str(self.rng.randint(1, 300)),
-                "date_of_birth": dob.strftime("%Y%m%d"),
-                "soc_sec_id": str(self.rng.randint(1000000, 9999999)),
                 "state": self.rng.choice(("nsw", "vic", "qld", "wa")),
-            },
+            }
+            | (
+                {"date_of_birth": dob.strftime("%Y%m%d"), "soc_sec_id": str(self.rng.randint(1000000, 9999999))}
+                if self.with_ids
+                else {}
+            ),
+            kind="person",
         )
 
     def person_copy(self, original: Record) -> Record:
         f, custom = dict(original.fields), dict(original.custom_fields)
         for c in self.rng.sample(
-            ("typo_first", "typo_last", "typo_street", "missing", "dob", "ssn", "phone", "swap", "city", "postcode"),
+            (
+                *("typo_first", "typo_last", "typo_street", "missing", "dob", "ssn", "phone", "swap", "city"),
+                *("postcode", "nickname", "placeholder"),
+            ),
             k=self.rng.randint(1, 3),
         ):
             if c == "typo_first":
@@ -194,13 +279,17 @@ class Generator:
             elif c == "typo_street":
                 f["street"] = typo(self.rng, f["street"])
             elif c == "missing":
-                name = self.rng.choice(("phone", "street", "city", "date_of_birth", "soc_sec_id"))
+                name = self.rng.choice(
+                    [n for n in ("phone", "street", "city", "date_of_birth", "soc_sec_id") if n in {**f, **custom}]
+                )
                 (custom if name in custom else f)[name] = ""
-            elif c == "dob":
+            elif c in ("nickname", "placeholder"):
+                self._name_variant(c, f)
+            elif c == "dob" and "date_of_birth" in custom:
                 d = custom["date_of_birth"]
                 if len(d) == 8:
                     custom["date_of_birth"] = d[:4] + d[6:8] + d[4:6] if int(d[6:8]) <= 12 else typo(self.rng, d)
-            elif c == "ssn":
+            elif c == "ssn" and "soc_sec_id" in custom:
                 custom["soc_sec_id"] = typo(self.rng, custom["soc_sec_id"]) if custom["soc_sec_id"] else ""
             elif c == "phone" and f["phone"]:
                 digits = list(f["phone"])
@@ -213,35 +302,53 @@ class Generator:
                 f["city"] = typo(self.rng, f["city"])
             elif c == "postcode":
                 f["postcode"] = typo(self.rng, f["postcode"]) if len(f["postcode"]) > 3 else f["postcode"]
-        return Record(entity=original.entity, fields=f, custom_fields=custom)
+        return Record(entity=original.entity, fields=f, custom_fields=custom, kind="person")
 
     def household_member(self, original: Record) -> Record:
         fake = self.fakers["AU"]
         custom = dict(original.custom_fields)
-        custom["date_of_birth"] = fake.date_of_birth(minimum_age=1, maximum_age=90).strftime("%Y%m%d")
-        custom["soc_sec_id"] = str(self.rng.randint(1000000, 9999999))
+        if self.with_ids:
+            custom["date_of_birth"] = fake.date_of_birth(minimum_age=1, maximum_age=90).strftime("%Y%m%d")
+            custom["soc_sec_id"] = str(self.rng.randint(1000000, 9999999))
         f = dict(original.fields)
         f["first_name"] = fake.first_name()
-        return Record(entity=self._entity(), fields=f, custom_fields=custom)
+        return Record(
+            entity=self._entity(),
+            fields=f,
+            custom_fields=custom,
+            kind="person",
+            negative="household",
+            negative_of=original.entity,
+        )
 
     # --- A data set ---------------------------------------------------------------------------------
     def dataset(self, originals: int, duplicate_rate: float = 0.4) -> list[Record]:
-        """`originals` distinct customers, half B2B and half person records, with copies and hard negatives."""
+        """`originals` distinct customers (B2B leads, person records and businesses in turn), with copies and
+        hard negatives (households, colleagues, job changes, outlets)."""
+        makers = {
+            "b2b": (self.b2b_original, self.b2b_copy),
+            "person": (self.person_original, self.person_copy),
+            "business": (self.business_original, self.business_copy),
+        }
         records: list[Record] = []
         for index in range(originals):
-            b2b = index % 2 == 0
-            original = self.b2b_original() if b2b else self.person_original()
+            kind = ("b2b", "person", "business")[index % 3]
+            make, copy = makers[kind]
+            original = make()
             records.append(original)
             if self.rng.random() < duplicate_rate:
-                copies = self.rng.choice((1, 1, 1, 2, 3))
-                records += [(self.b2b_copy if b2b else self.person_copy)(original) for _ in range(copies)]
-            roll = self.rng.random()
-            if roll < 0.05:
-                records.append(self.colleague(original) if b2b else self.household_member(original))
-            elif roll < 0.08 and b2b:
-                records.append(self.job_change(original))
+                records += [copy(original) for _ in range(self.rng.choice((1, 1, 1, 2, 3)))]
+            records += self._negatives(kind, original)
         self.rng.shuffle(records)
         return records
+
+    def _negatives(self, kind: str, original: Record) -> list[Record]:
+        roll = self.rng.random()
+        if kind == "b2b":
+            return [self.colleague(original)] if roll < 0.05 else [self.job_change(original)] if roll < 0.12 else []
+        if kind == "person":
+            return [self.household_member(original)] if roll < 0.12 else []
+        return [self.outlet(original)] if roll < 0.12 else []
 
 
 def true_pairs(records: list[Record], ids: list[int]) -> set[tuple[int, int]]:

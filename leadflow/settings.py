@@ -335,6 +335,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-conversions": {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0},
     "check-sync-alerts": {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0},
     "send-due-notifications": {"task": "leadflow.review.tasks.send_due_notifications", "schedule": 60.0},
+    "retrain-match-model": {"task": "leadflow.quality.tasks.retrain_match_model", "schedule": 6 * 3600.0},
 }
 # Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
 LEADFLOW_LEAD_ADMIN_INLINES = [

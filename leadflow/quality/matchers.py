@@ -3,12 +3,18 @@
 `settings.LEADFLOW_MATCHERS` lists them. Matchers only read: the checks service stores what they propose.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from leadflow.leads.models import Lead
 from leadflow.quality import selectors
-from leadflow.quality.matching.profile import Profile, blocking_keys, profile_from_lead, profile_from_values
-from leadflow.quality.matching.scoring import score_pair
+from leadflow.quality.matching.profile import (
+    Profile,
+    blocking_keys,
+    profile_from_lead,
+    profile_from_values,
+    usable_keys,
+)
+from leadflow.quality.matching.scoring import Weights, score_pair
 from leadflow.quality.remote import RemoteQuery, RemoteRecord, remote_directory
 
 # Keys that say "same company". For a person they find colleagues, and a same-account hint needs only a few
@@ -54,15 +60,16 @@ class LeadMatcher(Matcher):
     def match(self, lead: Lead) -> list[Candidate]:
         config = selectors.match_config()
         profile = profile_from_lead(lead)
-        keys = blocking_keys(profile)
-        account_keys = {k: keys.pop(k) for k in ACCOUNT_KEYS} if profile.is_person else {}
+        keys = usable_keys(blocking_keys(profile), config.weights.common)
+        account_keys = {k: keys.pop(k, "") for k in ACCOUNT_KEYS} if profile.is_person else {}
         ids = selectors.blocked_lead_ids(keys=keys, exclude_id=lead.pk, max_block_size=config.max_block_size)
         ids |= selectors.sampled_lead_ids(keys=account_keys, exclude_id=lead.pk, limit=ACCOUNT_HINT_SAMPLE)
         ids |= selectors.same_contact_lead_ids(lead=lead, limit=config.max_block_size)
         ids -= selectors.dismissed_partner_ids(lead_id=lead.pk)
+        weights = weights_for(profile, config)
         candidates = []
         for other in selectors.leads_for_matching(ids):
-            pair = score_pair(profile, profile_from_lead(other), config.weights)
+            pair = score_pair(profile, profile_from_lead(other), weights)
             if config.decision(pair.score) or pair.same_account:
                 candidates.append(
                     Candidate(
@@ -90,12 +97,12 @@ class RemoteMatcher(Matcher):
         query = remote_query(profile, company=lead.company)
         if not query:
             return []
-        config = selectors.match_config()
-        return [self._candidate(profile, record, config) for record in directory.search(query)]
+        weights = weights_for(profile, selectors.match_config())
+        return [self._candidate(profile, record, weights) for record in directory.search(query)]
 
-    def _candidate(self, profile: Profile, record: RemoteRecord, config: selectors.MatchConfig) -> Candidate:
+    def _candidate(self, profile: Profile, record: RemoteRecord, weights: Weights) -> Candidate:
         other = profile_from_values(record.fields)
-        pair = score_pair(profile, other, config.weights)
+        pair = score_pair(profile, other, weights)
         # An Account is where this person works, never the person: the lead converts onto it.
         score = pair.score if record.sobject in REMOTE_PEOPLE else 0.0
         return Candidate(
@@ -106,6 +113,11 @@ class RemoteMatcher(Matcher):
             remote_label=record.label,
             same_account=pair.same_account or (record.sobject not in REMOTE_PEOPLE and bool(pair.reasons)),
         )
+
+
+def weights_for(profile: Profile, config: selectors.MatchConfig) -> Weights:
+    """The model with the term frequencies of this profile's values: a pair agrees exactly only on those."""
+    return replace(config.weights, term_frequency=selectors.term_frequencies(profiles=[profile]))
 
 
 def remote_query(profile: Profile, *, company: str) -> RemoteQuery:

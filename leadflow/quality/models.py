@@ -1,9 +1,13 @@
+import math
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from leadflow.leads.models import Lead
+from leadflow.quality.matching.comparisons import FIELD_LEVELS
+from leadflow.quality.matching.profile import BLOCKING_RULES, KEY_LENGTH
 
 
 class Severity(models.TextChoices):
@@ -103,53 +107,31 @@ class NotDuplicatePair(models.Model):
         return f"Leads {self.lead_low_id} and {self.lead_high_id} are different"
 
 
-# LeadFingerprint columns that matching looks candidates up by, each with a partial index.
-BLOCKING_KEYS = (
-    "email_key",
-    "phone_key",
-    "vat_key",
-    "registration_key",
-    "domain",
-    "company_key",
-    "name_company",
-    "name_place",
-    "name_sound",
-    "surname_place",
-    "address_key",
-    "birth_key",
-    "national_id",
-)
+# LeadFingerprint columns that matching looks candidates up by, each with a partial index: one per blocking rule.
+BLOCKING_KEYS = tuple(BLOCKING_RULES)
 
 
 class LeadFingerprint(models.Model):
     """A lead's blocking keys in indexed columns: matching looks candidates up here instead of scanning leads.
 
-    Refreshed by the checks (and by `find_duplicates` for leads the checks have not reached); stale when the
-    lead changed after `lead_updated_at` or the key recipe (`version`) changed.
+    One column per rule of `profile.BLOCKING_RULES` (their recipe is documented there). Refreshed by the checks
+    (and by `find_duplicates` for leads the checks have not reached); stale when the lead changed after
+    `lead_updated_at` or the key recipe (`version`) changed.
     """
 
     lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE, related_name="fingerprint")
     version = models.PositiveSmallIntegerField()
     lead_updated_at = models.DateTimeField()
-    email_key = models.CharField(max_length=254, blank=True)
-    phone_key = models.CharField(max_length=32, blank=True)
-    vat_key = models.CharField(max_length=32, blank=True)
-    registration_key = models.CharField(max_length=64, blank=True)
-    domain = models.CharField(max_length=255, blank=True, help_text="Company domain; never a free-mail one.")
-    company_key = models.CharField(max_length=255, blank=True)
-    name_company = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with company.")
-    name_place = models.CharField(max_length=255, blank=True, help_text="Name words (sorted) with postcode or city.")
-    name_sound = models.CharField(max_length=64, blank=True, help_text="Sound-alike names with company or region.")
-    surname_place = models.CharField(max_length=64, blank=True, help_text="Surname sound with postcode or city.")
-    address_key = models.CharField(max_length=128, blank=True, help_text="Postcode (or city) with house number.")
-    birth_key = models.CharField(max_length=16, blank=True, help_text="Date of birth with the name initials.")
-    national_id = models.CharField(max_length=32, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=[key], condition=~Q(**{key: ""}), name=f"fp_{key}_idx") for key in BLOCKING_KEYS]
 
     def __str__(self) -> str:
         return f"Keys of lead {self.lead_id}"
+
+
+for _key in BLOCKING_KEYS:  # one column per rule, named after it
+    LeadFingerprint.add_to_class(_key, models.CharField(max_length=KEY_LENGTH, blank=True))
 
 
 class MatchSettings(models.Model):
@@ -167,6 +149,25 @@ class MatchSettings(models.Model):
     )
     max_block_size = models.PositiveIntegerField(
         default=200, help_text="A blocking key shared by more leads than this is too common to say anything."
+    )
+    use_learned_weights = models.BooleanField(
+        default=True,
+        help_text="Score with the weights learned from this database (when trained); off: the hand-set weights.",
+    )
+    trained_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trained_records = models.PositiveIntegerField(default=0, editable=False, help_text="Leads the model learned from.")
+    trained_pairs = models.PositiveIntegerField(default=0, editable=False, help_text="Compared pairs EM ran over.")
+    match_probability = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Learned chance that two leads picked at random are one customer (the prior of the learned model).",
+    )
+    common_values = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Values most leads share, per blocking-key part (measured): keys built on them are not used.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +203,53 @@ class FieldWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: +{self.agree} / -{self.disagree}"
+
+
+class ComparisonLevel(models.Model):
+    """One level of one field's comparison (e.g. first name: nickname) with its learned m and u.
+
+    m: share of true duplicates in this level; u: share of other pairs. The weight is ln(m/u) unless a person
+    set `weight_override`. Written by `match_model_train`; only the override is edited by hand.
+    """
+
+    settings = models.ForeignKey(MatchSettings, on_delete=models.CASCADE, related_name="levels")
+    field = models.CharField(max_length=32, choices=[(name, name) for name in FIELD_LEVELS])
+    level = models.CharField(max_length=16)
+    m = models.FloatField(help_text="Share of duplicate pairs in this level (learned).")
+    u = models.FloatField(help_text="Share of non-duplicate pairs in this level (learned from random pairs).")
+    weight_override = models.FloatField(null=True, blank=True, help_text="Use this weight (log-odds) instead.")
+
+    class Meta:
+        ordering = ["field", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "field", "level"], name="comparison_level_unique"),
+            models.CheckConstraint(condition=Q(m__gt=0) & Q(u__gt=0), name="comparison_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.level}"
+
+    @property
+    def learned_weight(self) -> float:
+        return math.log(self.m / self.u)
+
+    @property
+    def weight(self) -> float:
+        return self.learned_weight if self.weight_override is None else self.weight_override
+
+
+class TermFrequency(models.Model):
+    """How common a name, street, postcode or city value is among the leads (measured by training)."""
+
+    field = models.CharField(max_length=32)
+    value = models.CharField(max_length=255)
+    share = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["field", "value"], name="term_frequency_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.value!r}: {self.share:.4%}"
 
 
 class RequiredFieldRule(models.Model):

@@ -213,10 +213,11 @@ def company_key(name: str) -> str:
     """The company name without legal form, articles, punctuation, case or diacritics.
 
     'The Acme Trading B.V.' and 'ACME trading bv' → 'acme trading'. A name made only of such words keeps them.
+    A legal-form word that opens the name is a word of the name ('Spa Hotel Zuid', 'AS Adventure').
     """
-    words = plain_words(name.replace("&", " and ").replace("+", " and "))
-    significant = [w for w in words if w not in LEGAL_FORMS and w not in COMPANY_FILLER_WORDS]
-    return " ".join(significant or words)
+    words = [w for w in plain_words(name.replace("&", " and ").replace("+", " and ")) if w not in COMPANY_FILLER_WORDS]
+    significant = [w for i, w in enumerate(words) if i == 0 or w not in LEGAL_FORMS]
+    return " ".join(significant) or " ".join(plain_words(name))
 
 
 def person_name_key(first: str, last: str) -> str:

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError, ExternalServiceError
@@ -15,16 +15,20 @@ from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_event_record, lead_transition
 from leadflow.quality import selectors
 from leadflow.quality.matchers import Candidate
+from leadflow.quality.matching import training
 from leadflow.quality.matching.profile import FINGERPRINT_VERSION, blocking_keys, profile_from_lead
 from leadflow.quality.models import (
     BLOCKING_KEYS,
     CandidateDecision,
     CandidateStatus,
+    ComparisonLevel,
     DuplicateCandidate,
     LeadFinding,
     LeadFingerprint,
+    MatchSettings,
     NotDuplicatePair,
     Severity,
+    TermFrequency,
 )
 from leadflow.quality.validators import Finding
 
@@ -78,6 +82,90 @@ def fingerprint_refresh(*, leads: Iterable[Lead | Mapping[str, Any]]) -> int:
         update_fields=["version", "lead_updated_at", *BLOCKING_KEYS],
     )
     return len(rows)
+
+
+# Training reads at most this many leads (an even sample of larger databases): m, u and term frequencies
+# are shares, and a sample of this size pins them down well.
+MAX_TRAINING_LEADS = 100_000
+# Fewer leads than this: too few duplicates to learn from; the hand-set weights stay in use.
+MIN_TRAINING_LEADS = 500
+# The audit retrains first when the number of leads moved this far (as a factor) from what the model saw.
+RETRAIN_GROWTH = 1.5
+
+
+def match_model_train(*, progress: Any = None) -> training.TrainedModel | None:
+    """Learn the match model from the leads in the database and store it (MatchSettings, ComparisonLevel,
+    TermFrequency). Weights a person overrode in the admin are kept. Returns None, and changes nothing, when
+    the database is too small to learn from.
+    """
+    leads = Lead.objects.exclude(state=LeadState.DUPLICATE)
+    total = leads.count()
+    if total < MIN_TRAINING_LEADS:
+        return None
+    step = -(-total // MAX_TRAINING_LEADS)  # every step-th lead: an even sample of a large database
+    rows = leads.order_by("pk").values(*selectors.LEAD_MATCH_FIELDS).iterator(chunk_size=2000)
+    if progress is not None:
+        rows = progress(rows, total=total, desc="Reading leads to learn from", unit="lead")
+    profiles = [profile_from_lead(values) for i, values in enumerate(rows) if i % step == 0]
+    config = selectors.match_config()
+    hand_set = selectors.hand_set_weights()
+    model = training.train(profiles, prior=hand_set, max_block_size=config.max_block_size)
+    if model is not None:
+        _store_model(model)
+    return model
+
+
+def match_model_is_stale() -> bool:
+    """True when the database has grown (or shrunk) well past what the model learned from, or it never learned."""
+    row = MatchSettings.objects.filter(pk=1).first()
+    total = Lead.objects.exclude(state=LeadState.DUPLICATE).count()
+    if row is None or not row.use_learned_weights or total < MIN_TRAINING_LEADS:
+        return False
+    if row.match_probability is None:
+        return True
+    return not (
+        row.trained_records / RETRAIN_GROWTH <= min(total, MAX_TRAINING_LEADS) <= row.trained_records * RETRAIN_GROWTH
+    )
+
+
+def _store_model(model: training.TrainedModel) -> None:
+    with transaction.atomic():
+        row, _ = MatchSettings.objects.select_for_update().get_or_create(pk=1)
+        overrides = {(lv.field, lv.level): lv.weight_override for lv in row.levels.exclude(weight_override=None)}
+        row.levels.all().delete()
+        ComparisonLevel.objects.bulk_create(
+            ComparisonLevel(
+                settings=row,
+                field=field_name,
+                level=level,
+                m=model.m[(field_name, level)],
+                u=model.u[(field_name, level)],
+                weight_override=overrides.get((field_name, level)),
+            )
+            for field_name, level in model.m
+        )
+        TermFrequency.objects.all().delete()
+        TermFrequency.objects.bulk_create(
+            (TermFrequency(field=f, value=v[:255], share=share) for (f, v), share in model.term_frequency.items()),
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        row.trained_at = timezone.now()
+        row.trained_records, row.trained_pairs = model.records, model.pairs
+        row.match_probability = model.match_share
+        row.common_values = model.common
+        row.save()
+
+
+def fingerprint_statistics_refresh() -> None:
+    """Refresh the planner statistics of the leads and their keys (after bulk key computation)."""
+    tables = (Lead._meta.db_table, LeadFingerprint._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], actor: Actor, reason: str = "") -> Lead:

@@ -75,9 +75,15 @@ def test_webshop_customer_without_email_or_company_matches_on_address_phone_and_
     assert "Same date of birth." in candidate.reasons
 
 
-def test_family_members_sharing_an_address_and_phone_are_not_duplicates():
+def test_family_members_sharing_an_address_and_phone_are_not_held_as_duplicates_a_person_decides():
     checked(**{**ANNA, "email": "", "company": ""})
     sibling = checked(**{**ANNA, "first_name": "Maarten", "email": "", "company": ""})
+    assert only_candidate(sibling).decision == CandidateDecision.REVIEW
+
+
+def test_family_members_with_their_own_mailboxes_are_not_duplicates():
+    checked(**{**ANNA, "email": "anna@gmail.com", "company": ""})
+    sibling = checked(**{**ANNA, "first_name": "Maarten", "email": "maarten@gmail.com", "company": ""})
     assert sibling.duplicate_candidates.count() == 0
 
 
@@ -124,7 +130,7 @@ def test_checks_store_blocking_keys_in_the_fingerprint():
         "acme.nl",
     )
     assert (fingerprint.company_key, fingerprint.address_key) == ("acme trading", "1015CJ|12")
-    assert fingerprint.name_company == "anna de vries|acme trading"
+    assert (fingerprint.full_name, fingerprint.company_surname) == ("anna de vries", "acme trading|FRS")
 
 
 def test_matching_a_lead_uses_indexed_lookups_not_a_scan(django_assert_max_num_queries):

@@ -15,7 +15,7 @@ from leadflow.quality import normalize
 from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 
 # Imported lists carry columns Leadflow has no field for; intake keeps them in `custom_fields`. These are the
 # names (lower case, punctuation as "_") that hold supporting evidence, first match wins.
@@ -34,10 +34,12 @@ CUSTOM_FALLBACKS = {
     "city": ("suburb", "town", "place", "plaats", "woonplaats", "ort"),
 }
 
-_HOUSE_NUMBER = re.compile(r"\b(\d{1,5})(?:\s?([a-z])\b)?", re.IGNORECASE)
+# A house number: digits, optionally one letter glued or spaced ("12a", "12 A"), not an ordinal ("3rd").
+_HOUSE_NUMBER = re.compile(r"\b(\d{1,5})(?:\s?([a-z])\b)?(?!\w)", re.IGNORECASE)
+_ORDINAL = re.compile(r"^(\d{1,3})(?:st|nd|rd|th|e|de|ste|ter|er|re|eme|ème)$")
+# Street-type abbreviations, English and Dutch/German/Belgian, written out so both spellings compare equal.
 _STREET_WORDS = {
     "st": "street",
-    "str": "strasse",
     "rd": "road",
     "ave": "avenue",
     "av": "avenue",
@@ -47,11 +49,108 @@ _STREET_WORDS = {
     "pl": "place",
     "ct": "court",
     "cres": "crescent",
+    "cr": "crescent",
     "hwy": "highway",
     "pde": "parade",
     "tce": "terrace",
     "sq": "square",
+    "cct": "circuit",
+    "cl": "close",
+    "gr": "grove",
+    "mt": "mount",
+    "str": "straat",
+    "strasse": "straat",
+    "stra": "straat",
+    "weg": "weg",
+    "ln.": "laan",
+    "pln": "plein",
+    "gr.": "gracht",
+    "bd": "boulevard",
+    "av.": "avenue",
+    "ch": "chaussee",
+    "stwg": "steenweg",
 }
+# Words glued to the end of a street name that mean the same street type ("Dorpsstr" = "Dorpsstraat").
+_STREET_SUFFIXES = (("strasse", "straat"), ("str", "straat"), ("stwg", "steenweg"), ("straße", "straat"))
+_ORDINAL_WORDS = {
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "sixth": "6",
+    "seventh": "7",
+    "eighth": "8",
+    "ninth": "9",
+    "tenth": "10",
+    "eerste": "1",
+    "tweede": "2",
+    "derde": "3",
+    "vierde": "4",
+    "vijfde": "5",
+    "erste": "1",
+    "zweite": "2",
+    "dritte": "3",
+    "vierte": "4",
+    "funfte": "5",
+    "premier": "1",
+    "premiere": "1",
+    "deuxieme": "2",
+}
+# Compass words after a number or street ("1972 N.", "Main St West") say where, not which street.
+_DIRECTIONS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west"})
+# Words typed into a name field that are not a name: treated as missing, never as a disagreement.
+NAME_PLACEHOLDERS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "mevr",
+        "mevrouw",
+        "dhr",
+        "heer",
+        "herr",
+        "frau",
+        "man",
+        "woman",
+        "male",
+        "female",
+        "unknown",
+        "onbekend",
+        "unbekannt",
+        "declined",
+        "none",
+        "null",
+        "na",
+        "nvt",
+        "test",
+        "xxx",
+        "customer",
+        "klant",
+        "kunde",
+        "contact",
+        "noname",
+        "anonymous",
+        "anon",
+        "nn",
+        "tbd",
+        "tba",
+        "private",
+        "privé",
+        "prive",
+        "not",
+        "given",
+        "provided",
+        "no",
+        "name",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +164,8 @@ class Profile:
     vat: str = ""
     registration: str = ""
     street: str = ""
-    house_number: str = ""
+    house_number: str = ""  # the numeric part: "12a" and "12 A" → "12"
+    house_suffix: str = ""  # a letter or addition after the number: "a"; compass letters are dropped
     postcode: str = ""
     city: str = ""
     birth_date: str = ""
@@ -75,6 +175,11 @@ class Profile:
     @property
     def is_person(self) -> bool:
         return bool(self.first or self.last)
+
+    @property
+    def is_company(self) -> bool:
+        """A record naming a company and no person; a record naming neither is neither."""
+        return bool(self.company) and not self.is_person
 
     @property
     def email_local(self) -> str:
@@ -93,10 +198,13 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
     domain = normalize.registrable_domain(value("website")) or normalize.registrable_domain(email)
     if normalize.is_free_mail_domain(domain):
         domain = ""
-    number, street = _split_house_number(value("street"))
-    last = " ".join(normalize.plain_words(value("last_name")))
+    number, suffix, street = split_street(value("street"))
+    typed_number = _first(custom, CUSTOM_HOUSE_NUMBER)
+    if typed_number:
+        number, suffix, _ = split_street(typed_number)
+    last = person_name_words(value("last_name"))
     return Profile(
-        first=" ".join(normalize.plain_words(value("first_name"))),
+        first=person_name_words(value("first_name")),
         last=last,
         last_core=normalize.surname_core(last),
         email=email,
@@ -106,12 +214,63 @@ def profile_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | N
         vat=normalize.identifier_key(value("vat_number")),
         registration=normalize.identifier_key(value("registration_number")),
         street=street,
-        house_number=normalize.identifier_key(_first(custom, CUSTOM_HOUSE_NUMBER)).lower() or number,
+        house_number=number,
+        house_suffix=suffix,
         postcode=normalize.postcode_key(value("postcode")),
         city=" ".join(normalize.plain_words(value("city"))),
         birth_date=_date_key(_first(custom, CUSTOM_BIRTH_DATE)),
         national_id=normalize.identifier_key(_first(custom, CUSTOM_NATIONAL_ID)),
     )
+
+
+def person_name_words(value: str) -> str:
+    """A name field's words without titles and placeholders ('Mr', 'n/a', 'declined'); '' when nothing is left."""
+    if value.strip().casefold() in ("n/a", "n.a.", "-", "?", "--"):
+        return ""
+    return " ".join(w for w in normalize.plain_words(value) if w not in NAME_PLACEHOLDERS)
+
+
+def split_street(street: str) -> tuple[str, str, str]:
+    """'Keizersgracht 123 A' → ('123', 'a', 'keizersgracht'); '1972 N. 3rd St.' → ('1972', '', '3 street').
+
+    The house number is the first number that is not an ordinal; a compass letter after it is dropped, other
+    letters are its suffix. Street-type abbreviations and ordinals are written one way (NL/DE/BE forms too).
+    """
+    words = normalize.plain_words(street)
+    number = suffix = ""
+    rest: list[str] = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if _ORDINAL.match(word) and following.isalpha() and len(following) > 1:
+            rest.append(_street_word(word))  # "1e Helmersstraat", "3rd Street": part of the street's name
+            continue
+        match = _HOUSE_NUMBER.fullmatch(word)
+        if not number and word.isdigit() and len(word) <= 5:
+            number = word
+            if len(following) == 1 and following not in _DIRECTIONS:
+                suffix = following
+                words[i + 1] = ""
+            continue
+        if not number and match and match.group(2):
+            number, suffix = match.group(1), "" if match.group(2) in _DIRECTIONS else match.group(2)
+            continue
+        if word:
+            rest.append(_street_word(word))
+    return number, suffix, " ".join(w for w in rest if w and w not in _DIRECTIONS)
+
+
+def _street_word(word: str) -> str:
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return ordinal.group(1)
+    if word in _ORDINAL_WORDS:
+        return _ORDINAL_WORDS[word]
+    if word in _STREET_WORDS:
+        return _STREET_WORDS[word]
+    for ending, written in _STREET_SUFFIXES:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)] + written
+    return word
 
 
 # A profile reads the fields a CRM record carries, so leads and CRM records compare alike.
@@ -125,35 +284,95 @@ def profile_from_lead(lead: Any) -> Profile:
     return profile_from_values({f: getattr(lead, f) for f in LEAD_PROFILE_FIELDS}, lead.custom_fields)
 
 
-def blocking_keys(profile: Profile) -> dict[str, str]:
-    """The LeadFingerprint columns: records sharing any one of these are compared in full.
+# The blocking rules: records sharing any one key are compared in full. Each rule names the profile parts it
+# is built from; no part is needed by every rule, so one typo or one missing field never hides a pair. A key
+# built on a value most records share (a default postcode, one city) says nothing and is not used: see
+# `usable_keys`. Weak parts (a surname sound) are combined with a second one so blocks stay small as the
+# database grows.
+BLOCKING_RULES: dict[str, tuple[str, ...]] = {
+    "email_key": ("email",),
+    "phone_key": ("phone",),
+    "vat_key": ("vat",),
+    "registration_key": ("registration",),
+    "domain": ("domain",),
+    "company_key": ("company",),
+    "company_surname": ("company", "last_sound"),
+    "full_name": ("name",),
+    "name_sound": ("name_sound",),
+    "name_prefix": ("name_prefix",),
+    "surname_city": ("last_sound", "city"),
+    "surname_area": ("last_sound", "postcode_area"),
+    "surname_street": ("last_sound", "street_sound"),
+    "first_place": ("first_sound", "postcode"),
+    "first_city": ("first_sound", "city"),
+    "first_street": ("first_sound", "street_sound"),
+    "surname_prefix_place": ("last_prefix", "postcode"),
+    "initials_address": ("initials", "street", "house_number"),
+    "address_key": ("postcode", "house_number"),
+    "street_number": ("street_sound", "house_number"),
+    "street_place": ("street_sound", "postcode"),
+    "city_number": ("city", "house_number"),
+    "birth_key": ("birth_date", "initials"),
+    "national_id": ("national_id",),
+}
+KEY_SEPARATOR = "|"
 
-    Weak attributes (a name, a birth date) are combined with a second one so that each key stays rare as the
-    database grows: the work of matching one lead then does not grow with the number of leads stored.
-    """
+
+def key_parts(profile: Profile) -> dict[str, str]:
+    """The normalised values blocking keys are built from (and whose frequency `usable_keys` checks)."""
     first_sound = normalize.phonetic_key(profile.first.split(" ")[0]) if profile.first else ""
     last_sound = normalize.phonetic_key(profile.last_core.replace(" ", ""))
-    place = profile.postcode or profile.city.replace(" ", "")
-    name = " ".join(sorted(f"{profile.first} {profile.last}".split()))
-    initials = "".join(sorted(part[0] for part in (profile.first, profile.last_core) if part))
+    words = f"{profile.first} {profile.last}".split()
     return {
-        "email_key": profile.email,
-        "phone_key": profile.phone,
-        "vat_key": profile.vat,
-        "registration_key": profile.registration,
+        "email": profile.email,
+        "phone": profile.phone,
+        "vat": profile.vat,
+        "registration": profile.registration,
         "domain": profile.domain,
-        "company_key": profile.company[:255],
-        "name_company": f"{name}|{profile.company}"[:255] if name and profile.company else "",
-        "name_place": f"{name}|{place}"[:255] if name and place else "",
-        # People at a company are told apart within it; others within their region (first postcode digits).
-        "name_sound": f"{'+'.join(sorted((first_sound, last_sound)))}|{profile.company or place[:2]}"[:64]
-        if first_sound and last_sound and (profile.company or place)
+        "company": profile.company,
+        "name": " ".join(sorted(words)) if profile.first and profile.last else "",
+        "name_sound": "+".join(sorted((first_sound, last_sound))) if first_sound and last_sound else "",
+        # The first letters of both names, in alphabetical order: survives a typo late in either, and a swap.
+        "name_prefix": "+".join(sorted((profile.first[:3], profile.last_core[:3])))
+        if len(profile.first) >= 2 and len(profile.last_core) >= 2
         else "",
-        "surname_place": f"{last_sound}|{place}"[:64] if last_sound and place else "",
-        "address_key": f"{place}|{profile.house_number}"[:128] if place and profile.house_number else "",
-        "birth_key": f"{profile.birth_date}|{initials}" if profile.birth_date and initials else "",
-        "national_id": profile.national_id[:32],
+        "last_prefix": profile.last_core.replace(" ", "")[:4],
+        "first_sound": first_sound,
+        "last_sound": last_sound,
+        "city": profile.city.replace(" ", ""),
+        "postcode": profile.postcode,
+        "postcode_area": profile.postcode[:3] if len(profile.postcode) >= 4 else "",
+        "initials": "".join(sorted(w[0] for w in (profile.first, profile.last_core) if w)),
+        "street": profile.street.replace(" ", ""),
+        "street_sound": normalize.phonetic_key(profile.street.replace(" ", "")),
+        "house_number": profile.house_number,
+        "birth_date": profile.birth_date,
+        "national_id": profile.national_id,
     }
+
+
+def blocking_keys(profile: Profile) -> dict[str, str]:
+    """The LeadFingerprint columns: one key per rule of BLOCKING_RULES ('' when a part is missing)."""
+    parts = key_parts(profile)
+    keys = {}
+    for rule, names in BLOCKING_RULES.items():
+        values = [parts[name] for name in names]
+        keys[rule] = KEY_SEPARATOR.join(values)[:KEY_LENGTH] if all(values) else ""
+    return keys
+
+
+def usable_keys(keys: dict[str, str], common: Mapping[str, set[str] | frozenset[str]]) -> dict[str, str]:
+    """The keys none of whose parts is a near-constant value (`common`: measured per part by training)."""
+    usable = {}
+    for rule, value in keys.items():
+        names = BLOCKING_RULES[rule]
+        parts = value.split(KEY_SEPARATOR) if len(names) > 1 else [value]
+        if value and not any(part in common.get(name, ()) for name, part in zip(names, parts, strict=False)):
+            usable[rule] = value
+    return usable
+
+
+KEY_LENGTH = 255
 
 
 def _normalised_keys(custom: Mapping[str, Any]) -> dict[str, str]:
@@ -168,15 +387,6 @@ def _normalised_keys(custom: Mapping[str, Any]) -> dict[str, str]:
 
 def _first(custom: Mapping[str, str], names: tuple[str, ...]) -> str:
     return next((custom[n] for n in names if custom.get(n)), "")
-
-
-def _split_house_number(street: str) -> tuple[str, str]:
-    """'Keizersgracht 123 A' → ('123a', 'keizersgracht'); abbreviations written out ('Main St' → 'main street')."""
-    match = _HOUSE_NUMBER.search(street)
-    number = "".join(part for part in match.groups() if part).lower() if match else ""
-    rest = _HOUSE_NUMBER.sub(" ", street) if match else street
-    words = [_STREET_WORDS.get(w, w) for w in normalize.plain_words(rest)]
-    return number, " ".join(words)
 
 
 def _phone_key(phone: str, country: str) -> str:
