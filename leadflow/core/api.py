@@ -12,7 +12,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -31,8 +30,6 @@ def error_body(code: str, message: str, *, fields: Any = None, detail: Any = Non
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Ratelimited):
-        exc = RateLimited("Too many requests; slow down and retry later.", retry_after=60)
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge("The request body is too large.")
     if isinstance(exc, OperationalError | InterfaceError):

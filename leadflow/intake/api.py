@@ -4,7 +4,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadflow.core.exceptions import NotFound, PayloadTooLarge, PermissionDenied, RateLimited
+from leadflow.core.ratelimit import Limit, rate_limited
 from leadflow.intake import services
 from leadflow.intake.models import ApiToken
 from leadflow.intake.selectors import leads_for_token
@@ -91,19 +91,13 @@ class TokenApiView(APIView):
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.LEADFLOW_INTAKE_MAX_BODY_BYTES:
             raise PayloadTooLarge(f"Send at most {settings.LEADFLOW_INTAKE_MAX_BODY_BYTES} bytes per request.")
         super().initial(request, *args, **kwargs)
-        if is_ratelimited(
-            request, group="intake:api", key=_token_key, rate=settings.LEADFLOW_API_RATE_LIMIT, increment=True
-        ):
+        if rate_limited(Limit(f"api:{request.auth.pk}", settings.LEADFLOW_API_RATE_LIMIT)):
             raise RateLimited("Too many requests with this API key; retry later.", retry_after=60)
 
     def readable_leads(self, request: Request, filters: dict[str, Any] | None = None) -> Any:
         if not request.auth.can_read:
             raise PermissionDenied("This API key may create leads but not read them.")
         return leads_for_token(token=request.auth, filters=filters)
-
-
-def _token_key(group: str, request: Any) -> str:
-    return str(request.auth.pk)
 
 
 class LeadListCreateApi(TokenApiView):

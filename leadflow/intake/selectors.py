@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import QuerySet
 
+from leadflow.core.cache import cache_attempt
 from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.leads.models import Lead
 
@@ -16,12 +17,16 @@ SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 def form_get_active(*, key: str) -> LeadForm | None:
     """The form with its fields, from the cache when recently read: every submission needs it, and a form
-    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`)."""
-    return cache.get_or_set(
-        form_cache_key(key),
-        lambda: LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first(),
-        timeout=settings.LEADFLOW_FORM_CACHE_SECONDS,
-    )
+    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`). Without a reachable
+    cache it is read from the database."""
+    cache_key = form_cache_key(key)
+    form = cache_attempt("form definition", lambda: cache.get(cache_key), lambda: None)
+    if form is None:
+        form = LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first()
+        if form is not None:
+            timeout = settings.LEADFLOW_FORM_CACHE_SECONDS
+            cache_attempt("form definition", lambda: cache.set(cache_key, form, timeout), lambda: None)
+    return form
 
 
 def form_cache_key(key: str) -> str:
