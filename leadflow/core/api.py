@@ -15,7 +15,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, RateLimited, TryAgainLater
+from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, TryAgainLater
 
 RETRY_AFTER_SECONDS = 5
 
@@ -36,10 +36,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = TryAgainLater("The service cannot store anything right now; send the same request again shortly.")
     if isinstance(exc, ApplicationError):
         response = Response(error_body(exc.code, exc.message, detail=exc.extra), status=exc.status_code)
-        if isinstance(exc, RateLimited):
-            response["Retry-After"] = str(exc.retry_after)
-        elif isinstance(exc, TryAgainLater):
+        if isinstance(exc, TryAgainLater):
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif getattr(exc, "retry_after", None):  # RateLimited, an idempotency key in progress
+            response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

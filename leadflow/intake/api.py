@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from leadflow.core.exceptions import NotFound, PayloadTooLarge, PermissionDenied, RateLimited
 from leadflow.core.ratelimit import Limit, rate_limited
 from leadflow.intake import services
-from leadflow.intake.models import ApiToken
+from leadflow.intake.models import ApiToken, IdempotencyKey
 from leadflow.intake.selectors import leads_for_token
 from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer
 from leadflow.intake.views import request_meta
@@ -133,18 +133,26 @@ class LeadListCreateApi(TokenApiView):
         if key:
             stored = services.idempotent_replay(token=request.auth, key=key, body=body)
             if stored is not None:
-                return Response(
-                    stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"}
-                )
+                return _replay(stored)
         serializer = LeadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            submission = services.api_lead_create(
-                token=request.auth, values=serializer.validated_data, payload=request.data, meta=request_meta(request)
-            )
-            data = LeadDetailSerializer(submission.lead).data
-            if key:
-                services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
+        try:
+            with transaction.atomic():
+                submission = services.api_lead_create(
+                    token=request.auth,
+                    values=serializer.validated_data,
+                    payload=request.data,
+                    meta=request_meta(request),
+                )
+                data = LeadDetailSerializer(submission.lead).data
+                if key:
+                    services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
+        except (services.IdempotencyKeyInProgress, services.ExternalIdTaken):
+            # A concurrent twin with the same key committed while this one ran: answer as it did.
+            stored = key and services.idempotent_replay(token=request.auth, key=key, body=body)
+            if stored:
+                return _replay(stored)
+            raise
         return Response(data, status=201)
 
     @extend_schema(
@@ -178,6 +186,10 @@ class LeadDetailApi(TokenApiView):
         if lead is None:
             raise NotFound(f"No lead {lead_id} for this API key.")
         return Response(LeadDetailSerializer(lead).data)
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    return Response(stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"})
 
 
 def _is_datetime(value: str) -> bool:

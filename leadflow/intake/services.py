@@ -64,8 +64,18 @@ class ExternalIdTaken(ApplicationError):
 
 
 class IdempotencyConflict(ApplicationError):
+    """The key was used before with another body: permanent, the client must pick a new key."""
+
     status_code = 409
     code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInProgress(ApplicationError):
+    """Another request with this key is being processed: send the same request again after `retry_after` s."""
+
+    status_code = 409
+    code = "idempotency_key_in_progress"
+    retry_after = 1
 
 
 def form_timestamp_issue(*, form: LeadForm) -> str:
@@ -249,7 +259,9 @@ def idempotent_replay(*, token: ApiToken, key: str, body: bytes) -> IdempotencyK
 
 def idempotency_record(*, token: ApiToken, key: str, body: bytes, status: int, response: dict[str, Any]) -> None:
     """Remember a response under the key (in the caller's transaction, so lead and key commit together).
-    A concurrent request with the same key loses on the unique constraint and its whole write rolls back."""
+
+    A concurrent request with the same key waits here on the unique index until the first one commits, then
+    loses: IdempotencyKeyInProgress, its whole write rolls back, and the caller replays the first answer."""
     IdempotencyKey.objects.filter(token=token, key=key, expires_at__lte=timezone.now()).delete()
     try:
         with transaction.atomic():
@@ -262,8 +274,9 @@ def idempotency_record(*, token: ApiToken, key: str, body: bytes, status: int, r
                 expires_at=timezone.now() + timedelta(hours=settings.LEADFLOW_IDEMPOTENCY_HOURS),
             )
     except IntegrityError as exc:
-        raise IdempotencyConflict(
-            "A request with this Idempotency-Key is being processed; retry shortly.", extra={"idempotency_key": key}
+        raise IdempotencyKeyInProgress(
+            "A request with this Idempotency-Key is being processed; send it again shortly.",
+            extra={"idempotency_key": key},
         ) from exc
 
 
