@@ -20,5 +20,6 @@ RUN DEBUG=false SECRET_KEY=build-time-only-not-used-at-run-time python manage.py
 
 USER leadflow
 EXPOSE 8000
-CMD ["gunicorn", "leadflow.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers, threads and the short queues are in gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS, ...).
+ENV FORWARDED_ALLOW_IPS="*"
+CMD ["gunicorn", "leadflow.wsgi:application"]

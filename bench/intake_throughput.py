@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "lf_perf_bench"
+# Recreated by each run; set LEADFLOW_BENCH_DATABASE when several checkouts benchmark on one server.
+DATABASE = os.environ.get("LEADFLOW_BENCH_DATABASE", "lf_perf_bench")
 PG = "postgres://postgres@127.0.0.1:5432/"
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 # wrk sends a different visitor each time (unique emails), like the Python clients do.

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leadflow.core.middleware.shed_load",  # first: refuses before any database work, never after a commit
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -296,6 +297,8 @@ SPECTACULAR_SETTINGS = {
 }
 # CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
 CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
+# A request that waited longer than this in front of the app (X-Request-Start from the proxy) gets a fast 503.
+LEADFLOW_REQUEST_MAX_AGE_SECONDS = env.float("LEADFLOW_REQUEST_MAX_AGE_SECONDS", default=5.0)
 # Largest request body an intake door accepts (forms and API); bigger ones get 413.
 LEADFLOW_INTAKE_MAX_BODY_BYTES = env.int("LEADFLOW_INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Rate limits ("count/period", period s/m/h/d; leadflow.core.ratelimit) are counted in the default cache (CACHE_URL;
