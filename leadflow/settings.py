@@ -198,6 +198,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sweeps have their own queue, which every worker also consumes: a sweep never waits behind the backlog it repairs.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "sweeps": {}}
+CELERY_TASK_ROUTES = {"leadflow.leads.tasks.sweep_stuck_leads": {"queue": "sweeps"}}
 
 # --- Lead pipeline ------------------------------------------------------------------------------
 # Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass.
@@ -218,6 +222,8 @@ LEADFLOW_PIPELINE = [
 ]
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
+# ... unless a wake-up was sent for those checks: then only once that wake-up is this old (lost on the broker).
+LEADFLOW_WAKE_UP_OVERDUE_SECONDS = env.int("LEADFLOW_WAKE_UP_OVERDUE_SECONDS", default=1800)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
 LEADFLOW_VALIDATORS = [
     "leadflow.quality.validators.TextHygieneValidator",
