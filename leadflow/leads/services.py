@@ -6,10 +6,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import django_fsm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from leadflow.core.bulk import bulk_insert
 from leadflow.core.exceptions import ApplicationError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit, wake_on_commit
@@ -95,31 +97,51 @@ def lead_create_many(
     source_kind: str,
     source: str,
     items: list[dict[str, Any]],
-) -> list[Lead]:
-    """Store many new leads in one transaction, as `lead_create` would each: audited, checks queued.
+) -> list[int]:
+    """Store many new leads in one transaction, as `lead_create` would each: audited, checks queued. Returns
+    their ids.
 
-    Each item holds `lead_create`'s keyword arguments (`submission` plus fields). Unique-per-source
-    external ids are left to the database constraint: a clash raises IntegrityError and nothing is written.
+    Each item holds `lead_create`'s keyword arguments (`submission` plus fields); each field is checked as
+    `full_clean` would (a bad value raises ValidationError naming it) without building model instances, and
+    on PostgreSQL leads and events go in with COPY (`leadflow.core.bulk`). Unique-per-source external ids are
+    left to the database constraint: a clash raises IntegrityError and nothing is written.
     """
     now = timezone.now()
-    leads = []
+    rows = []
     for item in items:
         fields = dict(item)
         submission = fields.pop("submission", None)
-        lead = Lead(source_kind=source_kind, source=source, checks_due_at=now, wake_up_sent_at=now, **fields)
-        lead.submission = (
-            submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+        _check_fields(fields)
+        if submission is None:
+            submission = {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+        rows.append(
+            {
+                **fields,
+                "source_kind": source_kind,
+                "source": source,
+                "submission": submission,
+                "checks_due_at": now,
+                "wake_up_sent_at": now,
+            }
         )
-        lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_unique=False, validate_constraints=False)
-        leads.append(lead)
     with transaction.atomic():
-        Lead.objects.bulk_create(leads)
-        LeadEvent.objects.bulk_create(
-            LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED, data={"source": source}, **actor_fields(actor))
-            for lead in leads
-        )
-        _enqueue_batch_processing([lead.pk for lead in leads])
-    return leads
+        lead_ids = bulk_insert(Lead, rows)
+        created = {"kind": LeadEvent.Kind.CREATED, "data": {"source": source}, **actor_fields(actor)}
+        bulk_insert(LeadEvent, [{**created, "lead_id": lead_id} for lead_id in lead_ids])
+        _enqueue_batch_processing(lead_ids)
+    return lead_ids
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    """The checks `full_clean` makes for these fields (length, type, choices), without a model instance."""
+    errors = {}
+    for name, value in fields.items():
+        try:
+            fields[name] = Lead._meta.get_field(name).clean(value, None)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: str = "") -> Lead:
