@@ -124,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     env = server_env(tempfile.mkdtemp(prefix="lf-intake-overload-"))
     env["DB"] = env["DATABASE_URL"].rsplit("/", 1)[1]
-    key = prepare_database(env)
+    key = prepare_database(env).form_key
     print(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
     run(
         "before (3 sync workers, backlog 2048, no shedding)",
