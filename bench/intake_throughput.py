@@ -4,7 +4,9 @@
 
 Recreates database `lf_perf_bench` (or $LEADFLOW_BENCH_DATABASE), with the production cache: Redis at
 $LEADFLOW_BENCH_CACHE_URL (default redis://127.0.0.1:6379/3) holding the real rate-limit counters (limits set
-high enough never to refuse). Starts one gunicorn (2 workers x 8 threads, gthread) on 127.0.0.1 that serves the
+high enough never to refuse), and wake-ups published to the Redis broker at $LEADFLOW_BENCH_BROKER_URL (default
+redis://127.0.0.1:6379/4, flushed at the start). Starts one gunicorn (2 workers x 8 threads, gthread) on
+127.0.0.1 that serves the
 bare view, the form submit endpoint and POST /api/leads/, and drives it from separate processes over loopback:
 1. in-process CPU time and queries per request (`intake_cost.py`; independent of other load on the machine),
 2. flat out for each endpoint (`wrk` when installed, else Python clients): requests/s, p50/p99, the ratio,
@@ -68,11 +70,14 @@ def server_env(data_dir: str) -> dict[str, str]:
         "LEADFLOW_FORM_RATE_LIMIT_PER_FORM": "1000000/m",
         "LEADFLOW_API_RATE_LIMIT": "1000000/m",
         "CACHE_URL": os.environ.get("LEADFLOW_BENCH_CACHE_URL", "redis://127.0.0.1:6379/3"),
+        # The production broker: wake-ups are published to Redis (nobody consumes them here; flushed per run).
+        "CELERY_BROKER_URL": os.environ.get("LEADFLOW_BENCH_BROKER_URL", "redis://127.0.0.1:6379/4"),
         "LOG_LEVEL": "WARNING",
     }
 
 
 def prepare_database(env: dict[str, str]) -> "Bench":
+    subprocess.run(["redis-cli", "-u", env["CELERY_BROKER_URL"], "flushdb"], check=True, capture_output=True)
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
     python = sys.executable

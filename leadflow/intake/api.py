@@ -134,17 +134,13 @@ class LeadListCreateApi(TokenApiView):
             stored = services.idempotent_replay(token=request.auth, key=key, body=body)
             if stored is not None:
                 return _replay(stored)
-        serializer = LeadCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        values = LeadCreateSerializer.shared().run_validation(request.data)  # ValidationError → 400
         try:
             with transaction.atomic():
                 submission = services.api_lead_create(
-                    token=request.auth,
-                    values=serializer.validated_data,
-                    payload=request.data,
-                    meta=request_meta(request),
+                    token=request.auth, values=values, payload=request.data, meta=request_meta(request)
                 )
-                data = LeadDetailSerializer(submission.lead).data
+                data = LeadDetailSerializer.shared().to_representation(submission.lead)
                 if key:
                     services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
         except (services.IdempotencyKeyInProgress, services.ExternalIdTaken):

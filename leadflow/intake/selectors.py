@@ -57,6 +57,18 @@ def conversion_relation() -> str | None:
     return "conversion" if field.one_to_one else None
 
 
+def lead_mark_fresh(lead: Lead) -> None:
+    """A lead created in this request has no findings, candidates or conversion yet: record that on the instance,
+    so that its reply (LeadDetailSerializer) costs no SELECTs."""
+    lead._prefetched_objects_cache = {
+        "findings": lead.findings.none(),
+        "duplicate_candidates": lead.duplicate_candidates.none(),
+    }
+    relation = conversion_relation()
+    if relation:
+        Lead._meta.get_field(relation).set_cached_value(lead, None)
+
+
 def lead_salesforce_ids(lead: Lead) -> dict[str, str]:
     """Whatever `*_id`-style Salesforce fields the conversion row has (account, contact, opportunity)."""
     relation = conversion_relation()

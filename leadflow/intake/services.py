@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,10 +30,10 @@ from leadflow.intake.models import (
     SubmissionStatus,
     hash_token,
 )
+from leadflow.intake.selectors import lead_mark_fresh
 from leadflow.leads.models import SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_create
 
-EXTERNAL_ID_CONSTRAINT = "lead_external_id_unique_per_source"
 TIMESTAMP_SALT = "leadflow.intake.form-shown"
 LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
@@ -224,13 +223,14 @@ def api_lead_create(
                 validated=True,  # LeadCreateSerializer checked every field against the Lead's limits
                 **fields,
             )
-        except (IntegrityError, ValidationError) as exc:
-            if isinstance(exc, ValidationError) and EXTERNAL_ID_CONSTRAINT not in str(exc):
-                raise
+        except IntegrityError as exc:
+            if not fields.get("external_id"):
+                raise  # the external id's unique index is the only one a valid new lead can clash with
             raise ExternalIdTaken(
                 "A lead with this external_id already exists for this source.",
-                extra={"external_id": fields.get("external_id", "")},
+                extra={"external_id": fields["external_id"]},
             ) from exc
+        lead_mark_fresh(lead)
         return Submission.objects.create(
             channel=SubmissionChannel.API,
             source=token.source,

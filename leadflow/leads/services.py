@@ -70,20 +70,20 @@ def lead_create(
 ) -> Lead:
     """Store a new lead and queue its checks. `submission` is the verbatim input, kept beside the fields.
 
-    `validated=True` skips the model's field checks for callers that already checked every field against the
-    Lead's own limits (intake's visitor form and API serializer); the database constraints still apply.
+    `validated=True` skips the model's field and constraint checks for callers that already checked every field
+    against the Lead's own limits (intake's visitor form and API serializer); the database constraints still
+    apply, so a repeated external id raises IntegrityError from the INSERT.
     No savepoint of its own: inside a caller's transaction a failure here rolls back the caller's whole
     transaction, so a caller that wants to carry on after one wraps the call in its own `atomic()`.
     """
     now = timezone.now()
     lead = Lead(source_kind=source_kind, source=source, checks_due_at=now, wake_up_sent_at=now, **fields)
     lead.submission = submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
-    # The constraint check costs a query and ~1 ms of CPU on every intake request; its only constraint
-    # (external id unique per source) cannot fail for a blank id, and the database enforces it anyway.
+    # The constraint check costs a SELECT and ~1 ms of CPU; its only constraint (external id unique per source)
+    # cannot fail for a blank id, and the database's unique index enforces it anyway: validated callers catch
+    # the IntegrityError of the INSERT instead.
     if not validated:
         lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_constraints=bool(lead.external_id))
-    elif lead.external_id:
-        lead.validate_constraints()  # a clash becomes a ValidationError naming the constraint, as above
     with transaction.atomic(savepoint=False):
         lead.save()
         lead_event_record(lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, data={"source": source})

@@ -37,7 +37,7 @@ def cache_down(lead_form):
     """The default cache is Redis on a port where nothing listens (a real connection refused, not a mock)."""
     unreachable = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "leadflow.core.cache.RedisCache",  # what settings choose for a redis:// CACHE_URL
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         }
     }
