@@ -130,6 +130,8 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         "gthread",
         "--threads",
         "8",
+        "--config",
+        "/dev/null",  # not gunicorn.conf.py: no access log, the bench's own workers and threads
         "--log-level",
         "warning",
     ]

@@ -33,6 +33,14 @@ def form_cache_key(key: str) -> str:
     return f"intake:form:{key}"
 
 
+def import_checks_progress(*, source: str, imported: int) -> dict[str, int]:
+    """How far the worker has got with validating and matching an import's leads. Pending leads are counted
+    through the index on `checks_due_at`, which only pending leads have, so it stays cheap at any size."""
+    pending = min(Lead.objects.filter(checks_due_at__isnull=False, source=source).count(), imported)
+    done = imported - pending
+    return {"done": done, "total": imported, "pending": pending, "percent": int(100 * done / max(imported, 1))}
+
+
 def form_origin_allowed(*, form: LeadForm, origin: str) -> bool:
     return origin.rstrip("/") in form.origins
 

@@ -86,3 +86,22 @@ def test_a_form_field_may_not_take_a_name_the_form_posts_itself(db):
     field = FormField(form=LeadFormFactory(), name="consent", label_en="Consent")
     with pytest.raises(ValidationError, match="used by the form itself"):
         field.full_clean()
+
+
+def test_import_progress_shows_how_far_the_worker_is_with_the_imported_leads_checks(admin_client):
+    from django.utils import timezone
+
+    from tests.factories import LeadFactory
+
+    job = ImportJob.objects.create(
+        original_name="people.csv", source="people", status=ImportStatus.DONE, report={"imported": 3}
+    )
+    LeadFactory(source="people")
+    LeadFactory.create_batch(2, source="people", checks_due_at=timezone.now())
+    url = reverse("admin:intake_importjob_progress", args=[job.pk])
+    page = admin_client.get(url).content.decode()
+    assert "1 / 3 leads, 2 waiting" in page
+    assert f'hx-get="{url}"' in page  # keeps polling until the checks are done
+    Lead.objects.update(checks_due_at=None)
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "3 / 3 leads" in page and "hx-get" not in page

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q
 
+from leadflow.core.bulk import statistics_refresh
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import CUSTOM_PREFIX, IGNORE, ColumnMapping
 from leadflow.intake.importing.tables import Table
-from leadflow.leads.models import Lead, SourceKind
+from leadflow.leads.models import Lead, LeadEvent, SourceKind
 from leadflow.leads.services import Actor, lead_create, lead_create_many
 
 BATCH_SIZE = 500
@@ -208,6 +209,8 @@ def leads_import(
             _create_batch(fresh, source=source, actor=actor, report=report)
         if on_progress:
             on_progress(len(batch))
+    if report.imported:
+        statistics_refresh(Lead, LeadEvent)
     return report
 
 
