@@ -3,8 +3,8 @@
     .venv/bin/python bench/pipeline_throughput.py [--leads 100000] [--databases postgresql sqlite]
 
 For each database: a fresh one (PostgreSQL `lf_pipeline_bench` or $LEADFLOW_BENCH_DATABASE; SQLite in a temp
-file), `manage.py import_leads` of lead-shaped rows (`import_throughput.write_file`: 1 % repeated ids, so some
-imported leads are duplicates of others by email/phone/company), then in a fresh process the pending leads are
+file), `manage.py import_leads` of lead-shaped rows (`import_throughput.write_file`: Dutch names, companies,
+emails, phones, addresses; repeated ids are skipped by the import), then in a fresh process the pending leads are
 processed batch by batch by `leads.tasks.process_leads`, the task the worker runs for an import's batches,
 called in-process (no broker). Printed: progress per batch, then leads/s (wall), CPU ms per lead (this process,
 `time.process_time`) and SQL statements per lead (counted at the cursor), and the states the leads ended in.
