@@ -28,6 +28,6 @@ EXPOSE 8000
 # Worker and beat containers override this in docker-compose.yml.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health/web/', timeout=4).status != 200)"]
-# No --forwarded-allow-ips "*": Django decides which proxies may forward (LEADFLOW_TRUSTED_PROXIES).
-CMD ["gunicorn", "leadflow.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", \
-     "--access-logfile", "-"]
+# Workers, threads and the short queues are in gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS, ...).
+# Forwarded headers are trusted only from LEADFLOW_TRUSTED_PROXIES (Django) and FORWARDED_ALLOW_IPS (gunicorn).
+CMD ["gunicorn", "leadflow.wsgi:application"]

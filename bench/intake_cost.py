@@ -1,11 +1,12 @@
-"""CPU time and SQL queries per request, measured inside one process: intake form submit vs a bare Django view.
+"""CPU time and SQL statements per request, measured inside one process: form submit and API vs a bare view.
 
-    /work/main/.venv/bin/python bench/intake_cost.py [--requests 2000]
+    .venv/bin/python bench/intake_cost.py [--requests 2000] [--profile]
 
 Load-independent companion of `intake_throughput.py` (which it also runs first): each request goes through
 Django's full WSGI handler and middleware against PostgreSQL (database `lf_perf_bench`, recreated), without
-sockets or a server. CPU time is this process's own (`time.process_time`), so other work on the machine does
-not inflate it; the bare/intake CPU ratio is the throughput ratio a CPU-bound server could at best reach.
+sockets or a server, with the Redis cache and the rate limits counted (see `intake_throughput.server_env`). CPU
+time is this process's own (`time.process_time`), so other work on the machine does not inflate it. The bare view
+is measured first and last (interleaved with the intake endpoints).
 """
 
 import argparse
@@ -20,11 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake_throughput import prepare_database, server_env, submission_body
+from bench.intake_throughput import Bench, prepare_database, server_env, submission_body
 
 
-def environ(path: str, body: bytes) -> dict:
+def environ(path: str, body: bytes, headers: dict[str, str]) -> dict:
     return {
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
         "SERVER_NAME": "127.0.0.1",
@@ -38,16 +40,16 @@ def environ(path: str, body: bytes) -> dict:
     }
 
 
-def measure(application, path: str, requests: int, offset: int) -> tuple[float, float]:
+def measure(application, path: str, headers: dict, requests: int, offset: int) -> tuple[float, float]:
     """(CPU ms per request, queries per request) over `requests` calls after a warm-up."""
     from django.db import connection
 
     def call(n: int) -> None:
         statuses = []
-        result = application(environ(path, submission_body(n)), lambda status, headers: statuses.append(status))
+        result = application(environ(path, submission_body(n), headers), lambda status, _: statuses.append(status))
         b"".join(result)
         result.close()
-        if not statuses[0].startswith("200"):
+        if not statuses[0].startswith(("200", "201")):
             raise RuntimeError(f"{path} answered {statuses[0]}")
 
     for n in range(50):
@@ -66,25 +68,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--form-key", help="Use this form in an already prepared database (intake_throughput).")
+    parser.add_argument("--api-key", help="... and this API key.")
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of the intake requests.")
     args = parser.parse_args()
     env = server_env(tempfile.mkdtemp(prefix="lf-intake-cost-"))
-    key = args.form_key or prepare_database(env)
+    bench = Bench(args.form_key, args.api_key) if args.form_key else prepare_database(env)
     os.environ.update(env)
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
-    bare_ms, bare_queries = measure(application, "/bench/bare/", args.requests, 0)
-    submit = f"/intake/forms/{key}/submit"
-    if args.profile:
-        profile = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
-        profile.runctx("measure(application, submit, args.requests, 80_000_000)", globals(), locals())
-        pstats.Stats(profile).sort_stats("cumtime").print_stats(60)
-    intake_ms, intake_queries = measure(application, submit, args.requests, 90_000_000)
     print(f"in-process, {args.requests} requests each (CPU time of this process, independent of machine load):")
-    print(f"{'bare Django view':34} {bare_ms:6.2f} ms CPU/request   {bare_queries} queries")
-    print(f"{'intake form submit':34} {intake_ms:6.2f} ms CPU/request   {intake_queries} queries")
-    print(f"bare / intake CPU per request: {bare_ms / intake_ms:.0%} (the throughput ratio's CPU-bound ceiling)")
+    for round_number, (name, path) in enumerate([*bench.endpoints().items(), ("bare Django view", "/bench/bare/")]):
+        headers = bench.headers(path)
+        if args.profile and name != "bare Django view":
+            profile = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
+            profile.runctx("measure(application, path, headers, args.requests, 80_000_000)", globals(), locals())
+            pstats.Stats(profile).sort_stats("cumtime").print_stats(60)
+        cpu_ms, queries = measure(application, path, headers, args.requests, 10_000_000 * (round_number + 1))
+        print(f"{name:34} {cpu_ms:6.2f} ms CPU/request   {queries} SQL statements")
 
 
 if __name__ == "__main__":

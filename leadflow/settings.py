@@ -70,6 +70,7 @@ if LEADFLOW_DEV_TOOLS:
     INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.devtools"]
 
 MIDDLEWARE = [
+    "leadflow.core.middleware.shed_load",  # first: refuses before any database work, never after a commit
     "leadflow.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,6 +123,14 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://leadflow")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "leadflow.core.cache.RedisCache"  # Django's, reusing its client objects
+    # A cache that does not answer must not hold a request: short socket timeouts (override in CACHE_URL's query).
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.25)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.25)
+# After a failed cache call, requests skip the cache (rate limits open, forms from the database) this long.
+LEADFLOW_CACHE_RETRY_SECONDS = env.float("LEADFLOW_CACHE_RETRY_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -271,6 +280,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sweeps have their own queue, which every worker also consumes: a sweep never waits behind the backlog it repairs.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "sweeps": {}}
+CELERY_TASK_ROUTES = {"leadflow.leads.tasks.sweep_stuck_leads": {"queue": "sweeps"}}
 
 # --- Lead pipeline ------------------------------------------------------------------------------
 # Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass.
@@ -296,6 +309,8 @@ LEADFLOW_PIPELINE = {
 }
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
+# ... unless a wake-up was sent for those checks: then only once that wake-up is this old (lost on the broker).
+LEADFLOW_WAKE_UP_OVERDUE_SECONDS = env.int("LEADFLOW_WAKE_UP_OVERDUE_SECONDS", default=1800)
 # Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
 LEADFLOW_VALIDATORS = [
     "leadflow.quality.validators.TextHygieneValidator",
@@ -387,9 +402,12 @@ SPECTACULAR_SETTINGS = {
 }
 # CORS only for the form endpoints, and only for each form's own allowed origins (a signal handler decides).
 CORS_URLS_REGEX = r"^/intake/forms/[^/]+/(definition\.json|submit)$"
+# A request that waited longer than this in front of the app (X-Request-Start from the proxy) gets a fast 503.
+LEADFLOW_REQUEST_MAX_AGE_SECONDS = env.float("LEADFLOW_REQUEST_MAX_AGE_SECONDS", default=5.0)
 # Largest request body an intake door accepts (forms and API); bigger ones get 413.
 LEADFLOW_INTAKE_MAX_BODY_BYTES = env.int("LEADFLOW_INTAKE_MAX_BODY_BYTES", default=64 * 1024)
-# django-ratelimit rates ("count/period", period s/m/h/d) kept in the default cache (CACHE_URL; Redis in production).
+# Rate limits ("count/period", period s/m/h/d; leadflow.core.ratelimit) are counted in the default cache (CACHE_URL;
+# Redis in production, so that all workers share the counts). With the cache unreachable they let requests through.
 LEADFLOW_FORM_RATE_LIMIT_PER_IP = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_IP", default="20/m")
 LEADFLOW_FORM_RATE_LIMIT_PER_FORM = env.str("LEADFLOW_FORM_RATE_LIMIT_PER_FORM", default="6000/m")
 LEADFLOW_API_RATE_LIMIT = env.str("LEADFLOW_API_RATE_LIMIT", default="600/m")
@@ -397,12 +415,6 @@ LEADFLOW_API_RATE_LIMIT = env.str("LEADFLOW_API_RATE_LIMIT", default="600/m")
 LEADFLOW_IDEMPOTENCY_HOURS = env.int("LEADFLOW_IDEMPOTENCY_HOURS", default=24)
 # Suspected spam is kept this many days for review, then purged.
 LEADFLOW_SPAM_RETENTION_DAYS = env.int("LEADFLOW_SPAM_RETENTION_DAYS", default=30)
-# The local-memory cache counts per process, which django-ratelimit reports as an error; that is fine for one
-# development process, and leadflow.intake's own check (intake.W001) warns when DEBUG is off without a shared cache.
-# Django's own Redis cache increments atomically, but django-ratelimit only knows django-redis by name.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 # Seconds a form's definition is cached between reads (saving it in the admin clears it at once).
 LEADFLOW_FORM_CACHE_SECONDS = env.int("LEADFLOW_FORM_CACHE_SECONDS", default=60)
 

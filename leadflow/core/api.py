@@ -12,12 +12,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, RateLimited, TryAgainLater
+from leadflow.core.exceptions import ApplicationError, PayloadTooLarge, TryAgainLater
 
 RETRY_AFTER_SECONDS = 5
 
@@ -43,18 +42,16 @@ def error_body(code: str, message: str, *, fields: Any = None, detail: Any = Non
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Ratelimited):
-        exc = RateLimited("Too many requests; slow down and retry later.", retry_after=60)
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge("The request body is too large.")
     if isinstance(exc, OperationalError | InterfaceError):
         exc = TryAgainLater("The service cannot store anything right now; send the same request again shortly.")
     if isinstance(exc, ApplicationError):
         response = Response(error_body(exc.code, exc.message, detail=exc.extra), status=exc.status_code)
-        if isinstance(exc, RateLimited):
-            response["Retry-After"] = str(exc.retry_after)
-        elif isinstance(exc, TryAgainLater):
+        if isinstance(exc, TryAgainLater):
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif getattr(exc, "retry_after", None):  # RateLimited, an idempotency key in progress
+            response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -4,6 +4,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -18,25 +19,35 @@ WAKE_UP_BACKLOG = 10_000
 FLUSH_AT_EXIT_SECONDS = 5.0
 
 
-def enqueue(task: Task, *args: Any) -> None:
+# Called with no arguments when a message could not be published, to record that in the database.
+OnFailure = Callable[[], None] | None
+
+
+def enqueue(task: Task, *args: Any, on_failure: OnFailure = None) -> None:
     """Publish a task now. A broker outage is logged, not raised: the work is recorded in the database
-    and the periodic sweeper enqueues it again, so a caller's committed write is never reported as failed."""
+    and the periodic sweeper enqueues it again, so a caller's committed write is never reported as failed.
+    `on_failure` lets the caller note the lost message so the sweeper re-sends it soon."""
     try:
         task.delay(*args)
     except Exception:
         logger.warning("Could not publish %s%r; the sweeper will pick it up.", task.name, args, exc_info=True)
+        if on_failure is not None:
+            try:
+                on_failure()
+            except Exception:
+                logger.warning("Could not record the lost message %s%r either.", task.name, args, exc_info=True)
 
 
-def enqueue_on_commit(task: Task, *args: Any) -> None:
+def enqueue_on_commit(task: Task, *args: Any, on_failure: OnFailure = None) -> None:
     """Publish a task once the current transaction commits, so the worker sees the committed rows."""
-    transaction.on_commit(partial(enqueue, task, *args))
+    transaction.on_commit(partial(enqueue, task, *args, on_failure=on_failure))
 
 
-def wake_on_commit(task: Task, *args: Any) -> None:
+def wake_on_commit(task: Task, *args: Any, on_failure: OnFailure = None) -> None:
     """Like `enqueue_on_commit`, but the caller never waits for the broker: after commit the message is handed
     to this process's publisher thread. Only for work the database records as pending and a sweeper re-sends
     (e.g. a lead's `checks_due_at`), because a message still waiting when the process dies is lost."""
-    transaction.on_commit(partial(_wake, task, *args))
+    transaction.on_commit(partial(_wake, task, *args, on_failure=on_failure))
 
 
 def wake_ups_pending() -> int:
@@ -44,13 +55,13 @@ def wake_ups_pending() -> int:
     return _publisher.backlog.unfinished_tasks
 
 
-def _wake(task: Task, *args: Any) -> None:
+def _wake(task: Task, *args: Any, on_failure: OnFailure = None) -> None:
     if task.app.conf.task_always_eager:
         enqueue(task, *args)  # runs the task here and now; there is no broker to wait for
         return
     _publisher.start_once()
     try:
-        _publisher.backlog.put_nowait((task, args))
+        _publisher.backlog.put_nowait((task, args, on_failure))
     except queue.Full:
         logger.warning("Publisher backlog full; dropped %s%r, the sweeper will pick it up.", task.name, args)
 
@@ -64,7 +75,7 @@ class _Publisher:
         atexit.register(self.flush, FLUSH_AT_EXIT_SECONDS)
 
     def reset(self) -> None:
-        self.backlog: queue.Queue[tuple[Task, tuple]] = queue.Queue(maxsize=WAKE_UP_BACKLOG)
+        self.backlog: queue.Queue[tuple[Task, tuple, OnFailure]] = queue.Queue(maxsize=WAKE_UP_BACKLOG)
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
@@ -78,9 +89,9 @@ class _Publisher:
 
     def publish_forever(self) -> None:
         while True:
-            task, args = self.backlog.get()
+            task, args, on_failure = self.backlog.get()
             try:
-                enqueue(task, *args)
+                enqueue(task, *args, on_failure=on_failure)
             finally:
                 self.backlog.task_done()
 

@@ -24,6 +24,7 @@ from leadflow.intake.importing.columns import IGNORE, LEAD_TARGETS, column_mappi
 from leadflow.intake.importing.services import row_map
 from leadflow.intake.importing.tables import table_open
 from leadflow.intake.models import ApiToken, FormField, ImportJob, ImportStatus, LeadForm, Submission, SubmissionStatus
+from leadflow.intake.selectors import import_checks_progress
 from leadflow.intake.tasks import run_import_job
 
 PREVIEW_ROWS = 5
@@ -244,7 +245,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         template = (
             "admin/intake/partials/_import_progress.html" if request.htmx else "admin/intake/import_progress.html"
         )
-        return render(request, template, {**self._context(request), "job": job})
+        context = {**self._context(request), "job": job}
+        if job.status == ImportStatus.DONE and job.report.get("imported"):
+            context["checks"] = import_checks_progress(source=job.source, imported=job.report["imported"])
+        return render(request, template, context)
 
     def _context(self, request: HttpRequest) -> dict[str, Any]:
         return {**self.admin_site.each_context(request), "opts": self.model._meta}

@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -17,8 +16,9 @@ from rest_framework.views import APIView
 
 from leadflow.core.api import error_body
 from leadflow.core.exceptions import NotFound, PayloadTooLarge, PermissionDenied, RateLimited
+from leadflow.core.ratelimit import Limit, rate_limited
 from leadflow.intake import services
-from leadflow.intake.models import ApiToken
+from leadflow.intake.models import ApiToken, IdempotencyKey
 from leadflow.intake.selectors import leads_for_token
 from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer, LeadPageSerializer
 from leadflow.intake.views import request_meta
@@ -93,19 +93,13 @@ class TokenApiView(APIView):
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.LEADFLOW_INTAKE_MAX_BODY_BYTES:
             raise PayloadTooLarge(f"Send at most {settings.LEADFLOW_INTAKE_MAX_BODY_BYTES} bytes per request.")
         super().initial(request, *args, **kwargs)
-        if is_ratelimited(
-            request, group="intake:api", key=_token_key, rate=settings.LEADFLOW_API_RATE_LIMIT, increment=True
-        ):
+        if rate_limited(Limit(f"api:{request.auth.pk}", settings.LEADFLOW_API_RATE_LIMIT)):
             raise RateLimited("Too many requests with this API key; retry later.", retry_after=60)
 
     def readable_leads(self, request: Request, filters: dict[str, Any] | None = None) -> Any:
         if not request.auth.can_read:
             raise PermissionDenied("This API key may create leads but not read them.")
         return leads_for_token(token=request.auth, filters=filters)
-
-
-def _token_key(group: str, request: Any) -> str:
-    return str(request.auth.pk)
 
 
 class LeadListCreateApi(TokenApiView):
@@ -141,18 +135,22 @@ class LeadListCreateApi(TokenApiView):
         if key:
             stored = services.idempotent_replay(token=request.auth, key=key, body=body)
             if stored is not None:
-                return Response(
-                    stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"}
+                return _replay(stored)
+        values = LeadCreateSerializer.shared().run_validation(request.data)  # ValidationError → 400
+        try:
+            with transaction.atomic():
+                submission = services.api_lead_create(
+                    token=request.auth, values=values, payload=request.data, meta=request_meta(request)
                 )
-        serializer = LeadCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            submission = services.api_lead_create(
-                token=request.auth, values=serializer.validated_data, payload=request.data, meta=request_meta(request)
-            )
-            data = LeadDetailSerializer(submission.lead).data
-            if key:
-                services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
+                data = LeadDetailSerializer.shared().to_representation(submission.lead)
+                if key:
+                    services.idempotency_record(token=request.auth, key=key, body=body, status=201, response=data)
+        except (services.IdempotencyKeyInProgress, services.ExternalIdTaken):
+            # A concurrent twin with the same key committed while this one ran: answer as it did.
+            stored = key and services.idempotent_replay(token=request.auth, key=key, body=body)
+            if stored:
+                return _replay(stored)
+            raise
         return Response(data, status=201)
 
     @extend_schema(
@@ -197,6 +195,10 @@ class LeadDetailApi(TokenApiView):
 def unknown_api_path(request: HttpRequest, path: str) -> JsonResponse:
     """Any other /api/ URL (e.g. /api/leads/abc/): the API's JSON 404, not the site's HTML page."""
     return JsonResponse(error_body("not_found", "No such API endpoint; see /api/docs/."), status=404)
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    return Response(stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"})
 
 
 def _is_datetime(value: str) -> bool:

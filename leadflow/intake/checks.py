@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from leadflow.core.ratelimit import rate_parse
+
 UNSHARED_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -24,3 +26,14 @@ def rate_limit_cache_is_shared(app_configs: Any, **kwargs: Any) -> list[checks.C
             id="intake.W001",
         )
     ]
+
+
+@checks.register()
+def rate_limits_are_readable(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors = []
+    for name in ("LEADFLOW_FORM_RATE_LIMIT_PER_IP", "LEADFLOW_FORM_RATE_LIMIT_PER_FORM", "LEADFLOW_API_RATE_LIMIT"):
+        try:
+            rate_parse(getattr(settings, name))
+        except ValueError as exc:
+            errors.append(checks.Error(f"{name}: {exc}", id="intake.E001"))
+    return errors

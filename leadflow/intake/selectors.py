@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 
+from leadflow.core.cache import cache_attempt
 from leadflow.intake.models import ApiToken, LeadForm, Submission, SubmissionStatus
 from leadflow.leads.models import Lead
 
@@ -16,12 +17,16 @@ SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 def form_get_active(*, key: str) -> LeadForm | None:
     """The form with its fields, from the cache when recently read: every submission needs it, and a form
-    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`)."""
-    return cache.get_or_set(
-        form_cache_key(key),
-        lambda: LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first(),
-        timeout=settings.LEADFLOW_FORM_CACHE_SECONDS,
-    )
+    changes rarely (saving it in the admin clears the entry; see `form_cache_forget`). Without a reachable
+    cache it is read from the database."""
+    cache_key = form_cache_key(key)
+    form = cache_attempt("form definition", lambda: cache.get(cache_key), lambda: None)
+    if form is None:
+        form = LeadForm.objects.filter(key=key, is_active=True).prefetch_related("fields").first()
+        if form is not None:
+            timeout = settings.LEADFLOW_FORM_CACHE_SECONDS
+            cache_attempt("form definition", lambda: cache.set(cache_key, form, timeout), lambda: None)
+    return form
 
 
 def auto_qualifying_sources() -> frozenset[str]:
@@ -39,6 +44,14 @@ def held_submissions() -> QuerySet[Submission]:
 
 def form_cache_key(key: str) -> str:
     return f"intake:form:{key}"
+
+
+def import_checks_progress(*, source: str, imported: int) -> dict[str, int]:
+    """How far the worker has got with validating and matching an import's leads. Pending leads are counted
+    through the index on `checks_due_at`, which only pending leads have, so it stays cheap at any size."""
+    pending = min(Lead.objects.filter(checks_due_at__isnull=False, source=source).count(), imported)
+    done = imported - pending
+    return {"done": done, "total": imported, "pending": pending, "percent": int(100 * done / max(imported, 1))}
 
 
 def form_origin_allowed(*, form: LeadForm, origin: str) -> bool:
@@ -69,6 +82,18 @@ def conversion_relation() -> str | None:
     except FieldDoesNotExist:
         return None
     return "conversion" if field.one_to_one else None
+
+
+def lead_mark_fresh(lead: Lead) -> None:
+    """A lead created in this request has no findings, candidates or conversion yet: record that on the instance,
+    so that its reply (LeadDetailSerializer) costs no SELECTs."""
+    lead._prefetched_objects_cache = {
+        "findings": lead.findings.none(),
+        "duplicate_candidates": lead.duplicate_candidates.none(),
+    }
+    relation = conversion_relation()
+    if relation:
+        Lead._meta.get_field(relation).set_cached_value(lead, None)
 
 
 def lead_salesforce_ids(lead: Lead) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """API shapes: what a client may send to create a lead, and what it reads back."""
 
+import threading
 from typing import Any
 
 from rest_framework import serializers
@@ -14,7 +15,24 @@ IDENTIFYING_FIELDS = ("email", "phone", "first_name", "last_name", "company")
 WRITABLE_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
 
-class LeadCreateSerializer(serializers.ModelSerializer):
+class SharedPerThread:
+    """A ModelSerializer works out every field from the model for each new instance, which costs more CPU than
+    using the fields (a fifth of an API request). On the create path one instance per thread is kept and used
+    only through its stateless methods (`run_validation`, `to_representation`): fields are built once per
+    thread instead of once per request."""
+
+    _instances = threading.local()
+
+    @classmethod
+    def shared(cls) -> Any:
+        instance = getattr(cls._instances, cls.__qualname__, None)
+        if instance is None:
+            instance = cls()
+            setattr(cls._instances, cls.__qualname__, instance)
+        return instance
+
+
+class LeadCreateSerializer(SharedPerThread, serializers.ModelSerializer):
     """Known lead fields are validated; any other key is kept in `custom_fields` under its name."""
 
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
@@ -63,7 +81,7 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class LeadDetailSerializer(serializers.ModelSerializer):
+class LeadDetailSerializer(SharedPerThread, serializers.ModelSerializer):
     findings = FindingSerializer(many=True, read_only=True)
     duplicate_candidates = DuplicateCandidateSerializer(many=True, read_only=True)
     salesforce = serializers.SerializerMethodField(help_text="Salesforce ids once the lead is converted.")

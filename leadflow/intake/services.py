@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,10 +30,10 @@ from leadflow.intake.models import (
     SubmissionStatus,
     hash_token,
 )
+from leadflow.intake.selectors import lead_mark_fresh
 from leadflow.leads.models import SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_create
 
-EXTERNAL_ID_CONSTRAINT = "lead_external_id_unique_per_source"
 TIMESTAMP_SALT = "leadflow.intake.form-shown"
 LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
@@ -64,8 +63,18 @@ class ExternalIdTaken(ApplicationError):
 
 
 class IdempotencyConflict(ApplicationError):
+    """The key was used before with another body: permanent, the client must pick a new key."""
+
     status_code = 409
     code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInProgress(ApplicationError):
+    """Another request with this key is being processed: send the same request again after `retry_after` s."""
+
+    status_code = 409
+    code = "idempotency_key_in_progress"
+    retry_after = 1
 
 
 def form_timestamp_issue(*, form: LeadForm) -> str:
@@ -219,13 +228,14 @@ def api_lead_create(
                 validated=True,  # LeadCreateSerializer checked every field against the Lead's limits
                 **fields,
             )
-        except (IntegrityError, ValidationError) as exc:
-            if isinstance(exc, ValidationError) and EXTERNAL_ID_CONSTRAINT not in str(exc):
-                raise
+        except IntegrityError as exc:
+            if not fields.get("external_id"):
+                raise  # the external id's unique index is the only one a valid new lead can clash with
             raise ExternalIdTaken(
                 "A lead with this external_id already exists for this source.",
-                extra={"external_id": fields.get("external_id", "")},
+                extra={"external_id": fields["external_id"]},
             ) from exc
+        lead_mark_fresh(lead)
         return Submission.objects.create(
             channel=SubmissionChannel.API,
             source=token.source,
@@ -254,7 +264,9 @@ def idempotent_replay(*, token: ApiToken, key: str, body: bytes) -> IdempotencyK
 
 def idempotency_record(*, token: ApiToken, key: str, body: bytes, status: int, response: dict[str, Any]) -> None:
     """Remember a response under the key (in the caller's transaction, so lead and key commit together).
-    A concurrent request with the same key loses on the unique constraint and its whole write rolls back."""
+
+    A concurrent request with the same key waits here on the unique index until the first one commits, then
+    loses: IdempotencyKeyInProgress, its whole write rolls back, and the caller replays the first answer."""
     IdempotencyKey.objects.filter(token=token, key=key, expires_at__lte=timezone.now()).delete()
     try:
         with transaction.atomic():
@@ -267,8 +279,9 @@ def idempotency_record(*, token: ApiToken, key: str, body: bytes, status: int, r
                 expires_at=timezone.now() + timedelta(hours=settings.LEADFLOW_IDEMPOTENCY_HOURS),
             )
     except IntegrityError as exc:
-        raise IdempotencyConflict(
-            "A request with this Idempotency-Key is being processed; retry shortly.", extra={"idempotency_key": key}
+        raise IdempotencyKeyInProgress(
+            "A request with this Idempotency-Key is being processed; send it again shortly.",
+            extra={"idempotency_key": key},
         ) from exc
 
 

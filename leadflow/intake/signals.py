@@ -9,6 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import Http404
 
+from leadflow.core.cache import cache_attempt
 from leadflow.intake.models import FormField, LeadForm
 from leadflow.intake.selectors import form_cache_key, form_origin_allowed
 
@@ -37,4 +38,4 @@ def cors_for_form_origins(sender: Any, request: Any, **kwargs: Any) -> bool:
 def form_cache_forget(sender: Any, instance: LeadForm | FormField, **kwargs: Any) -> None:
     """A changed form (or one of its fields) is read fresh on the next request."""
     form = instance if isinstance(instance, LeadForm) else instance.form
-    cache.delete(form_cache_key(form.key))
+    cache_attempt("form definition", lambda: cache.delete(form_cache_key(form.key)), lambda: None)

@@ -17,9 +17,9 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from leadflow.core.api import RETRY_AFTER_SECONDS, error_body
+from leadflow.core.ratelimit import Limit, client_address, rate_limited
 from leadflow.intake.forms import HIDDEN_FIELDS, HONEYPOT_FIELD, TIMESTAMP_FIELD, input_type
 from leadflow.intake.models import LANGUAGE_CODES, LeadForm
 from leadflow.intake.selectors import form_get_active
@@ -230,17 +230,10 @@ def _submitted_data(request: HttpRequest, as_json: bool) -> dict[str, Any] | Non
 
 
 def _rate_limited(request: HttpRequest, form: LeadForm) -> bool:
-    per_ip = is_ratelimited(
-        request, group="intake:form-ip", key="ip", rate=settings.LEADFLOW_FORM_RATE_LIMIT_PER_IP, increment=True
+    return rate_limited(
+        Limit(f"form-ip:{client_address(request)}", settings.LEADFLOW_FORM_RATE_LIMIT_PER_IP),
+        Limit(f"form:{form.key}", settings.LEADFLOW_FORM_RATE_LIMIT_PER_FORM),
     )
-    per_form = is_ratelimited(
-        request,
-        group=f"intake:form:{form.key}",
-        key=lambda group, request: form.key,
-        rate=settings.LEADFLOW_FORM_RATE_LIMIT_PER_FORM,
-        increment=True,
-    )
-    return per_ip or per_form
 
 
 def _refusal(

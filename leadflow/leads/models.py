@@ -98,6 +98,12 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
         db_index=True,
         help_text="Set while validation and matching are pending; the sweeper re-enqueues stuck leads.",
     )
+    wake_up_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a wake-up for the due checks went to the broker (cleared if the broker refused it); the "
+        "sweeper re-sends a wake-up only when none was sent for the due checks, or the one sent is overdue.",
+    )
     checked_at = models.DateTimeField(null=True, blank=True, help_text="When validation and matching last ran.")
 
     class Meta:

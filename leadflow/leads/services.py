@@ -1,12 +1,17 @@
 """Writes to leads: creation, edits, assignment and every state transition, each audited."""
 
 import logging
+from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import django_fsm
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from leadflow.core.bulk import bulk_insert
 from leadflow.core.exceptions import ApplicationError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit, wake_on_commit
@@ -65,19 +70,20 @@ def lead_create(
 ) -> Lead:
     """Store a new lead and queue its checks. `submission` is the verbatim input, kept beside the fields.
 
-    `validated=True` skips the model's field checks for callers that already checked every field against the
-    Lead's own limits (intake's visitor form and API serializer); the database constraints still apply.
+    `validated=True` skips the model's field and constraint checks for callers that already checked every field
+    against the Lead's own limits (intake's visitor form and API serializer); the database constraints still
+    apply, so a repeated external id raises IntegrityError from the INSERT.
     No savepoint of its own: inside a caller's transaction a failure here rolls back the caller's whole
     transaction, so a caller that wants to carry on after one wraps the call in its own `atomic()`.
     """
-    lead = Lead(source_kind=source_kind, source=source, checks_due_at=timezone.now(), **fields)
+    now = timezone.now()
+    lead = Lead(source_kind=source_kind, source=source, checks_due_at=now, wake_up_sent_at=now, **fields)
     lead.submission = submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
-    # The constraint check costs a query and ~1 ms of CPU on every intake request; its only constraint
-    # (external id unique per source) cannot fail for a blank id, and the database enforces it anyway.
+    # The constraint check costs a SELECT and ~1 ms of CPU; its only constraint (external id unique per source)
+    # cannot fail for a blank id, and the database's unique index enforces it anyway: validated callers catch
+    # the IntegrityError of the INSERT instead.
     if not validated:
         lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_constraints=bool(lead.external_id))
-    elif lead.external_id:
-        lead.validate_constraints()  # a clash becomes a ValidationError naming the constraint, as above
     with transaction.atomic(savepoint=False):
         lead.save()
         lead_event_record(lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, data={"source": source})
@@ -91,31 +97,51 @@ def lead_create_many(
     source_kind: str,
     source: str,
     items: list[dict[str, Any]],
-) -> list[Lead]:
-    """Store many new leads in one transaction, as `lead_create` would each: audited, checks queued.
+) -> list[int]:
+    """Store many new leads in one transaction, as `lead_create` would each: audited, checks queued. Returns
+    their ids.
 
-    Each item holds `lead_create`'s keyword arguments (`submission` plus fields). Unique-per-source
-    external ids are left to the database constraint: a clash raises IntegrityError and nothing is written.
+    Each item holds `lead_create`'s keyword arguments (`submission` plus fields); each field is checked as
+    `full_clean` would (a bad value raises ValidationError naming it) without building model instances, and
+    on PostgreSQL leads and events go in with COPY (`leadflow.core.bulk`). Unique-per-source external ids are
+    left to the database constraint: a clash raises IntegrityError and nothing is written.
     """
     now = timezone.now()
-    leads = []
+    rows = []
     for item in items:
         fields = dict(item)
         submission = fields.pop("submission", None)
-        lead = Lead(source_kind=source_kind, source=source, checks_due_at=now, **fields)
-        lead.submission = (
-            submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+        _check_fields(fields)
+        if submission is None:
+            submission = {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+        rows.append(
+            {
+                **fields,
+                "source_kind": source_kind,
+                "source": source,
+                "submission": submission,
+                "checks_due_at": now,
+                "wake_up_sent_at": now,
+            }
         )
-        lead.full_clean(exclude=["state", "owner", "duplicate_of"], validate_unique=False, validate_constraints=False)
-        leads.append(lead)
     with transaction.atomic():
-        Lead.objects.bulk_create(leads)
-        LeadEvent.objects.bulk_create(
-            LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED, data={"source": source}, **actor_fields(actor))
-            for lead in leads
-        )
-        _enqueue_batch_processing([lead.pk for lead in leads])
-    return leads
+        lead_ids = bulk_insert(Lead, rows)
+        created = {"kind": LeadEvent.Kind.CREATED, "data": {"source": source}, **actor_fields(actor)}
+        bulk_insert(LeadEvent, [{**created, "lead_id": lead_id} for lead_id in lead_ids])
+        _enqueue_batch_processing(lead_ids)
+    return lead_ids
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    """The checks `full_clean` makes for these fields (length, type, choices), without a model instance."""
+    errors = {}
+    for name, value in fields.items():
+        try:
+            fields[name] = Lead._meta.get_field(name).clean(value, None)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: str = "") -> Lead:
@@ -258,18 +284,33 @@ def lead_process(*, lead_id: int) -> None:
         Lead.objects.filter(pk=lead_id, checks_due_at=due_at).update(checks_due_at=None)
 
 
-def lead_requeue_stuck(*, older_than_seconds: int, limit: int = 500) -> list[int]:
-    """Claim leads whose checks have been due too long (lost message, killed worker) and return their ids."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    stuck_ids = list(
-        Lead.objects.filter(checks_due_at__lt=cutoff).order_by("checks_due_at").values_list("pk", flat=True)[:limit]
+def lead_requeue_stuck(*, older_than_seconds: int, overdue_after_seconds: int, limit: int = 20_000) -> list[int]:
+    """Claim leads whose checks have waited too long and whose wake-up is lost, and return their ids.
+
+    A lead qualifies when its checks have been due for `older_than_seconds` and either no wake-up was sent for
+    them (never, or the broker refused it) or the one sent is older than `overdue_after_seconds` (a message lost
+    on the broker, a worker killed mid-task). A wake-up still waiting in a long queue is left alone. Claimed
+    with row locks that skip what another sweeper holds, then stamped as sent.
+    """
+    now = timezone.now()
+    not_sent = Q(wake_up_sent_at__isnull=True) | Q(wake_up_sent_at__lt=F("checks_due_at"))
+    overdue = Q(checks_due_at__lt=now - timedelta(seconds=older_than_seconds)) & (
+        not_sent | Q(wake_up_sent_at__lt=now - timedelta(seconds=overdue_after_seconds))
     )
-    claimed = []
-    for lead_id in stuck_ids:
-        # A conditional update claims each lead once even when two sweepers overlap.
-        if Lead.objects.filter(pk=lead_id, checks_due_at__lt=cutoff).update(checks_due_at=timezone.now()):
-            claimed.append(lead_id)
+    with transaction.atomic():
+        claimed = list(
+            Lead.objects.select_for_update(skip_locked=True)
+            .filter(overdue)
+            .order_by("checks_due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Lead.objects.filter(pk__in=claimed).update(wake_up_sent_at=now)
     return claimed
+
+
+def lead_wake_ups_lost(lead_ids: list[int]) -> None:
+    """The broker refused these leads' wake-up: mark it unsent, so the sweeper re-sends it at the next sweep."""
+    Lead.objects.filter(pk__in=lead_ids).update(wake_up_sent_at=None)
 
 
 def attempt_automatic(service: Any, **kwargs: Any) -> None:
@@ -284,11 +325,11 @@ def _enqueue_processing(lead: Lead) -> None:
     from leadflow.leads.tasks import process_lead
 
     # `checks_due_at` records the work and the sweeper re-sends lost wake-ups: no caller waits for the broker.
-    wake_on_commit(process_lead, lead.pk)
+    wake_on_commit(process_lead, lead.pk, on_failure=partial(lead_wake_ups_lost, [lead.pk]))
 
 
 def _enqueue_batch_processing(lead_ids: list[int]) -> None:
     from leadflow.leads.tasks import process_leads
 
     if lead_ids:
-        enqueue_on_commit(process_leads, lead_ids)
+        enqueue_on_commit(process_leads, lead_ids, on_failure=partial(lead_wake_ups_lost, lead_ids))

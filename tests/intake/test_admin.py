@@ -95,3 +95,22 @@ def test_import_preview_shows_custom_columns_by_name_never_as_a_python_dict(admi
     page = admin_client.get(reverse("admin:intake_importjob_mapping", args=[job.pk])).content.decode()
     assert "Custom field “Lievelingskleur”: blauw" in page
     assert "{&#x27;" not in page and "{'" not in page
+
+
+def test_import_progress_shows_how_far_the_worker_is_with_the_imported_leads_checks(admin_client):
+    from django.utils import timezone
+
+    from tests.factories import LeadFactory
+
+    job = ImportJob.objects.create(
+        original_name="people.csv", source="people", status=ImportStatus.DONE, report={"imported": 3}
+    )
+    LeadFactory(source="people")
+    LeadFactory.create_batch(2, source="people", checks_due_at=timezone.now())
+    url = reverse("admin:intake_importjob_progress", args=[job.pk])
+    page = admin_client.get(url).content.decode()
+    assert "1 / 3 leads, 2 waiting" in page
+    assert f'hx-get="{url}"' in page  # keeps polling until the checks are done
+    Lead.objects.update(checks_due_at=None)
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "3 / 3 leads" in page and "hx-get" not in page

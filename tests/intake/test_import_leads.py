@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from leadflow.intake.importing.columns import column_mapping_guess
-from leadflow.intake.importing.services import split_person_name
+from leadflow.intake.importing.services import MAX_LISTED, split_person_name
 from leadflow.leads.models import Lead, LeadEvent, SourceKind
 
 FEBRL = (
@@ -119,6 +119,18 @@ def test_repeated_ids_empty_rows_and_bad_values_are_reported_not_lost(tmp_path):
     assert bob.custom_fields == {"company_size": "about fifty"}
     rows = list(csv.DictReader(report_path.open()))
     assert [(r["row"], r["reason"][:20]) for r in rows] == [("2", "Id '1' appears earli"), ("3", "Empty row.")]
+
+
+@pytest.mark.django_db
+def test_report_file_lists_every_skipped_row_beyond_what_the_summary_keeps(tmp_path):
+    many = MAX_LISTED + 50
+    text = "id,email\n1,ann@example.nl\n" + ",\n" * many
+    report_path = tmp_path / "report.csv"
+    run(write(tmp_path, "many.csv", text), "--report", str(report_path))
+    rows = list(csv.DictReader(report_path.open()))
+    assert len(rows) == many
+    assert (rows[0]["row"], rows[-1]["row"]) == ("2", str(many + 1))
+    assert Lead.objects.count() == 1
 
 
 def test_generic_name_column_is_read_by_what_else_the_file_holds():

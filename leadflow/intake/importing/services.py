@@ -10,14 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q
 
+from leadflow.core.bulk import statistics_refresh
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import CUSTOM_PREFIX, IGNORE, ColumnMapping
 from leadflow.intake.importing.tables import Table
-from leadflow.leads.models import Lead, SourceKind
+from leadflow.leads.models import Lead, LeadEvent, SourceKind
 from leadflow.leads.services import Actor, lead_create, lead_create_many
 
 BATCH_SIZE = 500
-# Skipped rows are all counted; this many are listed with their reasons (a re-run skips every row).
+# Skipped rows are all counted and handed to `on_skip`; this many are kept in the report (a re-run skips every row).
 MAX_LISTED = 10_000
 SOURCE_MAX_LENGTH = Lead._meta.get_field("source").max_length
 MAX_LENGTHS = {f.name: f.max_length for f in Lead._meta.get_fields() if getattr(f, "max_length", None)}
@@ -51,12 +52,17 @@ class ImportReport:
     skip_reasons: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    # Called with every skipped row as it happens (the command's --report writes them all to a file).
+    on_skip: Callable[[SkippedRow], None] | None = field(default=None, repr=False)
 
     def skip(self, row_number: int, external_id: str, reason: str, kind: str) -> None:
         self.skipped += 1
         self.skip_reasons[kind] += 1
+        skipped = SkippedRow(row_number, external_id, reason)
+        if self.on_skip is not None:
+            self.on_skip(skipped)
         if len(self.skipped_rows) < MAX_LISTED:
-            self.skipped_rows.append(SkippedRow(row_number, external_id, reason))
+            self.skipped_rows.append(skipped)
 
     def warn(self, message: str) -> None:
         self.warning_count += 1
@@ -163,12 +169,13 @@ def leads_import(
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    on_skip: Callable[[SkippedRow], None] | None = None,
 ) -> ImportReport:
     """Create a lead per row, `batch_size` rows per transaction. Ids already imported from `source` are skipped,
     so running the same import again creates nothing new. `dry_run` writes nothing and reports what would happen.
     """
     source = import_source_name(source)
-    report = ImportReport(source=source, dry_run=dry_run)
+    report = ImportReport(source=source, dry_run=dry_run, on_skip=on_skip)
     first_row_of: dict[str, int] = {}  # only the ids, to name the earlier row a repeated id comes from
     rows = islice(enumerate(table.rows, start=1), limit)
     for batch in _batches(rows, batch_size):
@@ -202,6 +209,8 @@ def leads_import(
             _create_batch(fresh, source=source, actor=actor, report=report)
         if on_progress:
             on_progress(len(batch))
+    if report.imported:
+        statistics_refresh(Lead, LeadEvent)
     return report
 
 

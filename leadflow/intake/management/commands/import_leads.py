@@ -1,5 +1,7 @@
 """manage.py import_leads FILE: create a lead per row of a CSV or XLSX file (see docs/intake.md)."""
 
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ from tqdm import tqdm
 from leadflow.core.csv import SafeCsvWriter
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake.importing.columns import column_mapping_guess, parse_map_options
-from leadflow.intake.importing.services import BATCH_SIZE, ImportReport, leads_import, row_map
+from leadflow.intake.importing.services import BATCH_SIZE, ImportReport, SkippedRow, leads_import, row_map
 from leadflow.intake.importing.tables import table_open
 
 PREVIEW_ROWS = 5
@@ -44,6 +46,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         source = options["source"] or path.name
+        with ExitStack() as files:
+            on_skip = None
+            if options["report"]:
+                writer = SafeCsvWriter(files.enter_context(open(options["report"], "w", newline="", encoding="utf-8")))
+                writer.writerow(["row", "external_id", "reason"])
+                on_skip = partial(_write_skipped, writer)
+            report = self._import(path, source, options, on_skip)
+        self._report(report, options["report"])
+
+    def _import(self, path: Path, source: str, options: dict[str, Any], on_skip: Any) -> ImportReport:
+        """Every skipped row goes to `on_skip` as it happens, so the report file holds them all."""
         try:
             overrides = parse_map_options(options["map"])
             with table_open(
@@ -65,10 +78,11 @@ class Command(BaseCommand):
                         dry_run=options["dry_run"],
                         batch_size=options["batch_size"],
                         on_progress=bar.update,
+                        on_skip=on_skip,
                     )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        self._report(report, options["report"])
+        return report
 
     def _describe(self, table: Any, mapping: Any, source: str) -> None:
         detected = f"{table.file_format}"
@@ -114,11 +128,11 @@ class Command(BaseCommand):
             for warning in report.warnings[:LISTED_SKIPS]:
                 self.stdout.write(f"  {warning}")
         if report_path:
-            with open(report_path, "w", newline="", encoding="utf-8") as out:
-                writer = SafeCsvWriter(out)
-                writer.writerow(["row", "external_id", "reason"])
-                writer.writerows((s.row_number, s.external_id, s.reason) for s in report.skipped_rows)
-            self.stdout.write(f"Skipped rows written to {report_path}.")
+            self.stdout.write(f"All {report.skipped} skipped rows written to {report_path}.")
+
+
+def _write_skipped(writer: SafeCsvWriter, skipped: SkippedRow) -> None:
+    writer.writerow((skipped.row_number, skipped.external_id, skipped.reason))
 
 
 def _delimiter(value: str | None) -> str | None:
