@@ -113,6 +113,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://leadflow")}
+# Salesforce's access token, describe results and API budget, shared by every process (web and workers) so a fresh
+# worker spends no API calls on them: SALESFORCE_CACHE_URL, else CACHE_URL when that is shared (Redis), else a
+# database table (created by migration salesforce.0003).
+SALESFORCE_CACHE_TABLE = "leadflow_salesforce_cache"
+if env.str("SALESFORCE_CACHE_URL", default=""):
+    CACHES["salesforce"] = env.cache("SALESFORCE_CACHE_URL")
+elif CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache":
+    CACHES["salesforce"] = CACHES["default"]
+else:
+    CACHES["salesforce"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": SALESFORCE_CACHE_TABLE,
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

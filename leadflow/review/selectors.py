@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadflow.core.exceptions import NotFound
+from leadflow.integrations.salesforce.client import record_link
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
@@ -260,9 +261,45 @@ class Comparison:
         return [row for row in self.rows if row[4]]
 
 
+@dataclass
+class CustomerMatch:
+    """An open candidate that is a customer already in Salesforce, with links to their records."""
+
+    candidate: DuplicateCandidate
+    label: str
+    records: list[dict[str, str]]
+
+
+def lead_existing_customers(lead: Lead) -> list[CustomerMatch]:
+    """Open candidates that are customers already: a converted lead, or a Salesforce Contact or Account."""
+    matches = []
+    for candidate in _open_candidates_of(lead):
+        if not candidate.is_existing_customer:
+            continue
+        other = candidate.other_lead
+        if other is not None:
+            conversion = getattr(other, "conversion", None)
+            records = conversion.salesforce_records() if conversion else []
+            matches.append(CustomerMatch(candidate, f"{other.display_name} (lead {other.pk})", records))
+        else:
+            url = record_link(candidate.remote_object, candidate.remote_id)
+            record = {"sobject": candidate.remote_object, "id": candidate.remote_id, "action": "", "url": url}
+            matches.append(CustomerMatch(candidate, candidate.remote_label or candidate.remote_id, [record]))
+    return matches
+
+
+def _open_candidates_of(lead: Lead) -> list[DuplicateCandidate]:
+    return list(
+        lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related(
+            "other_lead__owner", "other_lead__conversion"
+        )
+    )
+
+
 def lead_duplicate_comparisons(lead: Lead) -> tuple[list[Comparison], list[DuplicateCandidate]]:
-    """Open candidates: those that are leads compared field by field, and those that are Salesforce records."""
-    candidates = list(lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related("other_lead__owner"))
+    """Open candidates that may be the same lead (existing customers aside, see lead_existing_customers): those
+    that are leads compared field by field, and those that are Salesforce records."""
+    candidates = [candidate for candidate in _open_candidates_of(lead) if not candidate.is_existing_customer]
     comparisons, remote = [], []
     for candidate in candidates:
         other = candidate.other_lead

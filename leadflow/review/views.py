@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from leadflow.crm import services as crm_services
-from leadflow.crm.selectors import conversion_preview_context
+from leadflow.crm.selectors import conversion_deal_form, conversion_for, conversion_preview_context
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import LeadState
 from leadflow.leads.selectors import lead_audit_trail
@@ -124,6 +124,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "findings": sel.lead_findings(lead),
         "comparisons": comparisons,
         "remote_candidates": remote_candidates,
+        "existing_customers": sel.lead_existing_customers(lead),
         "assessment": assessment,
         "verdict": Verdict(assessment.verdict).label,
         **conversion_preview_context(lead=lead),
@@ -169,10 +170,10 @@ def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
 @workspace_view()
 def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
+    if name == "convert":
+        return _convert(request, lead)
     try:
-        if name == "convert":
-            crm_services.lead_convert_request(lead=lead, actor=request.user)
-        elif name in MANUAL_TRANSITIONS:
+        if name in MANUAL_TRANSITIONS:
             MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
         else:
             raise Http404("No such transition.")
@@ -181,6 +182,35 @@ def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpRespon
     else:
         messages.success(request, f"Lead {lead.pk}: {name} done.")
     return _back_to_lead(lead.pk)
+
+
+def _convert(request: HttpRequest, lead: Any) -> HttpResponse:
+    """Queue the conversion with the deal the person set in the dialog."""
+    form = conversion_deal_form(lead=lead, data=request.POST)
+    if not form.is_valid():
+        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Not converted: {errors}")
+        return _back_to_lead(lead.pk)
+    try:
+        crm_services.lead_convert_request(lead=lead, actor=request.user, deal=form.deal())
+    except ApplicationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"Lead {lead.pk}: conversion to Salesforce queued.")
+    return _back_to_lead(lead.pk, "#salesforce")
+
+
+@require_GET
+@workspace_view()
+def lead_conversion(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """The Salesforce box, polled by htmx while the conversion runs; once it has finished the whole page
+    reloads, so badge, actions and timeline show the outcome together."""
+    lead = sel.get_lead_for_user(request.user, lead_id)
+    conversion = conversion_for(lead=lead)
+    response = render(request, "review/partials/_conversion_state.html", {"lead": lead, "conversion": conversion})
+    if request.htmx and not (conversion and conversion.is_pending):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -244,6 +274,20 @@ def candidate_dismiss(request: HttpRequest, lead_id: int, candidate_id: int) -> 
 
 @require_POST
 @workspace_view()
+def candidate_existing_customer(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
+    lead = sel.get_lead_for_user(request.user, lead_id)
+    candidate = _open_candidate(lead, candidate_id)
+    try:
+        quality_services.candidate_confirm_existing_customer(candidate=candidate, actor=request.user)
+    except ApplicationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"New enquiry from an existing customer ({candidate.target_label}).")
+    return _back_to_lead(lead.pk, "#duplicates")
+
+
+@require_POST
+@workspace_view()
 def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
     """Merge this lead and a candidate lead; the person picks the surviving record and each differing value."""
     lead = sel.get_lead_for_user(request.user, lead_id)
@@ -253,7 +297,9 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
         raise Http404("These records cannot be merged here.")
     other = sel.get_lead_for_user(request.user, other.pk)
     comparisons, _ = sel.lead_duplicate_comparisons(lead)
-    comparison = next(c for c in comparisons if c.candidate.pk == candidate.pk)
+    comparison = next((c for c in comparisons if c.candidate.pk == candidate.pk), None)
+    if comparison is None:
+        raise Http404("This candidate is an existing customer: it is not merged.")
     form = MergeForm(request.POST, fields=[row[0] for row in comparison.differing])
     if not form.is_valid():
         messages.error(request, "Choose the surviving record and a value for every differing field.")

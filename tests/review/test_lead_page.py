@@ -1,7 +1,8 @@
 import pytest
 
-from leadflow.leads.models import LeadEvent, LeadState
-from leadflow.quality.models import DuplicateCandidate
+from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.quality.models import CandidateStatus, DuplicateCandidate
 from leadflow.review.models import Note
 from tests.factories import LeadFactory
 
@@ -103,3 +104,87 @@ def test_stored_markup_is_rendered_escaped(manager_client):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<b>Bold</b>" not in manager_client.get("/").content.decode()
+
+
+# Conversion: the deal dialog, the live state, existing customers
+
+
+def test_convert_dialog_queues_the_conversion_with_the_deal(
+    rep_client, own_lead, salesforce, django_capture_on_commit_callbacks
+):
+    Lead.objects.filter(pk=own_lead.pk).update(state=LeadState.QUALIFIED)
+    own_lead.refresh_from_db()
+    page = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
+    assert "Convert to Salesforce…" in page and '<option value="Closed Won">' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post(
+            f"/leads/{own_lead.pk}/transitions/convert/",
+            {
+                "opportunity": "create",
+                "name": "Big deal",
+                "amount": "5000",
+                "close_date": "2027-01-31",
+                "stage": "Qualification",
+            },
+        )
+
+    assert response.status_code == 302
+    conversion = Conversion.objects.get(lead=own_lead)
+    assert (conversion.opportunity_name, conversion.opportunity_stage, conversion.status) == (
+        "Big deal",
+        "Qualification",
+        ConversionStatus.DONE,
+    )
+
+
+def test_convert_dialog_without_a_name_for_the_opportunity_is_refused(rep_client, own_lead, salesforce):
+    Lead.objects.filter(pk=own_lead.pk).update(state=LeadState.QUALIFIED)
+    own_lead.refresh_from_db()
+
+    response = rep_client.post(
+        f"/leads/{own_lead.pk}/transitions/convert/",
+        {"opportunity": "create", "name": "", "stage": "Prospecting"},
+        follow=True,
+    )
+
+    assert "An Opportunity needs a name." in response.content.decode()
+    assert not Conversion.objects.exists()
+
+
+def test_pending_conversion_is_polled_and_a_finished_one_reloads_the_page(rep_client, own_lead):
+    conversion = Conversion.objects.create(lead=own_lead, status=ConversionStatus.IN_PROGRESS)
+
+    page = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
+    polling = rep_client.get(f"/leads/{own_lead.pk}/conversion/", HTTP_HX_REQUEST="true")
+    conversion.status = ConversionStatus.DONE
+    conversion.save()
+    finished = rep_client.get(f"/leads/{own_lead.pk}/conversion/", HTTP_HX_REQUEST="true")
+
+    assert "Converting to Salesforce…" in page and "Reject…" not in page
+    assert 'hx-trigger="every 2s"' in polling.content.decode() and "HX-Refresh" not in polling
+    assert finished["HX-Refresh"] == "true"
+
+
+def test_conversion_state_of_another_reps_lead_is_not_shown(rep_client, others_lead):
+    assert rep_client.get(f"/leads/{others_lead.pk}/conversion/").status_code == 404
+
+
+def test_enquiry_from_a_converted_customer_is_shown_as_an_existing_customer_with_links(rep_client, rep):
+    customer = LeadFactory(state=LeadState.CONVERTED, email="piet@delta.nl")
+    Conversion.objects.create(
+        lead=customer, status=ConversionStatus.DONE, account_id="001000000000001AAA", account_action="created"
+    )
+    enquiry = LeadFactory(owner=rep, email="piet@delta.nl")
+    candidate = DuplicateCandidate.objects.create(
+        lead=enquiry, other_lead=customer, matcher="exact", score=1, decision="auto"
+    )
+
+    page = rep_client.get(f"/leads/{enquiry.pk}/").content.decode()
+    response = rep_client.post(f"/leads/{enquiry.pk}/candidates/{candidate.pk}/existing-customer/")
+
+    assert "Existing customer" in page and "/lightning/r/Account/001000000000001AAA/view" in page
+    assert "New enquiry from this customer" in page and "Merge with chosen values" not in page
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.EXISTING_CUSTOMER
