@@ -14,7 +14,6 @@ from tests.review.factories import user_with_role
 from tests.review.test_browser import (  # noqa: F401 (fixtures)
     _orm_beside_playwright,
     browser,
-    default_field_mappings,
     page,
     sign_in,
 )
@@ -27,9 +26,7 @@ def open_convert_dialog(page, live_server, lead):
     page.get_by_text("Convert to Salesforce…").click()
 
 
-def test_rep_converts_with_a_deal_amount_and_a_stage_from_the_org(
-    page, live_server, salesforce, default_field_mappings
-):
+def test_rep_converts_with_a_deal_amount_and_a_stage_from_the_org(page, live_server, salesforce):
     user_with_role("sam", "Sales rep")
     lead = LeadFactory(state=LeadState.QUALIFIED, company="Noordzee Foods B.V.", last_name="Visser")
     sign_in(page, live_server, "sam")
@@ -51,7 +48,7 @@ def test_rep_converts_with_a_deal_amount_and_a_stage_from_the_org(
     assert page.get_by_text("Reject…").count() == 0
 
 
-def test_rep_converts_a_relevant_contact_without_an_opportunity(page, live_server, salesforce, default_field_mappings):
+def test_rep_converts_a_relevant_contact_without_an_opportunity(page, live_server, salesforce):
     user_with_role("sam", "Sales rep")
     lead = LeadFactory(state=LeadState.QUALIFIED, company="Veluwe Hout B.V.", last_name="Jansen")
     sign_in(page, live_server, "sam")
@@ -66,9 +63,7 @@ def test_rep_converts_a_relevant_contact_without_an_opportunity(page, live_serve
     assert lead.state == LeadState.CONVERTED
 
 
-def test_existing_customers_enquiry_becomes_a_new_opportunity_on_their_account(
-    page, live_server, salesforce, default_field_mappings
-):
+def test_existing_customers_enquiry_becomes_a_new_opportunity_on_their_account(page, live_server, salesforce):
     user_with_role("sam", "Sales rep")
     earlier = LeadFactory(
         state=LeadState.QUALIFIED, company="Delta Bouw B.V.", email="piet@deltabouw.nl", last_name="de Groot"
@@ -101,9 +96,7 @@ def test_existing_customers_enquiry_becomes_a_new_opportunity_on_their_account(
     assert opportunities[1]["Description"] == "Now also interested in the maintenance contract."
 
 
-def test_lead_page_follows_a_running_conversion_until_it_is_converted(
-    page, live_server, salesforce, default_field_mappings
-):
+def test_lead_page_follows_a_running_conversion_until_it_is_converted(page, live_server, salesforce):
     user_with_role("sam", "Sales rep")
     lead = LeadFactory(state=LeadState.QUALIFIED, company="Zeeland Zout B.V.", last_name="Kok")
     sign_in(page, live_server, "sam")
