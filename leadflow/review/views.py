@@ -261,28 +261,34 @@ def _open_candidate(lead: Any, candidate_id: int) -> Any:
 @require_POST
 @workspace_view()
 def candidate_dismiss(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
-    lead = sel.get_lead_for_user(request.user, lead_id)
-    candidate = _open_candidate(lead, candidate_id)
-    try:
-        quality_services.candidate_dismiss(candidate=candidate, actor=request.user)
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, f"Marked as not a duplicate of {candidate.target_label}.")
-    return _back_to_lead(lead.pk, "#duplicates")
+    return _resolve_candidate(
+        request, lead_id, candidate_id, quality_services.candidate_dismiss, "Marked as not a duplicate of {target}."
+    )
 
 
 @require_POST
 @workspace_view()
 def candidate_existing_customer(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
+    return _resolve_candidate(
+        request,
+        lead_id,
+        candidate_id,
+        quality_services.candidate_confirm_existing_customer,
+        "New enquiry from an existing customer ({target}).",
+    )
+
+
+def _resolve_candidate(
+    request: HttpRequest, lead_id: int, candidate_id: int, service: Callable, done: str
+) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
     candidate = _open_candidate(lead, candidate_id)
     try:
-        quality_services.candidate_confirm_existing_customer(candidate=candidate, actor=request.user)
+        service(candidate=candidate, actor=request.user)
     except ApplicationError as exc:
         _report(request, exc)
     else:
-        messages.success(request, f"New enquiry from an existing customer ({candidate.target_label}).")
+        messages.success(request, done.format(target=candidate.target_label))
     return _back_to_lead(lead.pk, "#duplicates")
 
 
