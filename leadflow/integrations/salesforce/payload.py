@@ -318,7 +318,10 @@ class ConversionPlanner:
 
 
 def _empty_in(found: dict, values: dict[str, Any]) -> dict[str, Any]:
-    """The values for fields the existing record leaves empty: what Salesforce already holds is kept."""
+    """The values for fields the existing record leaves empty: what Salesforce already holds is kept. A record
+    the lookup did not read (only its id is known, e.g. an existing Contact's Account) is left alone."""
+    if set(found) <= {"Id"}:
+        return {}
     return {name: value for name, value in values.items() if found.get(name) in (None, "")}
 
 
