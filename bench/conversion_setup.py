@@ -29,27 +29,29 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import cache, caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from leadflow.leads.models import Lead, LeadState  # noqa: E402
 
 
 @contextmanager
-def sandbox_org():
-    """A fresh sandbox org in its own process (as a real org is remote), the app pointed at it; yields its URL."""
+def sandbox_org(name: str = "sandbox"):
+    """A fresh sandbox org in its own process (as a real org is remote), the app pointed at it; yields its URL.
+    Each `name` is an org of its own (its own SQLite file)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "manage.py", "salesforce_sandbox", "--port", str(port), "--api-limit", "1000000"]
-    command += ["--db", str(Path(DATA_DIR) / "sandbox.sqlite3")]
+    command += ["--db", str(Path(DATA_DIR) / f"{name}.sqlite3")]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         _wait_until_listening(url)
         settings.SALESFORCE_INSTANCE_URL = url
         settings.SALESFORCE_TOKEN_URL = f"{url}/services/oauth2/token"
-        cache.clear()
+        for each in (cache, caches["salesforce"]):
+            each.clear()
         yield url
     finally:
         server.terminate()
@@ -69,6 +71,11 @@ def _wait_until_listening(url: str, timeout: float = 30) -> None:
 
 def api_calls(url: str) -> int:
     return requests.get(f"{url}/_sandbox/stats", timeout=10).json()["api_calls_used"]
+
+
+def endpoint_calls(url: str, endpoint: str) -> int:
+    """API calls the org counted on one endpoint, e.g. "POST /composite/graph"."""
+    return requests.get(f"{url}/_sandbox/stats", timeout=10).json()["calls_by_endpoint"].get(endpoint, 0)
 
 
 def prepare_database() -> None:

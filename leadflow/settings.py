@@ -131,6 +131,19 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.25)
 # After a failed cache call, requests skip the cache (rate limits open, forms from the database) this long.
 LEADFLOW_CACHE_RETRY_SECONDS = env.float("LEADFLOW_CACHE_RETRY_SECONDS", default=5.0)
+# Salesforce's access token, describe results and API budget, shared by every process (web and workers) so a fresh
+# worker spends no API calls on them: SALESFORCE_CACHE_URL, else CACHE_URL when that is shared (Redis), else a
+# database table (created by migration salesforce.0003).
+SALESFORCE_CACHE_TABLE = "leadflow_salesforce_cache"
+if env.str("SALESFORCE_CACHE_URL", default=""):
+    CACHES["salesforce"] = env.cache("SALESFORCE_CACHE_URL")
+elif CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache":
+    CACHES["salesforce"] = CACHES["default"]
+else:
+    CACHES["salesforce"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": SALESFORCE_CACHE_TABLE,
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -72,9 +72,10 @@ class ConversionAdmin(admin.ModelAdmin):
         if not lead_admin.has_change_permission(request, lead):
             return HttpResponse(status=403)
         lead_page = reverse("admin:leads_lead_change", args=[lead.pk])
-        if request.method == "POST":
+        deal_form = selectors.conversion_deal_form(lead=lead, data=request.POST) if request.method == "POST" else None
+        if deal_form is not None and deal_form.is_valid():
             try:
-                services.lead_convert_request(lead=lead, actor=request.user)
+                services.lead_convert_request(lead=lead, actor=request.user, deal=deal_form.deal())
             except ApplicationError as exc:
                 self.message_user(request, " ".join([exc.message, *exc.extra.get("reasons", [])]), messages.ERROR)
             else:
@@ -88,4 +89,6 @@ class ConversionAdmin(admin.ModelAdmin):
             "opts": Lead._meta,
             **selectors.conversion_preview_context(lead=lead),
         }
+        if deal_form is not None:
+            context["deal_form"] = deal_form  # with the errors of the refused POST
         return TemplateResponse(request, "admin/crm/convert.html", context)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from leadflow.core.models import TimeStampedModel
 from leadflow.integrations.salesforce.client import record_link
 from leadflow.integrations.salesforce.models import RecordAction
+from leadflow.integrations.salesforce.payload import Deal
 from leadflow.leads.models import Lead
 
 
@@ -51,6 +52,14 @@ class Conversion(TimeStampedModel):
     requested_by_label = models.CharField(max_length=150, blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The deal as the person converting set it; blank/None takes the admin's Opportunity settings.
+    create_opportunity = models.BooleanField(
+        null=True, blank=True, help_text="Create an Opportunity; empty follows the Opportunity settings."
+    )
+    opportunity_name = models.CharField(max_length=255, blank=True)
+    opportunity_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    opportunity_close_date = models.DateField(null=True, blank=True)
+    opportunity_stage = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -67,6 +76,16 @@ class Conversion(TimeStampedModel):
     def committed(self) -> bool:
         """Salesforce holds the records: the Account and Contact ids are known."""
         return bool(self.account_id and self.contact_id)
+
+    def deal(self) -> Deal:
+        """The Opportunity as the person converting set it (blank parts take the admin's settings)."""
+        return Deal(
+            create_opportunity=self.create_opportunity,
+            name=self.opportunity_name,
+            amount=self.opportunity_amount,
+            close_date=self.opportunity_close_date,
+            stage=self.opportunity_stage,
+        )
 
     def salesforce_records(self) -> list[dict[str, str]]:
         """The records this conversion created or linked, with their Lightning links, for people."""

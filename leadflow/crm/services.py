@@ -22,40 +22,64 @@ from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
 from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
-from leadflow.integrations.salesforce.client import ROLLED_BACK, SalesforceClient, api_budget, failure_from
-from leadflow.integrations.salesforce.payload import ConversionPlan, ConversionPlanner, deferred_for_shared_accounts
+from leadflow.integrations.salesforce.client import (
+    MAX_GRAPHS_PER_REQUEST,
+    ROLLED_BACK,
+    SalesforceClient,
+    api_budget,
+    failure_from,
+)
+from leadflow.integrations.salesforce.payload import (
+    ConversionPlan,
+    ConversionPlanner,
+    Deal,
+    deferred_for_shared_accounts,
+)
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 
 logger = logging.getLogger(__name__)
 
-# Leads per lookup and per Composite Graph call: 3 nodes each stays well below the 500-node graph limit.
-BATCH_SIZE = 100
+# Leads per lookup and per Composite Graph call: one graph per lead, and Salesforce takes at most 75 graphs
+# per request (at most 5 nodes each stays well below the 500-node limit).
+BATCH_SIZE = MAX_GRAPHS_PER_REQUEST
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 QUOTA_WAIT_SECONDS = 900  # the org's quota is a rolling 24 hours: waiting minutes, not seconds, helps
 NOT_PICKED_UP_SECONDS = 60  # a fresh request whose task has not claimed it by then is re-enqueued
 REFERENCES = ("account", "contact", "opportunity")
+# What each write of a conversion is, for people reading why Salesforce refused it.
+WRITE_SUBJECTS = {
+    "account": "the Account",
+    "contact": "the Contact",
+    "opportunity": "the Opportunity",
+    "accountUpdate": "the update of the existing Account",
+    "contactUpdate": "the update of the existing Contact",
+    "contactRole": "the Contact's role on the Opportunity",
+}
+DOES_NOT_FIT = "DOES_NOT_FIT_ORG"  # error code of a conversion stopped before sending (see ConversionPlan.problems)
 
 
 # Preview and request: called by people (admin, sales workspace)
 
 
-def lead_conversion_preview(*, lead: Lead) -> ConversionPlan:
-    """What converting the lead would create or link in Salesforce now. One API call; writes nothing."""
+def lead_conversion_preview(*, lead: Lead, deal: Deal | None = None) -> ConversionPlan:
+    """What converting the lead would create or link in Salesforce now, and what Salesforce would refuse.
+    One API call (plus the describe, cached for an hour); writes nothing."""
     key = Conversion.objects.filter(lead=lead).values_list("external_key", flat=True).first() or new_external_key()
-    return ConversionPlanner(SalesforceClient()).plan([(lead, key)])[0]
+    return ConversionPlanner(SalesforceClient()).plan([(lead, key, deal or Deal())])[0]
 
 
-def lead_convert_request(*, lead: Lead, actor: Actor) -> Conversion:
-    """Queue the lead's conversion. The lead stays qualified until Salesforce has committed the records.
+def lead_convert_request(*, lead: Lead, actor: Actor, deal: Deal | None = None) -> Conversion:
+    """Queue the lead's conversion, with the person's choices for the Opportunity (`deal`; None: the admin's
+    defaults). The lead stays qualified until Salesforce has committed the records.
 
     Asking again while a conversion is pending returns it unchanged; after a failure it starts afresh.
     """
     from leadflow.crm.tasks import convert_lead
 
     with transaction.atomic():
-        conversion = _conversion_requested(lead=lead, actor=actor)
+        conversion = _conversion_requested(lead=lead, actor=actor, deal=deal or Deal())
         enqueue_on_commit(convert_lead, lead.pk)
     return conversion
 
@@ -77,7 +101,7 @@ def leads_convert_request(*, leads: Iterable[Lead], actor: Actor) -> tuple[list[
     return requested, refused
 
 
-def _conversion_requested(*, lead: Lead, actor: Actor) -> Conversion:
+def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None) -> Conversion:
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.state != LeadState.QUALIFIED:
         raise TransitionNotAllowed(
@@ -102,6 +126,10 @@ def _conversion_requested(*, lead: Lead, actor: Actor) -> Conversion:
     conversion.requested_at = timezone.now()
     conversion.attempts, conversion.next_attempt_at, conversion.claimed_at = 0, None, None
     conversion.last_error = conversion.error_code = ""
+    deal = deal or Deal()
+    conversion.create_opportunity = deal.create_opportunity
+    conversion.opportunity_name, conversion.opportunity_stage = deal.name, deal.stage
+    conversion.opportunity_amount, conversion.opportunity_close_date = deal.amount, deal.close_date
     conversion.save()
     lead_event_record(
         lead=lead, kind=LeadEvent.Kind.CONVERSION, actor=actor, reason="Conversion to Salesforce requested."
@@ -152,7 +180,7 @@ def _run_batch(lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
     client = SalesforceClient()
     deferred: list[Conversion] = []
     try:
-        plans = ConversionPlanner(client).plan([(c.lead, c.external_key) for c in ready])
+        plans = ConversionPlanner(client).plan([(c.lead, c.external_key, c.deal()) for c in ready])
         later = deferred_for_shared_accounts(plans)
         deferred = [ready[i] for i in later]
         _release(deferred)
@@ -163,7 +191,7 @@ def _run_batch(lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
         for conversion in ready:
             _record_failure(conversion, exc, calls=client.calls / len(ready))
         return ready, [c.lead_id for c in deferred]
-    share = client.calls / len(ready)
+    share = client.calls / len(ready) if ready else 0
     for conversion, plan, outcome in zip(ready, plans, outcomes, strict=True):
         if isinstance(outcome, ExternalServiceError):
             _record_failure(conversion, outcome, calls=share)
@@ -201,32 +229,50 @@ def _due(now: Any) -> Q:
 
 
 def _write(client: SalesforceClient, plans: list[ConversionPlan]) -> list[dict[str, str] | ExternalServiceError]:
-    """Send every plan's writes in one call: a Composite for one lead, a Composite Graph (a graph per lead) for more.
+    """Send every plan's writes: a Composite for one lead, Composite Graphs (a graph per lead, 75 per call) for
+    more. A plan Salesforce would refuse (see ConversionPlan.problems) is not sent.
 
     Returns per plan the record ids by reference, or the error that rolled that lead's writes back.
     """
-    writes = [plan.subrequests() for plan in plans]
-    pending = [index for index, subrequests in enumerate(writes) if subrequests]
     outcomes: list[dict[str, str] | ExternalServiceError] = [{} for _ in plans]
+    pending = []
+    for index, plan in enumerate(plans):
+        if plan.problems:
+            outcomes[index] = ExternalServiceError(
+                "Not sent to Salesforce, which would refuse it: " + " ".join(plan.problems),
+                permanent=True,
+                extra={"code": DOES_NOT_FIT},
+            )
+        elif plan.subrequests():
+            pending.append(index)
     if len(pending) == 1:
-        answers = [client.composite(writes[pending[0]], all_or_none=True)]
-    elif pending:
-        graphs = [{"graphId": f"lead{plans[i].lead.pk}", "compositeRequest": writes[i]} for i in pending]
-        answers = [graph["graphResponse"]["compositeResponse"] for graph in client.composite_graph(graphs)]
-    else:
-        answers = []
-    for index, answer in zip(pending, answers, strict=True):
-        outcomes[index] = _outcome(answer)
+        outcomes[pending[0]] = _outcome(client.composite(plans[pending[0]].subrequests(), all_or_none=True))
+        return outcomes
+    while pending:
+        graphs = [{"graphId": f"lead{plans[i].lead.pk}", "compositeRequest": plans[i].subrequests()} for i in pending]
+        halted = []
+        for index, graph in zip(pending, client.composite_graph(graphs), strict=True):
+            answer = graph["graphResponse"]["compositeResponse"]
+            if all(_rolled_back(node) for node in answer):
+                halted.append(index)  # never attempted: Salesforce stopped after too many failed graphs
+            else:
+                outcomes[index] = _outcome(answer)
+        if len(halted) == len(pending):
+            error = failure_from(400, answer[0]["body"]).as_error()
+            for index in halted:
+                outcomes[index] = error
+            break
+        pending = halted
     return outcomes
 
 
 def _outcome(answer: list[dict]) -> dict[str, str] | ExternalServiceError:
     failed = [each for each in answer if each["httpStatusCode"] >= 300]
     if not failed:
-        return {each["referenceId"]: each["body"]["id"] for each in answer}
+        return {each["referenceId"]: each["body"]["id"] for each in answer if each["referenceId"] in REFERENCES}
     real = next((each for each in failed if not _rolled_back(each)), failed[0])
     failure = failure_from(real["httpStatusCode"], real["body"])
-    return failure.as_error(f"the {real['referenceId'].capitalize()}")
+    return failure.as_error(WRITE_SUBJECTS.get(real["referenceId"], ""))
 
 
 def _rolled_back(subresponse: dict) -> bool:

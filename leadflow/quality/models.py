@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from leadflow.leads.models import Lead
+from leadflow.leads.models import Lead, LeadState
 from leadflow.quality.matching.comparisons import FIELD_LEVELS
 from leadflow.quality.matching.profile import BLOCKING_RULES, KEY_LENGTH
 
@@ -46,6 +46,8 @@ class CandidateStatus(models.TextChoices):
     OPEN = "open", "Open"
     NOT_DUPLICATE = "not_duplicate", "Not a duplicate"
     MERGED = "merged", "Merged"
+    # The same customer, already in Salesforce: a new enquiry, converted as a new Opportunity on their Account.
+    EXISTING_CUSTOMER = "customer", "New enquiry from an existing customer"
 
 
 class DuplicateCandidate(models.Model):
@@ -81,6 +83,13 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"Lead {self.lead_id} ~ {self.target_label} ({self.score:.2f})"
+
+    @property
+    def is_existing_customer(self) -> bool:
+        """The candidate is a customer already in Salesforce: a converted lead, or a Salesforce Contact/Account."""
+        if self.other_lead_id:
+            return self.other_lead.state == LeadState.CONVERTED
+        return self.remote_object in ("Contact", "Account")
 
     @property
     def target_label(self) -> str:

@@ -211,6 +211,25 @@ def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], ac
 
 def candidate_dismiss(*, candidate: DuplicateCandidate, actor: Actor, reason: str = "") -> DuplicateCandidate:
     """A person says the candidate is a different customer: remembered, never raised again for the pair."""
+    return _candidate_set_apart(
+        candidate, CandidateStatus.NOT_DUPLICATE, actor, reason or f"Not a duplicate of {candidate.target_label}."
+    )
+
+
+def candidate_confirm_existing_customer(
+    *, candidate: DuplicateCandidate, actor: Actor, reason: str = ""
+) -> DuplicateCandidate:
+    """A person says the lead is a new enquiry from this customer, who is already in Salesforce: the lead goes on
+    on its own (never merged away, so the enquiry is kept) and its conversion adds a new Opportunity to the
+    customer's Account."""
+    if not candidate.is_existing_customer:
+        raise ApplicationError(f"{candidate.target_label.capitalize()} is not a customer in Salesforce yet.")
+    reason = reason or f"New enquiry from an existing customer ({candidate.target_label})."
+    return _candidate_set_apart(candidate, CandidateStatus.EXISTING_CUSTOMER, actor, reason)
+
+
+def _candidate_set_apart(candidate: DuplicateCandidate, status: str, actor: Actor, reason: str) -> DuplicateCandidate:
+    """Resolve a candidate without merging; the pair of leads is never raised again."""
     with transaction.atomic():
         candidate = DuplicateCandidate.objects.select_for_update().select_related("lead").get(pk=candidate.pk)
         if candidate.status != CandidateStatus.OPEN:
@@ -220,14 +239,14 @@ def candidate_dismiss(*, candidate: DuplicateCandidate, actor: Actor, reason: st
             NotDuplicatePair.objects.get_or_create(
                 lead_low_id=low, lead_high_id=high, defaults=_user(actor, "decided_by")
             )
-            _resolve_pair(candidate.lead, candidate.other_lead, CandidateStatus.NOT_DUPLICATE, actor)
+            _resolve_pair(candidate.lead, candidate.other_lead, status, actor)
         else:
-            _resolve(DuplicateCandidate.objects.filter(pk=candidate.pk), CandidateStatus.NOT_DUPLICATE, actor)
+            _resolve(DuplicateCandidate.objects.filter(pk=candidate.pk), status, actor)
         lead_event_record(
             lead=candidate.lead,
             kind=LeadEvent.Kind.NOTE,
             actor=actor,
-            reason=reason or f"Not a duplicate of {candidate.target_label}.",
+            reason=reason,
             data={"not_duplicate_of": candidate.other_lead_id or f"{candidate.remote_object}:{candidate.remote_id}"},
         )
         candidate.lead.checks_due_at = timezone.now()
@@ -380,6 +399,12 @@ def _check_choices(field_choices: dict[str, str]) -> None:
 def _check_mergeable(survivor: Lead, loser: Lead) -> None:
     if not loser.is_open:
         raise ApplicationError(f"Lead {loser.pk} is {loser.get_state_display().lower()} and cannot be merged away.")
+    if survivor.state == LeadState.CONVERTED:
+        # Merging would fold the new enquiry into a lead that never goes to Salesforce again: it would be lost.
+        raise ApplicationError(
+            f"Lead {survivor.pk} is already converted: lead {loser.pk} is a new enquiry from an existing customer. "
+            "Mark it as such and convert it; it becomes a new Opportunity on the customer's Account."
+        )
     if survivor.state in (LeadState.DUPLICATE, LeadState.REJECTED):
         raise ApplicationError(
             f"Lead {survivor.pk} is {survivor.get_state_display().lower()}: choose another survivor."

@@ -16,6 +16,7 @@ from django.utils import timezone
 from leadflow.core.exceptions import NotFound
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.intake.importing.columns import column_mapping_guess
+from leadflow.integrations.salesforce.client import record_link
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState, SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
@@ -332,21 +333,64 @@ class Comparison:
         return [row for row in self.rows if row[4]]
 
 
+@dataclass
+class CustomerMatch:
+    """An open candidate that is a customer already: a converted lead or a Salesforce record, with links to its
+    records. `label` is empty for a converted lead the user may not see (only that it exists is shown)."""
+
+    candidate: DuplicateCandidate
+    label: str
+    records: list[dict[str, str]]
+
+
 @dataclass(frozen=True)
 class DuplicateView:
-    """A lead's open duplicate candidates as `user` may see them."""
+    """A lead's open duplicate candidates as `user` may see them (existing customers aside, see
+    lead_existing_customers)."""
 
     comparisons: list[Comparison]  # other leads the user may see, field by field
     out_of_reach: list[DuplicateCandidate]  # other leads the user may not see: only that they exist, and whose
     remote: list[DuplicateCandidate]  # Salesforce records
 
 
-def lead_duplicate_comparisons(lead: Lead, user: AbstractBaseUser) -> DuplicateView:
-    """Open candidates: leads `user` may see compared field by field, the other leads without any of their data,
-    and Salesforce records."""
-    candidates = list(lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related("other_lead__owner"))
+def _open_candidates_of(lead: Lead) -> list[DuplicateCandidate]:
+    return list(
+        lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related(
+            "other_lead__owner", "other_lead__conversion"
+        )
+    )
+
+
+def _reachable_leads(user: AbstractBaseUser, candidates: list[DuplicateCandidate]) -> set[int]:
     others = [c.other_lead_id for c in candidates if c.other_lead_id]
-    reachable = set(visible_leads(user).filter(pk__in=others).values_list("pk", flat=True))
+    return set(visible_leads(user).filter(pk__in=others).values_list("pk", flat=True))
+
+
+def lead_existing_customers(lead: Lead, user: AbstractBaseUser) -> list[CustomerMatch]:
+    """Open candidates that are customers already: a converted lead, or a Salesforce Contact or Account."""
+    candidates = [c for c in _open_candidates_of(lead) if c.is_existing_customer]
+    reachable = _reachable_leads(user, candidates)
+    matches = []
+    for candidate in candidates:
+        other = candidate.other_lead
+        if other is None:
+            url = record_link(candidate.remote_object, candidate.remote_id)
+            record = {"sobject": candidate.remote_object, "id": candidate.remote_id, "action": "", "url": url}
+            matches.append(CustomerMatch(candidate, candidate.remote_label or candidate.remote_id, [record]))
+        elif other.pk in reachable:
+            conversion = getattr(other, "conversion", None)
+            records = conversion.salesforce_records() if conversion else []
+            matches.append(CustomerMatch(candidate, f"{other.display_name} (lead {other.pk})", records))
+        else:
+            matches.append(CustomerMatch(candidate, "", []))
+    return matches
+
+
+def lead_duplicate_comparisons(lead: Lead, user: AbstractBaseUser) -> DuplicateView:
+    """Open candidates that may be the same lead: leads `user` may see compared field by field, the other leads
+    without any of their data, and Salesforce records."""
+    candidates = [c for c in _open_candidates_of(lead) if not c.is_existing_customer]
+    reachable = _reachable_leads(user, candidates)
     view = DuplicateView([], [], [])
     for candidate in candidates:
         other = candidate.other_lead

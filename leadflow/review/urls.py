@@ -13,12 +13,18 @@ urlpatterns = [
     path("leads/<int:lead_id>/fields/<str:field>/", views.lead_field, name="lead-field"),
     path("leads/<int:lead_id>/transitions/<str:name>/", views.lead_transition, name="lead-transition"),
     path("leads/<int:lead_id>/owner/", views.lead_assign, name="lead-assign"),
+    path("leads/<int:lead_id>/conversion/", views.lead_conversion, name="lead-conversion"),
     path("leads/<int:lead_id>/notes/", views.lead_note, name="lead-note"),
     path("leads/<int:lead_id>/activities/", views.lead_activity, name="lead-activity"),
     path(
         "leads/<int:lead_id>/candidates/<int:candidate_id>/dismiss/",
         views.candidate_dismiss,
         name="candidate-dismiss",
+    ),
+    path(
+        "leads/<int:lead_id>/candidates/<int:candidate_id>/existing-customer/",
+        views.candidate_existing_customer,
+        name="candidate-existing-customer",
     ),
     path("leads/<int:lead_id>/candidates/<int:candidate_id>/merge/", views.lead_merge, name="lead-merge"),
     path("bulk/", views.bulk_start, name="bulk"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leadflow.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from leadflow.crm import services as crm_services
-from leadflow.crm.selectors import conversion_preview_context
+from leadflow.crm.selectors import conversion_deal_form, conversion_for, conversion_preview_context
 from leadflow.intake import services as intake_services
 from leadflow.intake.selectors import held_submissions
 from leadflow.leads import services as lead_services
@@ -156,6 +156,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "comparisons": duplicates.comparisons,
         "out_of_reach_candidates": duplicates.out_of_reach,
         "remote_candidates": duplicates.remote,
+        "existing_customers": sel.lead_existing_customers(lead, request.user),
         "assessment": assessment,
         "verdict": Verdict(assessment.verdict).label,
         **conversion_preview_context(lead=lead),
@@ -211,7 +212,6 @@ TRANSITION_DONE = {
     "qualify": "qualified",
     "reject": "rejected",
     "reopen": "reopened",
-    "convert": "sent to Salesforce",
 }
 
 
@@ -219,12 +219,12 @@ TRANSITION_DONE = {
 @workspace_view()
 def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
+    if name == "convert":
+        return _convert(request, lead)
     if name not in TRANSITION_DONE:
         raise Http404("No such transition.")
     try:
-        if name == "convert":
-            crm_services.lead_convert_request(lead=lead, actor=request.user)
-        elif name == "qualify":
+        if name == "qualify":
             _qualify(request, lead)
         else:
             MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
@@ -261,6 +261,35 @@ def _to_next_lead(request: HttpRequest, lead: Any) -> HttpResponse:
         except NotFound:
             pass
     return _back_to_lead(lead.pk)
+
+
+def _convert(request: HttpRequest, lead: Any) -> HttpResponse:
+    """Queue the conversion with the deal the person set in the dialog."""
+    form = conversion_deal_form(lead=lead, data=request.POST)
+    if not form.is_valid():
+        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Not converted: {errors}")
+        return _back_to_lead(lead.pk)
+    try:
+        crm_services.lead_convert_request(lead=lead, actor=request.user, deal=form.deal())
+    except ApplicationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"Lead {lead.pk}: conversion to Salesforce queued.")
+    return _back_to_lead(lead.pk, "#salesforce")
+
+
+@require_GET
+@workspace_view()
+def lead_conversion(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """The Salesforce box, polled by htmx while the conversion runs; once it has finished the whole page
+    reloads, so badge, actions and timeline show the outcome together."""
+    lead = sel.get_lead_for_user(request.user, lead_id)
+    conversion = conversion_for(lead=lead)
+    response = render(request, "review/partials/_conversion_state.html", {"lead": lead, "conversion": conversion})
+    if request.htmx and not (conversion and conversion.is_pending):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -324,14 +353,34 @@ def _open_candidate(lead: Any, candidate_id: int) -> Any:
 @require_POST
 @workspace_view()
 def candidate_dismiss(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
+    return _resolve_candidate(
+        request, lead_id, candidate_id, quality_services.candidate_dismiss, "Marked as not a duplicate of {target}."
+    )
+
+
+@require_POST
+@workspace_view()
+def candidate_existing_customer(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpResponse:
+    return _resolve_candidate(
+        request,
+        lead_id,
+        candidate_id,
+        quality_services.candidate_confirm_existing_customer,
+        "New enquiry from an existing customer ({target}).",
+    )
+
+
+def _resolve_candidate(
+    request: HttpRequest, lead_id: int, candidate_id: int, service: Callable, done: str
+) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
     candidate = _open_candidate(lead, candidate_id)
     try:
-        quality_services.candidate_dismiss(candidate=candidate, actor=request.user)
+        service(candidate=candidate, actor=request.user)
     except ApplicationError as exc:
         _report(request, exc)
     else:
-        messages.success(request, f"Marked as not a duplicate of {candidate.target_label}.")
+        messages.success(request, done.format(target=candidate.target_label))
     return _back_to_lead(lead.pk, "#duplicates")
 
 
@@ -346,7 +395,9 @@ def lead_merge(request: HttpRequest, lead_id: int, candidate_id: int) -> HttpRes
         raise Http404("These records cannot be merged here.")
     other = sel.get_lead_for_user(request.user, other.pk)
     comparisons = sel.lead_duplicate_comparisons(lead, request.user).comparisons
-    comparison = next(c for c in comparisons if c.candidate.pk == candidate.pk)
+    comparison = next((c for c in comparisons if c.candidate.pk == candidate.pk), None)
+    if comparison is None:
+        raise Http404("This candidate is an existing customer: it is not merged.")
     form = MergeForm(request.POST, fields=[row[0] for row in comparison.differing])
     if not form.is_valid():
         messages.error(request, "Choose the surviving record and a value for every differing field.")

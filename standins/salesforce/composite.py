@@ -8,15 +8,24 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .messages import Request, Response
 from .store import RecordStore
 
 MAX_SUBREQUESTS = 25
+# Composite Graph Limits (REST API Developer Guide): per payload.
+MAX_GRAPHS = 75
 MAX_GRAPH_NODES = 500
+MAX_GRAPH_DEPTH = 15
+MAX_NODE_KINDS = 15
+MAX_FAILED_GRAPHS = 14
 REFERENCE = re.compile(r"@\{(?P<reference_id>\w+)\.(?P<path>[^}]+)\}")
 PATH_STEP = re.compile(r"\.?(?:(?P<key>\w+)|\[(?P<index>\d+)\])")
 ROLLED_BACK = "The transaction was rolled back since another operation in the same transaction failed."
+HALTED = (
+    f"Processing halted: more than {MAX_FAILED_GRAPHS} graphs of this request failed, so this graph was not processed."
+)
+SOBJECT_IN_URL = re.compile(r"^/services/data/v(?P<version>[^/]+)/sobjects/(?P<sobject>[^/]+)")
 
 Handler = Callable[[Request], Response]
 
@@ -39,31 +48,85 @@ def run_composite(handle: Handler, store: RecordStore, request: Request) -> Resp
 
 
 def run_graphs(handle: Handler, store: RecordStore, request: Request) -> Response:
-    """Each graph is all-or-nothing on its own; one failing graph leaves the others committed."""
+    """Each graph is all-or-nothing on its own; one failing graph leaves the others committed.
+
+    After MAX_FAILED_GRAPHS failures the remaining graphs are not processed: they answer PROCESSING_HALTED.
+    """
     graphs = request.body.get("graphs") if isinstance(request.body, dict) else None
     if not isinstance(graphs, list) or not graphs:
         raise bad_request("INVALID_INPUT", "The request must contain at least one graph")
-    nodes = sum(len(graph.get("compositeRequest") or []) for graph in graphs)
-    if nodes > MAX_GRAPH_NODES:
-        raise bad_request(
-            "LIMIT_EXCEEDED",
-            f"A request can contain at most {MAX_GRAPH_NODES} graph nodes",
-        )
-    answers = []
+    _check_graph_limits(graphs)
+    answers, failures = [], 0
     for graph in graphs:
-        subrequests = _subrequests(graph.get("compositeRequest"), MAX_GRAPH_NODES)
+        subrequests = graph["compositeRequest"]
+        if failures > MAX_FAILED_GRAPHS:
+            answers.append(_graph_answer(graph, [_result(s["referenceId"], _halted()) for s in subrequests], False))
+            continue
         with store.atomic() as transaction:
             results, failed = _execute(handle, request, subrequests, all_or_none=True)
             if failed:
                 transaction.set_rollback()
-        answers.append(
-            {
-                "graphId": graph.get("graphId"),
-                "graphResponse": {"compositeResponse": results},
-                "isSuccessful": not failed,
-            }
-        )
+                failures += 1
+        answers.append(_graph_answer(graph, results, not failed))
     return Response(200, {"graphs": answers})
+
+
+def _graph_answer(graph: dict, results: list[dict], successful: bool) -> dict:
+    return {
+        "graphId": graph.get("graphId"),
+        "graphResponse": {"compositeResponse": results},
+        "isSuccessful": successful,
+    }
+
+
+def _halted() -> Response:
+    return Response(400, [{"errorCode": "PROCESSING_HALTED", "message": HALTED}])
+
+
+def _check_graph_limits(graphs: list) -> None:
+    """Refuse the whole payload, as Salesforce does, when it breaks a Composite Graph limit."""
+    if len(graphs) > MAX_GRAPHS:
+        raise limit_exceeded(f"A composite graph request can contain at most {MAX_GRAPHS} graphs; it has {len(graphs)}")
+    graph_ids = [graph.get("graphId") if isinstance(graph, dict) else None for graph in graphs]
+    if any(not isinstance(graph_id, str) or not graph_id for graph_id in graph_ids):
+        raise bad_request("INVALID_INPUT", "Each graph needs a graphId")
+    if len(set(graph_ids)) != len(graph_ids):
+        raise bad_request("INVALID_INPUT", "graphId values must be unique within the request")
+    nodes = [_subrequests(graph.get("compositeRequest"), MAX_GRAPH_NODES) for graph in graphs]
+    total = sum(len(each) for each in nodes)
+    if total > MAX_GRAPH_NODES:
+        raise limit_exceeded(f"A composite graph request can contain at most {MAX_GRAPH_NODES} nodes; it has {total}")
+    kinds = {_node_kind(node) for each in nodes for node in each}
+    if len(kinds) > MAX_NODE_KINDS:
+        raise limit_exceeded(
+            f"A composite graph request can use at most {MAX_NODE_KINDS} different nodes "
+            f"(API version, HTTP method and object); it uses {len(kinds)}"
+        )
+    for graph, each in zip(graphs, nodes, strict=True):
+        depth = _depth(each)
+        if depth > MAX_GRAPH_DEPTH:
+            raise limit_exceeded(f"Graph {graph['graphId']} is {depth} nodes deep; the limit is {MAX_GRAPH_DEPTH}")
+
+
+def limit_exceeded(message: str) -> ApiError:
+    return bad_request("LIMIT_EXCEEDED", message)
+
+
+def _node_kind(node: dict) -> tuple[str, str, str]:
+    """Nodes differ when they use another API version, HTTP method or object type."""
+    found = SOBJECT_IN_URL.match(urlsplit(str(node["url"])).path)
+    version, sobject = (found["version"], found["sobject"].lower()) if found else ("", str(node["url"]))
+    return version, str(node["method"]).upper(), sobject
+
+
+def _depth(nodes: list[dict]) -> int:
+    """The longest chain of nodes referring to earlier nodes (a node alone is depth 1)."""
+    depths: dict[str, int] = {}
+    for node in nodes:
+        text = f"{node['url']} {node.get('body')}"
+        parents = [depths.get(found.group("reference_id"), 0) for found in REFERENCE.finditer(text)]
+        depths[node["referenceId"]] = 1 + max(parents, default=0)
+    return max(depths.values(), default=0)
 
 
 def _subrequests(subrequests: object, limit: int) -> list[dict]:

@@ -11,7 +11,10 @@ from .errors import bad_request
 
 # Armed faults, consumed by matching requests.
 UNAVAILABLE = "unavailable"  # 503 before anything happens
-TIMEOUT_AFTER_COMMIT = "timeout_after_commit"  # commit, then hold the response back for `seconds`
+# Commit, wait `seconds`, then drop the connection without an answer: the client cannot tell whether
+# anything happened (a timeout or a reset connection after Salesforce committed).
+TIMEOUT_AFTER_COMMIT = "timeout_after_commit"
+SLOW_RESPONSE = "slow_response"  # answer normally, but only after `seconds`
 UNABLE_TO_LOCK_ROW = "unable_to_lock_row"  # the next write fails with 400 UNABLE_TO_LOCK_ROW
 DUPLICATES_DETECTED = "duplicates_detected"  # the next create is refused by a blocking duplicate rule
 # Immediate actions.
@@ -21,6 +24,7 @@ LIMIT_EXCEEDED = "limit_exceeded"  # the daily API quota is used up
 ARMED_KINDS = {
     UNAVAILABLE,
     TIMEOUT_AFTER_COMMIT,
+    SLOW_RESPONSE,
     UNABLE_TO_LOCK_ROW,
     DUPLICATES_DETECTED,
 }

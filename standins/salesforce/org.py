@@ -58,6 +58,8 @@ def custom_field_from_json(spec: dict) -> Field:
         external_id=spec.get("external_id", False),
         unique=spec.get("unique", False),
         validation_message=spec.get("validation_message", ""),
+        picklist_values=tuple(spec.get("picklist_values", ())),
+        restricted=bool(spec.get("restricted", False)),
     )
 
 

@@ -1,5 +1,6 @@
 """Running a parsed SOQL query against stored records, shaping rows as the REST API does."""
 
+import functools
 import re
 from collections.abc import Callable
 from operator import ge, gt, le, lt
@@ -172,7 +173,7 @@ def compare(each: Field, value: object, operator: str, operand: object) -> bool:
         return found if operator == "in" else not found
     expected = _comparable(each, operand)
     if operator == "like":
-        return isinstance(value, str) and like_pattern(expected).fullmatch(value) is not None
+        return isinstance(value, str) and like_matches(expected, value)
     if each.type == "datetime" and isinstance(value, str):
         value = value[:19]
     if isinstance(value, str) and isinstance(expected, str):
@@ -189,6 +190,44 @@ def compare(each: Field, value: object, operator: str, operand: object) -> bool:
         return False
 
 
+def like_matches(pattern: str, value: str) -> bool:
+    """LIKE without a regex when the pattern has only % wildcards: each literal piece is looked for after the
+    previous one, in linear time (a regex of many `.*` backtracks badly on values that do not match)."""
+    pieces = _like_pieces(pattern)
+    if pieces is None:
+        return like_pattern(pattern).fullmatch(value) is not None
+    text = value.casefold()
+    if len(pieces) == 1:
+        return text == pieces[0]
+    start, end = len(pieces[0]), len(text) - len(pieces[-1])
+    if end < start or not text.startswith(pieces[0]) or not text.endswith(pieces[-1]):
+        return False
+    for piece in pieces[1:-1]:
+        found = text.find(piece, start, end)
+        if found < 0:
+            return False
+        start = found + len(piece)
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _like_pieces(pattern: str) -> tuple[str, ...] | None:
+    """The literal pieces between % wildcards, case-folded; None when the pattern uses _ too."""
+    parts = re.split(r"(\\%|\\_|%|_)", pattern)
+    if "_" in parts:
+        return None
+    pieces, current = [], []
+    for part in parts:
+        if part == "%":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append({"\\%": "%", "\\_": "_"}.get(part, part))
+    pieces.append("".join(current))
+    return tuple(piece.casefold() for piece in pieces)
+
+
+@functools.lru_cache(maxsize=4096)
 def like_pattern(pattern: str) -> re.Pattern:
     parts = re.split(r"(\\%|\\_|%|_)", pattern)
     wildcards = {"%": ".*", "_": ".", "\\%": "%", "\\_": "_"}

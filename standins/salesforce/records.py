@@ -7,7 +7,7 @@ from .errors import ApiError, api_error, bad_request, not_found
 from .org import DuplicateRule, OrgSettings
 from .schema import Field, SObjectType
 from .store import RecordStore
-from .values import coerce, is_blank, label, normalized
+from .values import check_restricted_picklist, coerce, is_blank, label, normalized
 from .wire import now, record_url
 
 IGNORED_BODY_KEYS = {"attributes"}
@@ -152,6 +152,8 @@ class RecordService:
                     [each.name],
                 )
             values[each.name] = coerce(each, value)
+        for name, value in values.items():
+            check_restricted_picklist(sobject_type.field(name), value)
         self._check_required(sobject_type, values, creating=creating)
         self._check_references(sobject_type, values)
         return values

@@ -222,7 +222,9 @@ class RestApi:
 
     def upsert(self, request: Request, version: str, sobject: str, field: str, value: str) -> Response:
         context = self._context(request, version)
-        record_id, created = self.records.upsert(sobject, field, value, _json_object(request), context)
+        body = _json_object(request)
+        _refuse_identifiers_in_body(body, field)
+        record_id, created = self.records.upsert(sobject, field, value, body, context)
         body = {"id": record_id, "success": True, "errors": [], "created": created}
         sobject_name = self.state.settings.sobject_type(sobject).name
         headers = {"Location": record_url(version, sobject_name, record_id)} if created else {}
@@ -321,6 +323,20 @@ def _json_object(request: Request) -> dict:
     if not isinstance(request.body, dict):
         raise bad_request("JSON_PARSER_ERROR", "The request body must be a JSON object")
     return request.body
+
+
+def _refuse_identifiers_in_body(body: dict, external_id_field: str) -> None:
+    """The record is named by the URL: "Do not specify Id or an external ID field in the request body or an
+    error is generated" (Upsert Records Using sObject Rows by External ID). A body carrying another value
+    would otherwise silently lose that value."""
+    named = [key for key in body if key.lower() in ("id", external_id_field.lower())]
+    if named:
+        raise bad_request(
+            "INVALID_FIELD",
+            f"{', '.join(named)} cannot be specified in the body of an upsert by {external_id_field}: "
+            "the URL names the record",
+            named,
+        )
 
 
 def _selected(record: dict, request: Request) -> dict:

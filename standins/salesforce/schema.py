@@ -19,8 +19,10 @@ class Field:
     defaulted_on_create: bool = False
     reference_to: tuple[str, ...] = ()
     default_value: object = None
-    # Shown in describe; like an unrestricted picklist, other values are still accepted.
+    # Shown in describe. Other values are accepted unless the picklist is restricted
+    # (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST), as Opportunity.StageName is.
     picklist_values: tuple[str, ...] = ()
+    restricted: bool = False
     # A validation rule is invisible in describe: the field stays nillable but a blank value is refused.
     validation_message: str = ""
 
@@ -52,6 +54,7 @@ class Field:
             "custom": self.name.endswith("__c"),
             "caseSensitive": False,
             "referenceTo": list(self.reference_to),
+            "restrictedPicklist": self.restricted,
             "relationshipName": self.relationship_name,
             "picklistValues": [
                 {
@@ -207,7 +210,7 @@ ACCOUNT = SObjectType(
         *_address("Shipping"),
         _leadflow_id(),
         _text("VAT_Number__c", 20, label="VAT Number"),
-        _text("KvK_Number__c", 8, label="KvK Number"),
+        _text("KvK_Number__c", 20, label="KvK Number"),
     ),
 )
 
@@ -240,7 +243,7 @@ OPPORTUNITY = SObjectType(
     SYSTEM_FIELDS
     + (
         _required_text("Name", 120),
-        _picklist("StageName", OPPORTUNITY_STAGES, nillable=False),
+        _picklist("StageName", OPPORTUNITY_STAGES, nillable=False, restricted=True),
         Field("CloseDate", "date", nillable=False),
         Field("Amount", "currency"),
         Field("Probability", "double"),
@@ -283,4 +286,30 @@ LEAD = SObjectType(
     ),
 )
 
-STANDARD_OBJECTS = {each.name: each for each in (ACCOUNT, CONTACT, OPPORTUNITY, LEAD)}
+CONTACT_ROLES = (
+    "Business User",
+    "Decision Maker",
+    "Economic Buyer",
+    "Economic Decision Maker",
+    "Evaluator",
+    "Executive Sponsor",
+    "Influencer",
+    "Technical Buyer",
+    "Other",
+)
+
+OPPORTUNITY_CONTACT_ROLE = SObjectType(
+    "OpportunityContactRole",
+    "00K",
+    "Opportunity Contact Role",
+    SYSTEM_FIELDS
+    + (
+        # Required and fixed once created: a role belongs to one Opportunity.
+        Field("OpportunityId", "reference", 18, nillable=False, updateable=False, reference_to=("Opportunity",)),
+        Field("ContactId", "reference", 18, nillable=False, reference_to=("Contact",)),
+        Field("IsPrimary", "boolean", nillable=False, defaulted_on_create=True, default_value=False),
+        _picklist("Role", CONTACT_ROLES),
+    ),
+)
+
+STANDARD_OBJECTS = {each.name: each for each in (ACCOUNT, CONTACT, OPPORTUNITY, LEAD, OPPORTUNITY_CONTACT_ROLE)}

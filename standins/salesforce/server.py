@@ -1,6 +1,8 @@
 """The HTTP side: authentication, API-call accounting, transport faults and routing to handlers."""
 
+import contextlib
 import json
+import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,13 +57,21 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         request = self._read_request()
-        delay = 0.0
         if request is None:
-            response = Response(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Invalid JSON"}])
+            self._write(Response(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Invalid JSON"}]))
+            return
+        response, delay = self._respond_safely(request)
+        time.sleep(delay.seconds if delay else 0)
+        if delay and delay.kind == faults.TIMEOUT_AFTER_COMMIT:
+            self._drop_connection()
         else:
-            response, delay = self._respond_safely(request)
-        time.sleep(delay)
-        self._write(response)
+            self._write(response)
+
+    def _drop_connection(self) -> None:
+        """Close the socket without a status line: the work is committed, the answer is lost."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the client may have hung up first
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _read_request(self) -> Request | None:
         path, _, query_string = self.path.partition("?")
@@ -76,35 +86,35 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 return None
         return Request(self.command, path, query_string, headers, body)
 
-    def _respond_safely(self, request: Request) -> tuple[Response, float]:
+    def _respond_safely(self, request: Request) -> tuple[Response, faults.Fault | None]:
         """Like _respond, but a sandbox bug reaches the client as a 500, not a dropped connection."""
         try:
             return self._respond(request)
         except Exception as problem:
             body = [{"errorCode": "UNKNOWN_EXCEPTION", "message": repr(problem)}]
-            return Response(500, body), 0.0
+            return Response(500, body), None
 
-    def _respond(self, request: Request) -> tuple[Response, float]:
-        """The response and how long to hold it back (timeout_after_commit)."""
+    def _respond(self, request: Request) -> tuple[Response, faults.Fault | None]:
+        """The response and the fault that delays or drops it, if one is armed for this request."""
         state = self.server.state
         if request.path.startswith("/_sandbox/"):
-            return handle_control(state, request), 0.0
+            return handle_control(state, request), None
         if request.path == "/services/oauth2/token" and request.method == "POST":
-            return token_endpoint(state, request), 0.0
+            return token_endpoint(state, request), None
         if request.path.rstrip("/") == "/services/data":
-            return Response(200, rest.api_versions()), 0.0
+            return Response(200, rest.api_versions()), None
         return self._data_call(state, request)
 
-    def _data_call(self, state: SandboxState, request: Request) -> tuple[Response, float]:
+    def _data_call(self, state: SandboxState, request: Request) -> tuple[Response, faults.Fault | None]:
         if state.faults.take(faults.UNAVAILABLE, request.method, request.path):
-            return Response(503, UNAVAILABLE), 0.0
+            return Response(503, UNAVAILABLE), None
         token = request.header("authorization").removeprefix("Bearer ").strip()
         if not state.sessions.is_valid(token):
-            return Response(401, INVALID_SESSION), 0.0
+            return Response(401, INVALID_SESSION), None
         response = self._counted(state, request)
         response.headers["Sforce-Limit-Info"] = f"api-usage={state.usage.used}/{state.settings.api_limit}"
-        slow = state.faults.take(faults.TIMEOUT_AFTER_COMMIT, request.method, request.path)
-        return response, slow.seconds if slow else 0.0
+        late = state.faults.take(faults.TIMEOUT_AFTER_COMMIT, request.method, request.path)
+        return response, late or state.faults.take(faults.SLOW_RESPONSE, request.method, request.path)
 
     def _counted(self, state: SandboxState, request: Request) -> Response:
         try:
@@ -128,7 +138,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
-            # The client gave up (e.g. timed out during timeout_after_commit); nothing to tell it.
+            # The client gave up (e.g. timed out during a slow response); nothing to tell it.
             self.close_connection = True
 
 

@@ -223,13 +223,22 @@ class Parser:
         operands = [self.conjunction()]
         while self.accept_keyword("or"):
             operands.append(self.conjunction())
-        return operands[0] if len(operands) == 1 else BooleanExpression("or", tuple(operands))
+        if len(operands) == 1:
+            return operands[0][0]
+        # "Parentheses are required whenever you mix the operators" (SOQL, Logical Operators):
+        # `a AND b OR c` is refused rather than given a precedence.
+        if any(bare_and for _expression, bare_and in operands):
+            raise malformed("unexpected token: 'OR'; parentheses are required when mixing AND and OR")
+        return BooleanExpression("or", tuple(expression for expression, _bare_and in operands))
 
-    def conjunction(self) -> object:
+    def conjunction(self) -> tuple[object, bool]:
+        """The expression, and whether it joins operands with AND outside parentheses."""
         operands = [self.negation()]
         while self.accept_keyword("and"):
             operands.append(self.negation())
-        return operands[0] if len(operands) == 1 else BooleanExpression("and", tuple(operands))
+        if len(operands) == 1:
+            return operands[0], False
+        return BooleanExpression("and", tuple(operands)), True
 
     def negation(self) -> object:
         if self.accept_keyword("not"):
@@ -298,5 +307,11 @@ def unescape(body: str, *, like: bool = False) -> str:
     return "".join(result)
 
 
+# SOQL and SOSL Limits: "By default, SOQL statements can't exceed 100,000 characters."
+MAX_STATEMENT_LENGTH = 100_000
+
+
 def parse(soql: str) -> Query:
+    if len(soql) > MAX_STATEMENT_LENGTH:
+        raise malformed(f"The SOQL statement is {len(soql)} characters long; the limit is {MAX_STATEMENT_LENGTH}")
     return Parser(soql).parse()

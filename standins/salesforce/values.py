@@ -91,6 +91,16 @@ def coerce(each: Field, value: object) -> object:
     return value
 
 
+def check_restricted_picklist(each: Field, value: object) -> None:
+    """A restricted picklist takes only its own values; checked once the whole body has been read."""
+    if each.restricted and value is not None and value not in each.picklist_values:
+        raise bad_request(
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            f"{label(each)}: bad value for restricted picklist field: {value}",
+            [each.name],
+        )
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -9,6 +9,15 @@ from tests.factories import LeadFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+DEAL = {
+    "opportunity": "create",
+    "name": "Acme: 40 licences",
+    "amount": "12000",
+    "close_date": "2027-03-31",
+    "stage": "Qualification",
+}
+
+
 def convert_url(lead):
     return reverse("admin:crm_conversion_convert", args=[lead.pk])
 
@@ -59,13 +68,58 @@ def test_confirming_queues_the_conversion_and_the_lead_page_shows_the_records(
     admin_client, salesforce, qualified_lead, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(convert_url(qualified_lead))
+        response = admin_client.post(convert_url(qualified_lead), DEAL)
 
     conversion = Conversion.objects.get(lead=qualified_lead)
     page = admin_client.get(response.url).content.decode()
     assert conversion.status == ConversionStatus.DONE  # tasks run in-process in tests
     assert f"{salesforce.url}/lightning/r/Account/{conversion.account_id}/view" in page
     assert f"/lightning/r/Opportunity/{conversion.opportunity_id}/view" in page
+    [opportunity] = salesforce.records("Opportunity")
+    assert (opportunity["Name"], opportunity["Amount"], opportunity["StageName"]) == (
+        "Acme: 40 licences",
+        12000.0,
+        "Qualification",
+    )
+
+
+def test_convert_page_offers_the_orgs_stages_and_the_admin_defaults(admin_client, salesforce, qualified_lead):
+    page = admin_client.get(convert_url(qualified_lead)).content.decode()
+
+    assert '<option value="Negotiation/Review">' in page  # read from the org's describe
+    assert '<option value="Prospecting" selected>' in page  # the Opportunity settings' default
+    assert 'value="Acme Trading B.V."' in page  # the name pattern {company}
+
+
+def test_convert_without_opportunity_from_the_admin(
+    admin_client, salesforce, qualified_lead, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(convert_url(qualified_lead), {**DEAL, "opportunity": "skip"})
+
+    assert Conversion.objects.get(lead=qualified_lead).status == ConversionStatus.DONE
+    assert salesforce.records("Opportunity") == []
+
+
+def test_field_mapping_to_a_field_the_org_lacks_is_refused_when_saved(admin_client, salesforce):
+    response = admin_client.post(
+        reverse("admin:salesforce_fieldmapping_add"),
+        {"sobject": "Contact", "lead_field": "language", "salesforce_field": "Language__c", "enabled": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "Salesforce Contact has no field Language__c." in response.content.decode()
+    assert not FieldMapping.objects.filter(salesforce_field="Language__c").exists()
+
+
+def test_opportunity_stage_the_org_does_not_have_is_refused_when_saved(admin_client, salesforce):
+    response = admin_client.post(
+        reverse("admin:salesforce_opportunitysettings_change", args=[1]),
+        {"create_opportunity": "on", "name_pattern": "{company}", "stage_name": "Signed", "close_date_offset_days": 30},
+    )
+
+    assert response.status_code == 200
+    assert "“Signed” is not an Opportunity stage of this org" in response.content.decode()
 
 
 def test_failed_conversion_shows_salesforces_message_escaped_and_can_be_retried(
@@ -75,7 +129,7 @@ def test_failed_conversion_shows_salesforces_message_escaped_and_can_be_retried(
         custom_fields=[{"sobject": "Account", "name": "Region__c", "validation_message": "<b>Region</b> is required"}]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(convert_url(qualified_lead))
+        admin_client.post(convert_url(qualified_lead), DEAL)
 
     page = admin_client.get(reverse("admin:leads_lead_change", args=[qualified_lead.pk])).content.decode()
 

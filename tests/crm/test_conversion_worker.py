@@ -6,7 +6,9 @@ from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.crm.tasks import sweep_conversions
 from leadflow.leads.models import Lead, LeadState
+from tests.factories import LeadFactory
 from tests.leads.test_worker import wait_for
+from tests.plugins.celery_worker import start_celery_worker, stop_celery_worker
 
 pytestmark = [pytest.mark.redis]
 
@@ -56,3 +58,31 @@ def test_worker_retries_an_unavailable_org_when_the_sweeper_finds_the_conversion
     )
     assert len(salesforce.records("Account")) == 1
     assert Conversion.objects.get(lead=qualified_lead).attempts == 2
+
+
+def all_converted(leads) -> bool:
+    return Lead.objects.filter(pk__in=[lead.pk for lead in leads], state=LeadState.CONVERTED).count() == len(leads)
+
+
+def test_bulk_conversion_survives_a_worker_killed_mid_batch_and_converts_each_lead_exactly_once(
+    converting_worker, salesforce, settings, tmp_path
+):
+    leads = [LeadFactory(state=LeadState.QUALIFIED, company=f"Killed {n} B.V.") for n in range(160)]
+    services.leads_convert_request(leads=leads, actor="tests")
+    # Kill the worker while it holds a claimed batch: its conversions are in progress, maybe committed in Salesforce.
+    assert wait_for(lambda: Conversion.objects.filter(status=ConversionStatus.IN_PROGRESS).exists())
+    converting_worker.kill()  # SIGKILL: no clean-up, no acknowledgement
+    converting_worker.wait(timeout=20)
+
+    restarted = start_celery_worker(tmp_path / "restarted.log")
+    try:
+        # The sweeper (beat, every 30 s in production) takes over attempts left in progress; no person acts.
+        settings.LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = 0
+        assert wait_for(lambda: sweep_conversions() is not None and all_converted(leads), timeout=120)
+    finally:
+        stop_celery_worker(restarted)
+
+    external_keys = [record["Leadflow_Id__c"] for record in salesforce.records("Account")]
+    assert len(external_keys) == len(set(external_keys)) == 160
+    assert len(salesforce.records("Contact")) == len(salesforce.records("Opportunity")) == 160
+    assert len(salesforce.records("OpportunityContactRole")) == 160

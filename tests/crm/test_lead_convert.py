@@ -1,17 +1,18 @@
 """Conversion against the local Salesforce sandbox over real HTTP: outcomes, idempotency and every fault."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from leadflow.core.exceptions import TransitionBlocked, TransitionNotAllowed
 from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.salesforce.client import org_cache
 from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings, RecordAction
-from leadflow.integrations.salesforce.payload import ConversionPlanner
+from leadflow.integrations.salesforce.payload import ConversionPlanner, Deal
 from leadflow.leads.models import LeadEvent, LeadState
 from leadflow.leads.services import lead_transition
 from tests.factories import LeadFactory
@@ -122,14 +123,51 @@ def test_no_opportunity_is_created_when_the_settings_say_so(salesforce, qualifie
     assert conversion.status == ConversionStatus.DONE
 
 
-def test_values_longer_than_salesforce_allows_are_cut_to_the_mapped_length(salesforce, qualified_lead):
-    qualified_lead.first_name = "Anna-Maria-Theresia-Josephina-Wilhelmina-Van-Oranje"
+def test_value_too_long_for_the_org_stops_the_conversion_before_any_write_naming_both_fields(
+    salesforce, qualified_lead
+):
+    qualified_lead.email = "anna.maria.theresia.josephina.wilhelmina.devries.vanoranje@acme-trading-group.com"
+    qualified_lead.save()
+    assert len(qualified_lead.email) == 81  # valid; Salesforce's Contact.Email holds 80
+
+    plan = services.lead_conversion_preview(lead=qualified_lead)
+    conversion = convert(qualified_lead)
+
+    assert plan.problems == [
+        "Email does not fit Salesforce Contact.Email: 81 characters, at most 80 fit.",
+    ]
+    assert (conversion.status, conversion.error_code) == (ConversionStatus.FAILED, services.DOES_NOT_FIT)
+    assert "Contact.Email" in conversion.last_error and "81 characters" in conversion.last_error
+    assert salesforce.stats()["calls_by_endpoint"].get("POST /composite/graph") is None
+    assert salesforce.records("Account") == salesforce.records("Contact") == []
+
+
+@pytest.mark.parametrize(
+    ("registration_number", "fits"),
+    [("0403.019.261", True), ("München HRB 123456", True), ("Amtsgericht München HRB 123456", False)],
+)
+def test_registration_numbers_are_sent_whole_or_not_at_all(salesforce, qualified_lead, registration_number, fits):
+    qualified_lead.registration_number = registration_number
     qualified_lead.save()
 
-    convert(qualified_lead)
+    conversion = convert(qualified_lead)
 
-    [contact] = salesforce.records("Contact")
-    assert contact["FirstName"] == qualified_lead.first_name[:40]
+    accounts = salesforce.records("Account")
+    if fits:
+        assert [account["KvK_Number__c"] for account in accounts] == [registration_number]
+    else:
+        assert accounts == []
+        assert "Registration number does not fit Salesforce Account.KvK_Number__c" in conversion.last_error
+
+
+def test_opportunity_name_from_the_pattern_is_never_cut(salesforce, qualified_lead):
+    qualified_lead.company = "The Very Long Name Of A Dutch Trading Company In Agricultural Machinery Parts " * 2
+    qualified_lead.save()
+
+    plan = services.lead_conversion_preview(lead=qualified_lead)
+
+    assert plan.opportunity.values["Name"] == qualified_lead.company.strip()
+    assert any("Salesforce Opportunity.Name" in problem for problem in plan.problems)
 
 
 def test_mapped_field_the_org_lacks_is_left_out_and_named_in_the_preview(salesforce, qualified_lead):
@@ -146,7 +184,7 @@ def test_mapped_field_the_org_lacks_is_left_out_and_named_in_the_preview(salesfo
 def test_custom_field_mapping_sends_a_value_from_the_leads_custom_fields(salesforce, qualified_lead):
     salesforce.configure(custom_fields=[{"sobject": "Contact", "name": "Newsletter__c", "length": 10}])
     FieldMapping.objects.create(
-        sobject="Contact", lead_field="custom_fields.newsletter", salesforce_field="Newsletter__c", max_length=10
+        sobject="Contact", lead_field="custom_fields.newsletter", salesforce_field="Newsletter__c"
     )
     qualified_lead.custom_fields = {"newsletter": "weekly"}
     qualified_lead.save()
@@ -331,7 +369,7 @@ def test_conversion_proceeds_once_the_quota_is_reported_free_again(salesforce, q
     held_back = convert(qualified_lead)
     assert salesforce.api_calls == calls
     salesforce.configure(api_used=0)
-    cache.clear()  # the remembered figure expires (BUDGET_TTL_SECONDS); the next answer brings the new one
+    org_cache().clear()  # the remembered figure expires (BUDGET_TTL_SECONDS); the next answer brings the new one
     done = run_again_when_due(qualified_lead)
 
     assert held_back.status == ConversionStatus.REQUESTED
@@ -365,13 +403,14 @@ def test_duplicate_rules_that_alert_let_the_conversion_through_and_rules_that_bl
     assert len(salesforce.records("Contact")) == (2 if status == ConversionStatus.DONE else 1)
 
 
-def test_missing_required_custom_field_fails_then_converts_once_mapped(salesforce, qualified_lead):
+def test_required_field_the_org_describes_is_named_before_sending_then_converts_once_mapped(salesforce, qualified_lead):
     salesforce.configure(custom_fields=[{"sobject": "Account", "name": "Region__c", "required": True}])
 
     failed = convert(qualified_lead)
 
     assert failed.status == ConversionStatus.FAILED
-    assert (failed.error_code, "Region__c" in failed.last_error) == ("REQUIRED_FIELD_MISSING", True)
+    assert failed.error_code == services.DOES_NOT_FIT
+    assert "Salesforce requires Account.Region__c" in failed.last_error
     assert salesforce.records("Account") == []
 
     FieldMapping.objects.create(sobject="Account", lead_field="city", salesforce_field="Region__c")
@@ -379,6 +418,17 @@ def test_missing_required_custom_field_fails_then_converts_once_mapped(salesforc
 
     assert done.status == ConversionStatus.DONE
     assert salesforce.records("Account")[0]["Region__c"] == "Utrecht"
+
+
+def test_validation_rule_the_describe_cannot_show_fails_with_salesforces_message(salesforce, qualified_lead):
+    salesforce.configure(
+        custom_fields=[{"sobject": "Account", "name": "Region__c", "validation_message": "Region is required"}]
+    )
+
+    failed = convert(qualified_lead)
+
+    assert (failed.status, failed.error_code) == (ConversionStatus.FAILED, "FIELD_CUSTOM_VALIDATION_EXCEPTION")
+    assert failed.last_error == "Salesforce refused the Account: Region is required"
 
 
 def test_transient_errors_give_up_after_the_maximum_attempts(salesforce, qualified_lead, settings):
@@ -498,3 +548,188 @@ def test_leads_of_one_new_company_in_a_bulk_share_one_account(salesforce):
         RecordAction.LINKED,
         RecordAction.LINKED,
     ]
+
+
+def test_bulk_above_75_leads_is_sent_in_requests_of_at_most_75_graphs(salesforce):
+    leads = [LeadFactory(state=LeadState.QUALIFIED, company=f"Company {n}") for n in range(160)]
+
+    services.leads_convert_request(leads=leads, actor="tests")
+    services.leads_convert_run(lead_ids=[lead.pk for lead in leads])
+
+    # The sandbox refuses a request of more than 75 graphs whole (LIMIT_EXCEEDED), as Salesforce does.
+    assert Conversion.objects.filter(status=ConversionStatus.DONE).count() == 160
+    assert salesforce.stats()["calls_by_endpoint"]["POST /composite/graph"] == 3
+
+
+def test_graphs_salesforce_halted_after_too_many_failures_are_retried_and_only_the_refused_leads_fail(salesforce):
+    salesforce.configure(duplicate_rules=[{"sobject": "Contact", "fields": ["Phone"], "action": "block"}])
+    sf = salesforce.client()
+    refused = []
+    for n in range(15):
+        phone = f"+3120555{n:04d}"
+        sf.Contact.create({"LastName": f"Existing {n}", "Phone": phone})
+        refused.append(LeadFactory(state=LeadState.QUALIFIED, company=f"Refused {n}", phone=phone))
+    valid = [LeadFactory(state=LeadState.QUALIFIED, company=f"Valid {n}", phone="") for n in range(5)]
+
+    services.leads_convert_request(leads=[*refused, *valid], actor="tests")
+    services.leads_convert_run(lead_ids=[lead.pk for lead in [*refused, *valid]])
+
+    statuses = dict(Conversion.objects.values_list("lead_id", "status"))
+    assert [statuses[lead.pk] for lead in refused] == [ConversionStatus.FAILED] * 15
+    assert [statuses[lead.pk] for lead in valid] == [ConversionStatus.DONE] * 5
+    assert set(Conversion.objects.filter(status=ConversionStatus.FAILED).values_list("error_code", flat=True)) == {
+        "DUPLICATES_DETECTED"
+    }
+    assert salesforce.stats()["calls_by_endpoint"]["POST /composite/graph"] == 2  # the halted ones, once more
+
+
+@pytest.mark.parametrize(
+    ("in_salesforce", "on_the_lead"),
+    [("NL 9521.02.328.B01", "NL952102328B01"), ("NL952102328B01", "nl 9521 02 328 b01")],
+)
+def test_existing_account_with_the_vat_number_formatted_differently_is_linked(
+    salesforce, qualified_lead, in_salesforce, on_the_lead
+):
+    existing = salesforce.client().Account.create({"Name": "Other name entirely", "VAT_Number__c": in_salesforce})
+    qualified_lead.vat_number = on_the_lead
+    qualified_lead.save()
+
+    conversion = convert(qualified_lead)
+
+    assert (conversion.account_id, conversion.account_action) == (existing["id"], RecordAction.LINKED)
+    assert len(salesforce.records("Account")) == 1
+
+
+def test_enterprise_number_with_dots_matches_the_same_number_without(salesforce, qualified_lead):
+    existing = salesforce.client().Account.create({"Name": "Brussels NV", "KvK_Number__c": "0403019261"})
+    qualified_lead.registration_number = "0403.019.261"
+    qualified_lead.save()
+
+    plan = services.lead_conversion_preview(lead=qualified_lead)
+
+    assert (plan.account.record_id, plan.account.reason) == (existing["id"], "same chamber of commerce number")
+
+
+def test_opportunity_gets_the_contact_as_its_primary_contact_role(salesforce, qualified_lead):
+    conversion = convert(qualified_lead)
+
+    [role] = salesforce.records("OpportunityContactRole")
+    assert (role["OpportunityId"], role["ContactId"], role["IsPrimary"]) == (
+        conversion.opportunity_id,
+        conversion.contact_id,
+        True,
+    )
+
+
+def test_retry_after_a_lost_answer_does_not_add_a_second_contact_role(salesforce, qualified_lead, after_lookup):
+    after_lookup(lambda: salesforce.fail_next("timeout_after_commit", path_contains="/composite"))
+
+    lost = convert(qualified_lead)
+    done = run_again_when_due(qualified_lead)
+
+    assert (lost.error_code, done.status) == ("ANSWER_LOST", ConversionStatus.DONE)
+    assert len(salesforce.records("Opportunity")) == len(salesforce.records("OpportunityContactRole")) == 1
+
+
+def test_existing_contact_without_an_account_joins_the_account_the_conversion_creates(salesforce, qualified_lead):
+    loose = salesforce.client().Contact.create({"LastName": "de Vries", "Email": qualified_lead.email})
+
+    conversion = convert(qualified_lead)
+
+    [contact] = salesforce.records("Contact")
+    assert (conversion.contact_id, conversion.contact_action) == (loose["id"], RecordAction.LINKED)
+    assert contact["AccountId"] == conversion.account_id
+
+
+def test_existing_customer_gets_a_new_opportunity_and_only_their_empty_fields_filled(salesforce, qualified_lead):
+    sf = salesforce.client()
+    account = sf.Account.create({"Name": "Acme Trading B.V.", "Website": "https://www.acme-trading.nl"})
+    contact = sf.Contact.create(
+        {
+            "LastName": "de Vries",
+            "FirstName": "Anna",
+            "Email": qualified_lead.email,
+            "Title": "CFO",
+            "AccountId": account["id"],
+        }
+    )
+    sf.Opportunity.create(
+        {"Name": "First deal", "StageName": "Closed Won", "CloseDate": "2025-01-31", "AccountId": account["id"]}
+    )
+
+    conversion = convert(qualified_lead)
+
+    [stored_account], [stored_contact] = salesforce.records("Account"), salesforce.records("Contact")
+    assert (conversion.account_id, conversion.contact_id) == (account["id"], contact["id"])
+    assert stored_contact["Title"] == "CFO"  # what Salesforce holds is kept
+    assert stored_contact["MailingCity"] == "Utrecht"  # an empty field is filled
+    assert stored_account["VAT_Number__c"] == "NL123456789B01"
+    opportunities = salesforce.records("Opportunity")
+    assert len(opportunities) == 2
+    assert opportunities[1]["AccountId"] == account["id"]
+    assert opportunities[1]["Description"] == "We need 40 licences."
+
+
+def test_stage_the_org_does_not_have_is_named_in_the_preview_and_nothing_is_sent(salesforce, qualified_lead):
+    OpportunitySettings.objects.filter(pk=1).update(stage_name="Signed")
+
+    plan = services.lead_conversion_preview(lead=qualified_lead)
+    conversion = convert(qualified_lead)
+
+    assert any("Salesforce Opportunity.StageName" in problem and "Signed" in problem for problem in plan.problems)
+    assert conversion.error_code == services.DOES_NOT_FIT
+    assert salesforce.records("Account") == []
+
+
+def test_deal_set_by_the_person_converting_wins_over_the_defaults(salesforce, qualified_lead):
+    deal = Deal(
+        create_opportunity=True,
+        name="40 licences",
+        amount=Decimal("12000"),
+        close_date=date(2027, 3, 31),
+        stage="Negotiation/Review",
+    )
+    services.lead_convert_request(lead=qualified_lead, actor="tests", deal=deal)
+    services.lead_convert_run(lead_id=qualified_lead.pk)
+
+    [opportunity] = salesforce.records("Opportunity")
+    assert (opportunity["Name"], opportunity["Amount"], opportunity["CloseDate"], opportunity["StageName"]) == (
+        "40 licences",
+        12000.0,
+        "2027-03-31",
+        "Negotiation/Review",
+    )
+
+
+def test_converting_without_an_opportunity_creates_only_account_and_contact(salesforce, qualified_lead):
+    services.lead_convert_request(lead=qualified_lead, actor="tests", deal=Deal(create_opportunity=False))
+    conversion = services.lead_convert_run(lead_id=qualified_lead.pk)
+
+    assert conversion.opportunity_action == RecordAction.SKIPPED
+    assert salesforce.records("Opportunity") == salesforce.records("OpportunityContactRole") == []
+    assert len(salesforce.records("Contact")) == 1
+
+
+def test_lost_answer_and_row_lock_are_told_apart_from_an_unreachable_org(salesforce, qualified_lead, after_lookup):
+    after_lookup(lambda: salesforce.fail_next("timeout_after_commit", path_contains="/composite"))
+    lost = convert(qualified_lead)
+    salesforce.fail_next("unable_to_lock_row")
+    locked = run_again_when_due(qualified_lead)
+
+    assert lost.last_error.startswith("The connection to Salesforce broke before its answer arrived")
+    assert "may have carried out" in lost.last_error and "Connection aborted" not in lost.last_error
+    assert locked.last_error.startswith("Salesforce was busy writing to the same records (row lock")
+    assert "unavailable" not in locked.last_error
+
+
+def test_token_and_describe_are_kept_for_every_process_in_the_database(salesforce, qualified_lead):
+    from django.db import connection
+
+    services.lead_conversion_preview(lead=qualified_lead)
+    calls = salesforce.api_calls
+    services.lead_conversion_preview(lead=qualified_lead)
+
+    assert salesforce.api_calls == calls + 1  # the lookup only: no describe, no token request
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM leadflow_salesforce_cache")
+        assert cursor.fetchone()[0] >= 4  # token, budget, three describes

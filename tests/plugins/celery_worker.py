@@ -32,8 +32,19 @@ def test_database_url() -> str:
 def celery_worker_process(transactional_db, tmp_path):
     """Start `celery worker` against Redis; tasks queued in the test are published there, not run in-process."""
     redis.Redis.from_url(REDIS_URL).flushdb()
+    previous = celery_app.conf.broker_url
+    _publish_to(REDIS_URL, eager=False)
+    worker = start_celery_worker(tmp_path / "worker.log")
+    try:
+        yield worker
+    finally:
+        stop_celery_worker(worker)
+        _publish_to(previous, eager=True)
+
+
+def start_celery_worker(log: Path) -> subprocess.Popen:
+    """A worker process on this test's database and Redis, ready to consume (another one may run after a kill)."""
     env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_BROKER_URL": REDIS_URL}
-    log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -44,7 +55,7 @@ def celery_worker_process(transactional_db, tmp_path):
             "worker",
             "--pool=solo",
             "--loglevel=INFO",
-            f"--hostname=test-{os.getpid()}@%h",
+            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -54,15 +65,14 @@ def celery_worker_process(transactional_db, tmp_path):
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    previous = celery_app.conf.broker_url
-    _publish_to(REDIS_URL, eager=False)
-    try:
-        _wait_until_ready(worker, log)
-        yield worker
-    finally:
+    _wait_until_ready(worker, log)
+    return worker
+
+
+def stop_celery_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
         worker.terminate()
         worker.wait(timeout=20)
-        _publish_to(previous, eager=True)
 
 
 def _publish_to(broker_url: str, *, eager: bool) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from simple_salesforce import Salesforce
 
 from leadflow.integrations.salesforce.transport import salesforce_http_session
@@ -134,13 +134,16 @@ def salesforce_sandbox_session(tmp_path_factory) -> Iterator[SalesforceSandbox]:
 
 
 @pytest.fixture
-def salesforce(settings, salesforce_sandbox):
-    """The app configured against a fresh sandbox org, with no token or quota figure remembered."""
+def salesforce(settings, salesforce_sandbox, db):
+    """The app configured against a fresh sandbox org, with no token, describe or quota figure remembered (they
+    live in the `salesforce` cache, a database table by default)."""
     settings.SALESFORCE_INSTANCE_URL = salesforce_sandbox.url
     settings.SALESFORCE_TOKEN_URL = f"{salesforce_sandbox.url}/services/oauth2/token"
     settings.SALESFORCE_CLIENT_ID = salesforce_sandbox.client_id
     settings.SALESFORCE_CLIENT_SECRET = salesforce_sandbox.client_secret
     settings.SALESFORCE_TIMEOUT = 15
-    cache.clear()
+    for each in (cache, caches["salesforce"]):
+        each.clear()
     yield salesforce_sandbox
-    cache.clear()
+    for each in (cache, caches["salesforce"]):
+        each.clear()

@@ -1,9 +1,14 @@
 import pytest
 
 from leadflow.core.exceptions import ApplicationError
-from leadflow.leads.models import LeadEvent, LeadState
+from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.quality.models import CandidateStatus, NotDuplicatePair
-from leadflow.quality.services import candidate_dismiss, lead_merge, lead_run_checks
+from leadflow.quality.services import (
+    candidate_confirm_existing_customer,
+    candidate_dismiss,
+    lead_merge,
+    lead_run_checks,
+)
 from tests.quality.test_matching import ANNA, checked
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +81,37 @@ def test_dismissing_the_last_candidate_lets_the_lead_qualify(pair, user, django_
         candidate_dismiss(candidate=loser.duplicate_candidates.get(), actor="review:anna")
     loser.refresh_from_db()
     assert loser.state == LeadState.QUALIFIED
+
+
+def test_new_enquiry_is_never_merged_into_a_converted_lead(pair, user):
+    customer, enquiry = pair
+    Lead.objects.filter(pk=customer.pk).update(state=LeadState.CONVERTED)
+    customer.refresh_from_db()
+
+    with pytest.raises(ApplicationError) as refused:
+        lead_merge(survivor=customer, loser=enquiry, field_choices={}, actor=user)
+
+    enquiry.refresh_from_db()
+    assert "new enquiry from an existing customer" in refused.value.message
+    assert enquiry.is_open and enquiry.message == pair[1].message
+
+
+def test_enquiry_from_an_existing_customer_goes_on_on_its_own(pair, user):
+    customer, enquiry = pair
+    Lead.objects.filter(pk=customer.pk).update(state=LeadState.CONVERTED)
+    customer.refresh_from_db()
+    candidate = enquiry.duplicate_candidates.get(other_lead=customer)
+
+    resolved = candidate_confirm_existing_customer(candidate=candidate, actor=user)
+
+    assert resolved.status == CandidateStatus.EXISTING_CUSTOMER
+    assert not enquiry.duplicate_candidates.filter(status=CandidateStatus.OPEN).exists()
+    assert NotDuplicatePair.objects.filter(lead_low=customer, lead_high=enquiry).exists()
+
+
+def test_a_lead_that_is_not_in_salesforce_is_no_existing_customer(pair, user):
+    _other, lead = pair
+    candidate = lead.duplicate_candidates.first()
+
+    with pytest.raises(ApplicationError):
+        candidate_confirm_existing_customer(candidate=candidate, actor=user)

@@ -142,8 +142,9 @@ def test_manager_converts_a_qualified_lead_and_sees_the_salesforce_ids(page, liv
     sign_in(page, live_server, "maria")
     page.goto(f"{live_server.url}/leads/{lead.pk}/")
     assert page.get_by_role("heading", name="On conversion in Salesforce").is_visible()
-    page.get_by_role("button", name="Convert to Salesforce").click()
-    page.wait_for_selector("text=sent to Salesforce")
+    page.get_by_text("Convert to Salesforce…").click()
+    page.get_by_role("button", name="Convert", exact=True).click()
+    page.wait_for_selector("text=conversion to Salesforce queued")
     lead.refresh_from_db()
     assert lead.state == LeadState.CONVERTED, lead.conversion.last_error
     account_ids = [record["Id"] for record in salesforce.records("Account")]

@@ -1,7 +1,7 @@
 import pytest
 
-from leadflow.leads.models import LeadEvent, LeadState, SourceKind
-from leadflow.quality.models import DuplicateCandidate, LeadFinding
+from leadflow.leads.models import LeadEvent, LeadState
+from leadflow.quality.models import DuplicateCandidate
 from leadflow.review.models import Note
 from tests.factories import LeadFactory
 
@@ -144,61 +144,3 @@ def test_stored_markup_is_rendered_escaped(manager_client):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<b>Bold</b>" not in manager_client.get("/").content.decode()
-
-
-def test_an_imported_lead_shows_its_file_values_beside_the_cleaned_ones(rep_client, rep):
-    lead = LeadFactory(
-        owner=rep,
-        source_kind=SourceKind.IMPORT,
-        company_size=250,
-        submission={"Aantal medewerkers": "250 ", "Bedrijfsnaam": "Acme B.V."},
-    )
-    rows = {row.name: row for row in rep_client.get(f"/leads/{lead.pk}/").context["field_rows"]}
-    assert (rows["company_size"].original, rows["company"].original) == ("250 ", "Acme B.V.")
-    assert rows["phone"].original is None
-
-
-def test_a_matching_hint_shows_no_internal_ids(rep_client, own_lead):
-    LeadFinding.objects.create(
-        lead=own_lead,
-        validator="matching",
-        field="company",
-        code="same_account",
-        severity="info",
-        message="Same company as lead 11 (Acme).",
-        cleaned_value="lead:11",
-    )
-    body = rep_client.get(f"/leads/{own_lead.pk}/").content.decode()
-    assert "Same company as lead 11 (Acme)." in body and "lead:11" not in body
-
-
-def test_lead_page_offers_click_to_email_and_click_to_call(rep_client, rep):
-    lead = LeadFactory(owner=rep, email="anna@acme.nl", phone="+31201234567")
-    body = rep_client.get(f"/leads/{lead.pk}/").content.decode()
-    assert 'href="mailto:anna@acme.nl"' in body and 'href="tel:+31201234567"' in body
-
-
-def test_logging_a_call_with_a_next_step_counts_as_a_response_and_dates_the_next_step(rep, rep_client):
-    lead = LeadFactory(owner=rep)
-    form = {
-        "activity-kind": "call",
-        "activity-outcome": "meeting_booked",
-        "activity-summary": "Wants a demo for the planners.",
-        "activity-next_step": "Demo",
-        "activity-next_step_on": "2026-12-14",
-    }
-    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
-    assert "Call logged." in response.content.decode()
-    activity = lead.activities.get()
-    assert (activity.kind, activity.outcome, activity.author) == ("call", "meeting_booked", rep)
-    assert lead.events.get(kind=LeadEvent.Kind.NOTE).reason == ("Call: Meeting booked. Wants a demo for the planners.")
-    lead.refresh_from_db()
-    assert (lead.plan.next_step, str(lead.plan.next_step_on)) == ("Demo", "2026-12-14")
-
-
-def test_a_next_step_date_without_a_next_step_is_refused(rep, rep_client):
-    lead = LeadFactory(owner=rep)
-    form = {"activity-kind": "email", "activity-outcome": "sent", "activity-next_step_on": "2026-12-14"}
-    response = rep_client.post(f"/leads/{lead.pk}/activities/", form, follow=True)
-    assert "Next step: Say what the next step is." in response.content.decode()
-    assert not lead.activities.exists()

@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jwt
 import requests
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+from urllib3.exceptions import NewConnectionError
 
 from leadflow.core.exceptions import ExternalServiceError
 from leadflow.integrations.salesforce.transport import salesforce_http_session
@@ -48,10 +49,23 @@ TRANSIENT_ERROR_CODES = frozenset(
         "REQUEST_RUNNING_TOO_LONG",
         "QUERY_TIMEOUT",
         "CONCURRENT_REQUESTS_LIMIT_EXCEEDED",
+        "PROCESSING_HALTED",  # a graph Salesforce did not process because too many others failed
     }
 )
+# What a transient error means for the person looking at the lead; the conversion is retried either way.
+TRANSIENT_MESSAGES = {
+    "UNABLE_TO_LOCK_ROW": "Salesforce was busy writing to the same records (row lock: {reason}); "
+    "retried automatically.",
+    "REQUEST_LIMIT_EXCEEDED": "Salesforce's daily API quota is used up ({reason}); retried when calls are available.",
+    "INVALID_SESSION_ID": "Salesforce refused a freshly issued session ({reason}); retried automatically.",
+    "PROCESSING_HALTED": "Salesforce did not process this lead because too many others in the same request failed; "
+    "retried automatically.",
+}
 ROLLED_BACK = "PROCESSING_HALTED"
 MAX_QUERIES_PER_COMPOSITE = 5
+# Composite Graph Limits: at most 75 graphs per request; more and Salesforce refuses all (LIMIT_EXCEEDED).
+MAX_GRAPHS_PER_REQUEST = 75
+DESCRIBED_OBJECTS = ("Account", "Contact", "Opportunity")
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,11 @@ class SalesforceFailure:
         """The error for people; `subject` names what was refused, e.g. "the Contact"."""
         about = f" {subject}" if subject else ""
         reason = self.message or f"HTTP {self.status}"
-        message = f"Salesforce refused{about}: {reason}" if self.permanent else f"Salesforce is unavailable: {reason}"
+        if self.permanent:
+            message = f"Salesforce refused{about}: {reason}"
+        else:
+            message = TRANSIENT_MESSAGES.get(self.code, "Salesforce is unavailable ({reason}); retried automatically.")
+            message = message.format(reason=reason)
         return ExternalServiceError(
             message,
             permanent=self.permanent,
@@ -96,6 +114,57 @@ def failure_from(status: int, content: Any) -> SalesforceFailure:
 
 
 @dataclass(frozen=True)
+class FieldDescription:
+    """One field as the org's describe tells it: enough to check a value before sending it."""
+
+    name: str
+    label: str
+    type: str
+    length: int
+    createable: bool
+    required: bool  # must be given on create: not nillable, createable, no default
+    picklist_values: tuple[str, ...]
+    restricted: bool
+
+    @classmethod
+    def from_describe(cls, field: dict) -> "FieldDescription":
+        return cls(
+            name=field["name"],
+            label=field.get("label") or field["name"],
+            type=field.get("type", ""),
+            length=field.get("length") or 0,
+            createable=field.get("createable", True),
+            required=field.get("createable", True)
+            and not field.get("nillable", True)
+            and not field.get("defaultedOnCreate", False),
+            picklist_values=tuple(v["value"] for v in field.get("picklistValues") or () if v.get("active", True)),
+            restricted=bool(field.get("restrictedPicklist")),
+        )
+
+    def problem_with(self, value: Any) -> str:
+        """Why Salesforce would refuse this value for the field, or ''."""
+        if isinstance(value, str) and self.length and len(value) > self.length:
+            return f"{len(value)} characters, at most {self.length} fit"
+        if self.restricted and value not in self.picklist_values:
+            return f"“{value}” is not one of its values ({', '.join(self.picklist_values)})"
+        return ""
+
+
+@dataclass(frozen=True)
+class ObjectDescription:
+    name: str
+    fields: dict[str, FieldDescription]  # by lower-cased name
+
+    @classmethod
+    def from_describe(cls, body: dict) -> "ObjectDescription":
+        fields = [FieldDescription.from_describe(field) for field in body.get("fields", [])]
+        return cls(name=body.get("name", ""), fields={field.name.lower(): field for field in fields})
+
+    def field(self, name: str) -> FieldDescription | None:
+        return self.fields.get(name.lower())
+
+
+@dataclass(frozen=True)
 class ApiBudget:
     used: int
     limit: int
@@ -107,21 +176,49 @@ class ApiBudget:
 
 def api_budget() -> ApiBudget | None:
     """The org's API usage as last reported by Salesforce, if reported recently."""
-    return cache.get(_cache_key("budget"))
+    return org_cache().get(_cache_key("budget"))
 
 
 def api_budget_exhausted() -> None:
     """Remember a REQUEST_LIMIT_EXCEEDED answer, which carries no usage header."""
     budget = api_budget()
     limit = budget.limit if budget else 0
-    cache.set(_cache_key("budget"), ApiBudget(used=limit, limit=limit), BUDGET_TTL_SECONDS)
+    org_cache().set(_cache_key("budget"), ApiBudget(used=limit, limit=limit), BUDGET_TTL_SECONDS)
 
 
 def _record_limit_info(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     found = LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
     if found:
         budget = ApiBudget(used=int(found["used"]), limit=int(found["limit"]))
-        cache.set(_cache_key("budget"), budget, BUDGET_TTL_SECONDS)
+        org_cache().set(_cache_key("budget"), budget, BUDGET_TTL_SECONDS)
+
+
+def connection_error(exc: requests.RequestException) -> ExternalServiceError:
+    """Tell a request that never reached Salesforce from one whose answer was lost: only the second may have
+    been carried out (the retry's upserts make that harmless)."""
+    host = urlsplit(settings.SALESFORCE_INSTANCE_URL).netloc
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError):
+        message = f"Salesforce cannot be reached at {host}: no connection could be made. Retried automatically."
+        return ExternalServiceError(message, permanent=False, extra={"code": "UNREACHABLE"})
+    if isinstance(exc, requests.Timeout):
+        code, message = "NO_ANSWER", "Salesforce did not answer in time; it may have carried out the request."
+    else:
+        code = "ANSWER_LOST"
+        message = "The connection to Salesforce broke before its answer arrived; it may have carried out the request."
+    message += " Retried automatically; records are upserted by Leadflow's key, so nothing is created twice."
+    return ExternalServiceError(message, permanent=False, extra={"code": code})
+
+
+def describe_forget() -> None:
+    """Drop the cached describe results, e.g. when an admin has just created a field in Salesforce."""
+    org_cache().delete_many([_cache_key(f"describe:{sobject}") for sobject in DESCRIBED_OBJECTS])
+
+
+def org_cache() -> BaseCache:
+    """Where the token, describe results and API budget live: the `salesforce` cache, shared by every process
+    (the configured shared cache, else a database table), so a fresh worker spends no calls on them."""
+    return caches["salesforce"]
 
 
 def _cache_key(name: str) -> str:
@@ -133,6 +230,12 @@ def external_id_url(sobject: str, value: str) -> str:
     """Relative URL of an upsert by Leadflow's external id; the value is URL-encoded (simple-salesforce's is not)."""
     field = settings.SALESFORCE_EXTERNAL_ID_FIELD
     return f"/services/data/v{settings.SALESFORCE_API_VERSION}/sobjects/{sobject}/{field}/{quote(value, safe='')}"
+
+
+def sobject_url(sobject: str, record_id: str = "") -> str:
+    """Relative URL of an sObject (POST creates) or of one record by id (PATCH updates)."""
+    suffix = f"/{record_id}" if record_id else ""
+    return f"/services/data/v{settings.SALESFORCE_API_VERSION}/sobjects/{sobject}{suffix}"
 
 
 def query_url(soql: str) -> str:
@@ -177,8 +280,13 @@ class SalesforceClient:
         return self._call(lambda sf: sf.restful("composite", method="POST", json=body))["compositeResponse"]
 
     def composite_graph(self, graphs: list[dict]) -> list[dict]:
-        """Several all-or-nothing graphs in one API call; returns the graphs' results."""
-        return self._call(lambda sf: sf.restful("composite/graph", method="POST", json={"graphs": graphs}))["graphs"]
+        """Several all-or-nothing graphs, at most MAX_GRAPHS_PER_REQUEST per API call; returns their results."""
+        results = []
+        for start in range(0, len(graphs), MAX_GRAPHS_PER_REQUEST):
+            body = {"graphs": graphs[start : start + MAX_GRAPHS_PER_REQUEST]}
+            answer = self._call(lambda sf, body=body: sf.restful("composite/graph", method="POST", json=body))
+            results += answer["graphs"]
+        return results
 
     def queries(self, soqls: dict[str, str]) -> dict[str, list[dict]]:
         """Run SOQL queries in as few Composite calls as Salesforce allows (five queries each)."""
@@ -193,29 +301,24 @@ class SalesforceClient:
                 results[answer["referenceId"]] = answer["body"]["records"]
         return results
 
-    def field_names(self, sobjects: Iterable[str]) -> dict[str, set[str]]:
-        """Lower-cased field names per sObject, from describe (one Composite call an hour, shared by workers).
+    def describe(self, sobjects: Iterable[str]) -> dict[str, "ObjectDescription | None"]:
+        """What the org says about these sObjects' fields (one Composite call an hour, shared by workers).
 
         An sObject the org does not describe maps to None: callers then cannot tell and send what they have.
         """
-        names = {sobject: cache.get(_cache_key(f"fields:{sobject}")) for sobject in sobjects}
-        missing = [sobject for sobject, fields in names.items() if fields is None]
+        found = {sobject: org_cache().get(_cache_key(f"describe:{sobject}")) for sobject in sobjects}
+        missing = [sobject for sobject, description in found.items() if description is None]
         if missing:
-            version = settings.SALESFORCE_API_VERSION
             subrequests = [
-                {
-                    "method": "GET",
-                    "url": f"/services/data/v{version}/sobjects/{sobject}/describe",
-                    "referenceId": sobject,
-                }
+                {"method": "GET", "url": f"{sobject_url(sobject)}/describe", "referenceId": sobject}
                 for sobject in missing
             ]
             for answer in self.composite(subrequests, all_or_none=False):
                 if answer["httpStatusCode"] < 300:
-                    fields = {field["name"].lower() for field in answer["body"]["fields"]}
-                    cache.set(_cache_key(f"fields:{answer['referenceId']}"), fields, DESCRIBE_TTL_SECONDS)
-                    names[answer["referenceId"]] = fields
-        return names
+                    description = ObjectDescription.from_describe(answer["body"])
+                    org_cache().set(_cache_key(f"describe:{answer['referenceId']}"), description, DESCRIBE_TTL_SECONDS)
+                    found[answer["referenceId"]] = description
+        return found
 
     # Authentication and error mapping
 
@@ -232,12 +335,8 @@ class SalesforceClient:
             if failure.limit_exceeded:
                 api_budget_exhausted()
             raise failure.as_error() from exc
-        except requests.Timeout as exc:
-            raise ExternalServiceError(
-                "Salesforce did not answer in time; the request may have been carried out.", permanent=False
-            ) from exc
         except requests.RequestException as exc:
-            raise ExternalServiceError(f"Salesforce cannot be reached: {exc}", permanent=False) from exc
+            raise connection_error(exc) from exc
 
     def _counted(self, request: Callable[[Salesforce], T]) -> T:
         salesforce = self._salesforce
@@ -246,7 +345,7 @@ class SalesforceClient:
 
     @property
     def _salesforce(self) -> Salesforce:
-        token = self._token or cache.get(_cache_key("token")) or self._fetch_token()
+        token = self._token or org_cache().get(_cache_key("token")) or self._fetch_token()
         if token != self._token:
             self._token = token
             self.__dict__.pop("_connection", None)
@@ -263,15 +362,15 @@ class SalesforceClient:
 
     def _forget_token(self) -> None:
         # Only drop the shared token if it is the one that failed; another worker may have renewed it already.
-        if cache.get(_cache_key("token")) == self._token:
-            cache.delete(_cache_key("token"))
+        if org_cache().get(_cache_key("token")) == self._token:
+            org_cache().delete(_cache_key("token"))
         self._token = None
 
     def _fetch_token(self) -> str:
         try:
             response = self._http.post(settings.SALESFORCE_TOKEN_URL, data=_token_request())
         except requests.RequestException as exc:
-            raise ExternalServiceError(f"Salesforce login failed: {exc}", permanent=False) from exc
+            raise connection_error(exc) from exc
         try:
             answer = response.json()
         except ValueError:
@@ -282,7 +381,7 @@ class SalesforceClient:
                 f"Salesforce refused Leadflow's credentials: {description}. Check the SALESFORCE_* settings.",
                 permanent=response.status_code < 500,
             )
-        cache.set(_cache_key("token"), answer["access_token"], TOKEN_TTL_SECONDS)
+        org_cache().set(_cache_key("token"), answer["access_token"], TOKEN_TTL_SECONDS)
         return answer["access_token"]
 
 

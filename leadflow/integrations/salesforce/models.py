@@ -68,9 +68,6 @@ class FieldMapping(models.Model):
         validators=[validate_salesforce_name],
         help_text="API name of the Salesforce field, standard (Website) or custom (VAT_Number__c).",
     )
-    max_length = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Longer values are cut to this length (Salesforce refuses them otherwise)."
-    )
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -84,14 +81,12 @@ class FieldMapping(models.Model):
         return f"{self.lead_field} → {self.sobject}.{self.salesforce_field}"
 
     def value_for(self, lead: Lead) -> Any:
-        """The lead's value as Salesforce should get it: blanks omitted (None), text cut to the known length."""
+        """The lead's value as Salesforce should get it: blanks omitted (None), text never cut (a value that
+        does not fit the org's field stops the conversion with a message instead, see ConversionPlan.problems)."""
         value = lead_value(lead, self.lead_field)
-        if value is None or value == "":
-            return None
         if isinstance(value, str):
             value = value.strip()
-            return value[: self.max_length] if self.max_length else value
-        return value
+        return None if value is None or value == "" else value
 
 
 OPPORTUNITY_NAME_FIELDS = ("company", "first_name", "last_name", "full_name", "email", "source", "date")
@@ -141,7 +136,7 @@ class OpportunitySettings(models.Model):
     def name_for(self, lead: Lead, today: str) -> str:
         values = {name: getattr(lead, name) for name in OPPORTUNITY_NAME_FIELDS if name != "date"}
         name = self.name_pattern.format(**values, date=today).strip(" -")
-        return (name or lead.display_name)[:120]
+        return name or lead.display_name
 
     def amount_for(self, lead: Lead) -> Decimal | None:
         if not self.amount_lead_field:

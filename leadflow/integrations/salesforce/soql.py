@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from leadflow.integrations.salesforce.client import soql_contains, soql_in
+from leadflow.integrations.salesforce.client import soql_contains
 from leadflow.integrations.salesforce.models import FieldMapping, SalesforceObject
 from leadflow.quality.normalize import company_key, registrable_domain
 
@@ -40,10 +40,11 @@ def account_query(
     """
     conditions = []
     for lead_field, values in identifiers.items():
-        # As typed and compacted ("NL 1234.56.789" and "NL123456789"); SOQL compares text without case.
-        wanted = {form for v in values if v and v.strip() for form in (v.strip(), identifier_key(v))}
-        if lead_field in identifier_fields and wanted:
-            conditions.append(f"{identifier_fields[lead_field]} IN {soql_in(wanted)}")
+        if lead_field in identifier_fields:
+            # However the number was typed there ("NL 9521.02.328.B01" for NL952102328B01): its characters in
+            # order with anything between; the normalised comparison afterwards keeps only real matches.
+            keys = sorted({identifier_key(v) for v in values} - {""})
+            conditions += [f"{identifier_fields[lead_field]} LIKE {soql_contains(*key)}" for key in keys]
     conditions += [f"Website LIKE {soql_contains(d)}" for d in sorted({d for d in domains if d})]
     # Names are compared on their normalised key afterwards; the query narrows by the key's words, in order.
     keys = {company_key(name) for name in company_names if company_key(name)}

@@ -1,10 +1,9 @@
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.cache import cache
 
 from leadflow.core.exceptions import ExternalServiceError
-from leadflow.integrations.salesforce.client import SalesforceClient, api_budget, soql_contains, soql_literal
+from leadflow.integrations.salesforce.client import SalesforceClient, api_budget, org_cache, soql_contains, soql_literal
 from tests.plugins.salesforce_sandbox import running_salesforce_sandbox
 
 
@@ -78,15 +77,16 @@ def test_wrong_client_secret_is_a_permanent_error_naming_the_settings(salesforce
     assert "SALESFORCE_" in raised.value.message
 
 
-def test_unreachable_org_is_a_transient_error(settings):
+def test_unreachable_org_is_a_transient_error_that_says_so(settings, db):
     settings.SALESFORCE_INSTANCE_URL = "http://127.0.0.1:9"
     settings.SALESFORCE_TOKEN_URL = "http://127.0.0.1:9/services/oauth2/token"
-    cache.clear()
+    org_cache().clear()
 
     with pytest.raises(ExternalServiceError) as raised:
         SalesforceClient().queries({"accounts": "SELECT Id FROM Account"})
 
     assert not raised.value.permanent
+    assert raised.value.message.startswith("Salesforce cannot be reached at 127.0.0.1:9: no connection could be made")
 
 
 def test_quotes_and_wildcards_in_values_cannot_escape_a_soql_string(salesforce):
@@ -107,7 +107,7 @@ def test_quotes_and_wildcards_in_values_cannot_escape_a_soql_string(salesforce):
     assert [r["Name"] for r in contains] == ["O'Brien % Sons"]
 
 
-def test_jwt_bearer_flow_signs_an_assertion_the_org_verifies(settings, tmp_path):
+def test_jwt_bearer_flow_signs_an_assertion_the_org_verifies(settings, tmp_path, db):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -127,6 +127,6 @@ def test_jwt_bearer_flow_signs_an_assertion_the_org_verifies(settings, tmp_path)
         settings.SALESFORCE_CLIENT_SECRET = ""
         settings.SALESFORCE_USERNAME = "integration@acme.example"
         settings.SALESFORCE_PRIVATE_KEY_FILE = str(key_file)
-        cache.clear()
+        org_cache().clear()
 
         assert SalesforceClient().queries({"a": "SELECT Id FROM Account"}) == {"a": []}

@@ -42,7 +42,7 @@ def test_requests_time_out_after_the_default_timeout(salesforce_sandbox):
 
 
 def test_an_explicit_timeout_wins_over_the_default(salesforce_sandbox):
-    salesforce_sandbox.fail_next("timeout_after_commit", seconds=0.3, path_contains="/limits")
+    salesforce_sandbox.fail_next("slow_response", seconds=0.3, path_contains="/limits")
     session = salesforce_http_session(salesforce_sandbox.url, timeout=0.1)
     session.headers["Authorization"] = f"Bearer {salesforce_sandbox.token()}"
 

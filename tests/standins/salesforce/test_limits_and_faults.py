@@ -198,7 +198,7 @@ def test_concurrent_upserts_of_one_external_id_create_one_record(salesforce_sand
 
 
 def test_slow_response_does_not_block_other_clients(salesforce_sandbox):
-    salesforce_sandbox.fail_next("timeout_after_commit", seconds=1, path_contains="/limits")
+    salesforce_sandbox.fail_next("slow_response", seconds=1, path_contains="/limits")
     api = salesforce_sandbox.rest_session()
     slow = threading.Thread(target=api.get, args=(f"{salesforce_sandbox.data_url}/limits",))
     slow.start()
