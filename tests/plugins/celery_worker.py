@@ -13,9 +13,9 @@ from django.db import connection
 from leadflow import celery_app
 
 # One Redis database per pytest-xdist worker, so parallel test processes never consume each other's tasks.
-# LEADFLOW_TESTREDIS_SERVER points a whole run at another Redis server (e.g. two checkouts tested at once).
+# LEADFLOW_TEST_REDIS_SERVER points a whole run at another Redis server (e.g. two checkouts tested at once).
 _XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_SERVER = os.environ.get("LEADFLOW_TESTREDIS_SERVER", "redis://127.0.0.1:6379")
+REDIS_SERVER = os.environ.get("LEADFLOW_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 REDIS_URL = os.environ.get("LEADFLOW_TEST_REDIS_URL", f"{REDIS_SERVER}/{15 - _XDIST_INDEX % 8}")
 ROOT = Path(__file__).resolve().parents[2]
 
