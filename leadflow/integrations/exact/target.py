@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from leadflow.integrations.exact import client as exact_client
@@ -143,15 +144,13 @@ class ExactTarget(Target):
 
     def describe(self, *, target: "SyncTarget") -> str:
         division = target.settings.get("division")
-        return f"division {division}" if division else "division not chosen yet"
+        connection = ExactConnection.objects.filter(target=target).first()
+        state = connection.state(timezone.now()) if connection else "Not connected"
+        return f"division {division or 'not chosen yet'} · {state}"
 
     def admin_status(self, *, target: "SyncTarget") -> str:
         connection = ExactConnection.objects.filter(target=target).first()
-        status = (
-            f"Connected since {connection.connected_at:%Y-%m-%d %H:%M}"
-            if connection and connection.is_connected and connection.connected_at
-            else "Not connected"
-        )
+        status = connection.state(timezone.now()) if connection else "Not connected"
         url = reverse("exact:connect", args=[target.pk])
         return format_html('{} — <a class="button" href="{}">Connect to Exact Online</a>', status, url)
 

@@ -1,4 +1,5 @@
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -7,10 +8,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from leadflow.integrations.exact.client import exact_access_token
+from leadflow.integrations.exact.client import ExactClient, exact_access_token
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync import services
 from leadflow.sync.models import JobState, SyncJob
+from leadflow.sync.targets import TargetDeferred
 from tests.sync.factories import ExactTargetFactory, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,11 +144,13 @@ def test_existing_debtor_with_the_same_kvk_is_matched_not_created(target, exact_
     assert ExactCustomer.objects.get(lead=job.lead).matched_existing
 
 
-def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_once(target, exact_standin):
+def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_once(
+    target, exact_standin, let_time_pass
+):
     first = convert()
-    exact_standin.expire_access_tokens()
+    let_time_pass(600)
     second = convert()
-    exact_standin.advance_clock(601)
+    let_time_pass(601)
     third = convert()
     assert {first.state, second.state, third.state} == {JobState.DONE}
     assert len(exact_standin.accounts()) == 3
@@ -155,10 +159,8 @@ def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_o
 
 
 @pytest.mark.postgres
-def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    exact_standin.expire_access_tokens()
+def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin, let_time_pass):
+    let_time_pass(600)
     stored = ExactConnection.objects.get(target=target)
     start = threading.Barrier(4)
     tokens, failures = [], []
@@ -211,11 +213,16 @@ def test_a_client_error_fails_the_job_and_is_not_retried(target, exact_standin):
     assert account_calls(exact_standin) == 1
 
 
-def test_refused_refresh_token_fails_with_advice_to_reconnect(target, exact_standin):
+def test_refused_refresh_token_fails_with_advice_to_reconnect_and_the_admin_says_disconnected(
+    target, exact_standin, staff_user, client
+):
     ExactConnection.objects.filter(target=target).update(refresh_token="revoked", access_token="stale")
     job = convert()
     assert job.state == JobState.FAILED
-    assert "reconnect" in job.last_error
+    assert "Reconnect" in job.last_error
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()
+    assert "Disconnected: Exact no longer accepts our authorization" in page
 
 
 def test_exact_outage_is_retried(target, exact_standin):
@@ -245,3 +252,84 @@ def test_endpoint_blocked_after_errors_pauses_the_target_for_an_hour(target, exa
     assert job.state == JobState.PENDING
     assert "blocked" in job.last_error
     assert (target.paused_until - timezone.now()).total_seconds() > 3500
+
+
+def token_statuses(exact_standin) -> list[int]:
+    return [call["status"] for call in exact_standin.calls if call["endpoint"] == "oauth2/token"]
+
+
+def test_a_token_renewal_whose_answer_is_lost_is_repeated_after_570_seconds_and_never_disconnects(
+    target, exact_standin, settings, let_time_pass
+):
+    settings.EXACT_TIMEOUT_SECONDS = 0.5
+    let_time_pass(600)
+    exact_standin.fail_next("timeout_after_commit", seconds=2, path="/api/oauth2/token")
+
+    first = convert()
+    second = convert()  # Meanwhile: the target waits, no second renewal is sent within Exact's 570 seconds.
+    stored = ExactConnection.objects.get(target=target)
+    assert first.state == second.state == JobState.PENDING
+    assert first.attempts == second.attempts == 0
+    assert stored.is_connected
+    assert "no answer" in stored.state(timezone.now())
+    assert token_statuses(exact_standin) == [200, 200]  # Connect, then the renewal whose answer was lost.
+
+    let_time_pass(570)
+    assert {run_again(first).state, run_again(second).state} == {JobState.DONE}
+    assert token_statuses(exact_standin) == [200, 200, 200]  # Repeated once with the stored token: accepted.
+    assert len(exact_standin.accounts()) == 2
+
+
+@pytest.mark.postgres
+def test_no_row_lock_is_held_while_a_token_renewal_waits_for_exact(target, exact_standin, settings, let_time_pass):
+    settings.EXACT_TIMEOUT_SECONDS = 10
+    let_time_pass(600)
+    exact_standin.fail_next("timeout_after_commit", seconds=2, path="/api/oauth2/token")
+    stored = ExactConnection.objects.get(target=target)
+    renewed = []
+
+    def renew():
+        renewed.append(exact_access_token(connection_id=stored.pk))
+        connection.close()
+
+    worker = threading.Thread(target=renew)
+    worker.start()
+    while len(token_statuses(exact_standin)) < 2 and worker.is_alive():
+        time.sleep(0.05)
+    with transaction.atomic():  # The renewal is on the wire: the row must not be locked meanwhile.
+        ExactConnection.objects.select_for_update(nowait=True).get(pk=stored.pk)
+    worker.join()
+
+    assert renewed and renewed[0] != stored.access_token
+
+
+@pytest.mark.postgres
+def test_workers_calling_at_once_share_one_budget_and_never_exceed_exacts_calls_per_minute(
+    target, exact_standin, settings
+):
+    exact_standin.set_limits(minutely=3)
+    settings.EXACT_CALLS_PER_MINUTE = 3
+    settings.EXACT_BUDGET_WAIT_SECONDS = 0.2
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def worker():
+        start.wait()
+        client = ExactClient(target)
+        for _ in range(2):
+            try:
+                client.get(exact_standin.accounts_url.removeprefix(exact_standin.url), params={"$top": "1"})
+                outcomes.append("sent")
+            except TargetDeferred:
+                outcomes.append("deferred")
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = [call["status"] for call in exact_standin.calls if call["endpoint"] == "crm/Accounts"]
+    assert statuses == [200, 200, 200]  # Three calls, not one 429.
+    assert sorted(outcomes) == ["deferred"] * 5 + ["sent"] * 3
