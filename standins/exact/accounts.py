@@ -8,6 +8,7 @@ import re
 import uuid
 
 ENTITY_TYPE = "Exact.Web.Api.Models.Account"
+SYNC_ENTITY_TYPE = "Exact.Web.Api.Models.Sync.CRM.Account"
 CODE_LENGTH = 18
 STATUSES = {"A", "S", "P", "C"}  # none, suspect, prospect, customer
 

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     division INTEGER NOT NULL,
     created_at REAL NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    timestamp INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -46,6 +47,9 @@ class Store:
         self._lock = threading.RLock()
         with self.transaction() as db:
             db.executescript(SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(accounts)")}
+            if "timestamp" not in columns:  # A data file from before the sync endpoint existed.
+                db.execute("ALTER TABLE accounts ADD COLUMN timestamp INTEGER NOT NULL DEFAULT 0")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -140,8 +144,8 @@ class Store:
         with self.transaction() as db:
             account = build(self._accounts(db, division))
             db.execute(
-                "INSERT INTO accounts (id, division, created_at, data) VALUES (?, ?, ?, ?)",
-                (account["ID"], division, now, json.dumps(account)),
+                "INSERT INTO accounts (id, division, created_at, data, timestamp) VALUES (?, ?, ?, ?, ?)",
+                (account["ID"], division, now, json.dumps(account), self._next_timestamp(db)),
             )
         return account
 
@@ -156,10 +160,22 @@ class Store:
             others = [a for a in accounts if a["ID"] != account_id]
             account = change(current, others)
             db.execute(
-                "UPDATE accounts SET data = ? WHERE id = ?",
-                (json.dumps(account), account_id),
+                "UPDATE accounts SET data = ?, timestamp = ? WHERE id = ?",
+                (json.dumps(account), self._next_timestamp(db), account_id),
             )
         return account
+
+    def accounts_changed_since(self, division: int) -> list[dict]:
+        """Accounts of a division with their `Timestamp` (a counter that grows with every create and change,
+        like Exact's sync API's), oldest change first."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT data, timestamp FROM accounts WHERE division = ? ORDER BY timestamp", (division,)
+            ).fetchall()
+        return [json.loads(row["data"]) | {"Timestamp": row["timestamp"]} for row in rows]
+
+    def _next_timestamp(self, db: sqlite3.Connection) -> int:
+        return db.execute("SELECT COALESCE(MAX(timestamp), 0) + 1 FROM accounts").fetchone()[0]
 
     def _accounts(self, db: sqlite3.Connection, division: int | None) -> list[dict]:
         query = "SELECT data FROM accounts"

@@ -38,6 +38,8 @@ class ExactConnection(models.Model):
     refresh_lease_until = models.DateTimeField(null=True, blank=True)
     # Exact refused the stored refresh token for good: a person has to connect the target again.
     auth_error = models.CharField(max_length=255, blank=True)
+    # Highest sync/CRM/Accounts Timestamp copied into ExactAccount: the next look-up asks only for later changes.
+    accounts_timestamp = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "sync_exactconnection"
@@ -77,6 +79,9 @@ class ExactCustomer(models.Model):
     exact_id = models.CharField(max_length=36)
     code = models.CharField(max_length=18, blank=True)
     matched_existing = models.BooleanField(default=False, help_text="Found in Exact rather than created by us.")
+    review_suggestion = models.CharField(
+        max_length=255, blank=True, help_text="A debtor with the same name and postcode, for a person to check."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,3 +90,32 @@ class ExactCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"Exact debtor {self.code.strip()} ({self.exact_id})"
+
+
+class ExactAccount(models.Model):
+    """Leadflow's copy of the identifying fields of every account in the target's division, kept up to date
+    from Exact's sync endpoint before each delivery. Exact's $filter compares text as stored, so KvK
+    `6808 5012` or VAT `NL6813.37.223.B01` are only found by comparing normal forms, which happens here."""
+
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="exact_accounts")
+    exact_id = models.CharField(max_length=36)
+    code = models.CharField(max_length=18, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=30, blank=True)
+    # Normal forms (leadflow.quality.normalize): identifiers without spaces, dots or case; company name key.
+    kvk_key = models.CharField(max_length=60, blank=True)
+    vat_key = models.CharField(max_length=60, blank=True)
+    name_key = models.CharField(max_length=100, blank=True)
+    postcode_key = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "exact_id"], name="exact_account_once_per_target")]
+        indexes = [
+            models.Index(fields=["target", "kvk_key"], name="exact_account_kvk_idx"),
+            models.Index(fields=["target", "vat_key"], name="exact_account_vat_idx"),
+            models.Index(fields=["target", "code"], name="exact_account_code_idx"),
+            models.Index(fields=["target", "name_key", "postcode_key"], name="exact_account_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code.strip()})"

@@ -57,7 +57,7 @@ def creates(exact_standin) -> int:
 
 
 def account_calls(exact_standin) -> int:
-    return sum(1 for call in exact_standin.calls if call["endpoint"] == "crm/Accounts")
+    return sum(1 for call in exact_standin.calls if call["endpoint"] in ("crm/Accounts", "sync/CRM/Accounts"))
 
 
 def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settings, exact_standin, staff_user, client):
@@ -333,3 +333,56 @@ def test_workers_calling_at_once_share_one_budget_and_never_exceed_exacts_calls_
     statuses = [call["status"] for call in exact_standin.calls if call["endpoint"] == "crm/Accounts"]
     assert statuses == [200, 200, 200]  # Three calls, not one 429.
     assert sorted(outcomes) == ["deferred"] * 5 + ["sent"] * 3
+
+
+@pytest.mark.parametrize(
+    ("in_exact", "on_the_lead"),
+    [
+        ({"ChamberOfCommerce": "6808 5012"}, {"registration_number": "68085012"}),
+        ({"VATNumber": "NL6813.37.223.B01"}, {"vat_number": "NL681337223B01"}),
+        ({"VATNumber": "nl 681337223 b01"}, {"vat_number": "NL6813.37.223.B01"}),
+    ],
+)
+def test_an_identifier_formatted_differently_in_exact_still_matches_the_existing_debtor(
+    target, exact_standin, in_exact, on_the_lead
+):
+    session = exact_standin.api_session()
+    session.post(exact_standin.accounts_url, json={"Name": "Jansen Bakkerij", **in_exact}, timeout=5)
+
+    job = convert(**{"registration_number": "", "vat_number": "", **on_the_lead})
+
+    assert job.state == JobState.DONE
+    assert len(exact_standin.accounts()) == 1
+    assert ExactCustomer.objects.get(lead=job.lead).matched_existing
+
+
+def test_same_name_and_postcode_is_only_a_suggestion_for_review_never_a_match(target, exact_standin):
+    session = exact_standin.api_session()
+    session.post(exact_standin.accounts_url, json={"Name": "Bakkerij Jansen", "Postcode": "1234 AB"}, timeout=5)
+
+    job = convert(company="Bakkerij Jansen B.V.", postcode="1234ab", registration_number="", vat_number="")
+
+    customer = ExactCustomer.objects.get(lead=job.lead)
+    assert len(exact_standin.accounts()) == 2  # Created: a name is not an identifier.
+    assert not customer.matched_existing
+    assert "Bakkerij Jansen" in customer.review_suggestion
+    assert "duplicate" in job.delivery_attempts.get().detail
+
+
+def test_a_debtor_whose_create_answer_was_lost_is_recorded_as_ours_not_as_matched(target, exact_standin, settings):
+    settings.EXACT_TIMEOUT_SECONDS = 0.5
+    exact_standin.fail_next("timeout_after_commit", seconds=2)
+    job = convert()
+    job = run_again(job)
+
+    assert job.state == JobState.DONE
+    assert not ExactCustomer.objects.get(lead=job.lead).matched_existing
+    assert "earlier attempt created" in job.delivery_attempts.get(outcome="delivered").detail
+
+
+def test_a_company_name_longer_than_exact_stores_is_shortened_not_refused(target, exact_standin):
+    job = convert(company="Stichting " + "Heel Lange Naam " * 10)
+
+    assert job.state == JobState.DONE
+    [account] = exact_standin.accounts()
+    assert len(account["Name"]) <= 50
