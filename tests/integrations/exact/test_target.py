@@ -174,11 +174,7 @@ def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin, l
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_side_by_side(worker, 4)
 
     assert failures == []
     assert len(set(tokens)) == 1
@@ -254,6 +250,15 @@ def test_endpoint_blocked_after_errors_pauses_the_target_for_an_hour(target, exa
     assert (target.paused_until - timezone.now()).total_seconds() > 3500
 
 
+def run_side_by_side(worker, count: int) -> None:
+    """`count` threads, each a worker process's database session, running `worker` at the same time."""
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def token_statuses(exact_standin) -> list[int]:
     return [call["status"] for call in exact_standin.calls if call["endpoint"] == "oauth2/token"]
 
@@ -324,11 +329,7 @@ def test_workers_calling_at_once_share_one_budget_and_never_exceed_exacts_calls_
                 outcomes.append("deferred")
         connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_side_by_side(worker, 4)
 
     statuses = [call["status"] for call in exact_standin.calls if call["endpoint"] == "crm/Accounts"]
     assert statuses == [200, 200, 200]  # Three calls, not one 429.
