@@ -497,6 +497,15 @@ EXACT_REDIRECT_URI = env.str("EXACT_REDIRECT_URI", default=f"{LEADFLOW_BASE_URL}
 EXACT_TIMEOUT_SECONDS = env.float("EXACT_TIMEOUT_SECONDS", default=30.0)
 # Refresh the access token when it has less than this left (Exact refuses earlier refreshes).
 EXACT_REFRESH_MARGIN_SECONDS = env.int("EXACT_REFRESH_MARGIN_SECONDS", default=30)
+# Exact issues a new access token at most once per 570 s (9.5 minutes), counted from the last request that may
+# have produced one; a refresh whose answer was lost is repeated (with the old, still valid token) after this.
+EXACT_REFRESH_INTERVAL_SECONDS = env.int("EXACT_REFRESH_INTERVAL_SECONDS", default=570)
+# Calls per minute shared by every worker (Exact: 60 per app and division); the window is a little longer than
+# Exact's minute to absorb clock skew and latency. A worker waits up to EXACT_BUDGET_WAIT_SECONDS for a free
+# slot, otherwise the target pauses until one frees up.
+EXACT_CALLS_PER_MINUTE = env.int("EXACT_CALLS_PER_MINUTE", default=60)
+EXACT_BUDGET_WINDOW_SECONDS = env.float("EXACT_BUDGET_WINDOW_SECONDS", default=62.0)
+EXACT_BUDGET_WAIT_SECONDS = env.float("EXACT_BUDGET_WAIT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
     "task": "leadflow.sync.tasks.sweep_sync_jobs",
     "schedule": SYNC_SWEEP_SECONDS,

@@ -40,6 +40,8 @@ class SyncTargetForm(forms.ModelForm):
         values = {name: cleaned.get(SETTINGS_PREFIX + name) for name in plugin.settings_form.base_fields}
         for name in plugin.secret_fields:
             values[name] = values[name] or stored.get(name, "")
+        # Secrets the settings form will generate: shown once after saving, since the page never shows them back.
+        self.generated_secrets = [name for name in plugin.secret_fields if not values[name]]
         try:
             self.instance.settings = clean_settings(self.kind, values)
         except forms.ValidationError as error:
@@ -65,7 +67,7 @@ class SyncTargetAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "enabled", "disabled_reason", "updated_at")
     list_filter = ("kind", "enabled")
     readonly_fields = ("kind", "connection", "disabled_reason", "alert_reason", "alerted_at")
-    actions = ("retry_failed_jobs",)
+    actions = ("retry_failed_jobs", "switch_on")
 
     def _kind(self, request: HttpRequest, obj: SyncTarget | None) -> str:
         if obj is not None:
@@ -98,6 +100,20 @@ class SyncTargetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: SyncTarget | None = None):
         return self.readonly_fields
 
+    def save_model(self, request: HttpRequest, obj: SyncTarget, form: SyncTargetForm, change: bool) -> None:
+        switched_on = change and "enabled" in form.changed_data and obj.enabled
+        super().save_model(request, obj, form, change)
+        if switched_on:
+            held = services.sync_target_enable(target=obj, actor=request.user)
+            self.message_user(request, f"{obj.name} is switched on; {held} held job(s) are being delivered.")
+        for name in form.generated_secrets:
+            self.message_user(
+                request,
+                f"Generated {name} for {obj.name} — give it to the receiver now, it is not shown again: "
+                f"{obj.settings[name]}",
+                messages.WARNING,
+            )
+
     @admin.display(description="Connection")
     def connection(self, obj: SyncTarget) -> str:
         return target_for_kind(obj.kind).admin_status(target=obj)
@@ -106,6 +122,11 @@ class SyncTargetAdmin(admin.ModelAdmin):
     def retry_failed_jobs(self, request: HttpRequest, queryset: QuerySet[SyncTarget]) -> None:
         count = sum(services.sync_target_retry_all(target=target, actor=request.user) for target in queryset)
         self.message_user(request, f"{count} job(s) queued again.", messages.SUCCESS)
+
+    @admin.action(description="Switch on and deliver the jobs held while off")
+    def switch_on(self, request: HttpRequest, queryset: QuerySet[SyncTarget]) -> None:
+        count = sum(services.sync_target_enable(target=target, actor=request.user) for target in queryset)
+        self.message_user(request, f"Switched on; {count} held job(s) are being delivered.", messages.SUCCESS)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 """The outbox: targets configured by an admin, one job per target and event, and a row per delivery attempt."""
 
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
@@ -31,6 +32,10 @@ class SyncTarget(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
 
+    def is_ready(self, now: datetime) -> bool:
+        """Switched on and not asked to wait: its jobs may be handed out now (otherwise they are held)."""
+        return self.enabled and not (self.paused_until and self.paused_until > now)
+
 
 class JobState(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -60,6 +65,9 @@ class SyncJob(TimeStampedModel):
     # hands the job out again. `claim_token` lets only the current holder record the outcome.
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
+    # When a wake-up message for this job was published and not yet taken by a worker: the sweeper publishes
+    # another only after SYNC_LEASE_SECONDS (the message must be lost), not on every sweep.
+    wake_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -98,3 +106,14 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CallBudget(models.Model):
+    """The calls recently sent to one outside system, shared by every worker (see `leadflow.sync.budget`)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    # Unix times of the calls within the budget's window, oldest first.
+    sent = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Call budget {self.key}"

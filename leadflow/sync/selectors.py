@@ -52,14 +52,15 @@ def sync_target_health(*, now: datetime | None = None, errors_per_target: int = 
     return list(health.values())
 
 
-def sync_due_job_ids(*, now: datetime, limit: int) -> list[int]:
-    """Jobs to hand out now: pending, due, and for an enabled target that has not asked us to wait."""
-    return list(
-        SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=now, target__enabled=True)
-        .exclude(target__paused_until__gt=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+def sync_due_job_ids(*, now: datetime, limit: int, woken_before: datetime | None = None) -> list[int]:
+    """Jobs to hand out now: pending, due, and for an enabled target that has not asked us to wait. With
+    `woken_before`, only jobs without a wake-up on its way (none sent, or sent before that moment)."""
+    jobs = SyncJob.objects.filter(state=JobState.PENDING, next_attempt_at__lte=now, target__enabled=True).exclude(
+        target__paused_until__gt=now
     )
+    if woken_before is not None:
+        jobs = jobs.filter(Q(wake_sent_at__isnull=True) | Q(wake_sent_at__lt=woken_before))
+    return list(jobs.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
 
 
 def sync_retryable_jobs(*, target: SyncTarget | None = None, limit: int = 200) -> list[SyncJob]:

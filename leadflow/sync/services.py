@@ -26,22 +26,28 @@ Outcome = DeliveryAttempt.Outcome
 
 
 def outbox_enqueue_conversion(*, lead: Lead, conversion: Any) -> list[SyncJob]:
-    """Conversion hook (settings.LEADFLOW_CONVERSION_HOOKS): one job per enabled target that wants the event.
+    """Conversion hook (settings.LEADFLOW_CONVERSION_HOOKS): one job per target that wants the event. A target
+    that is switched off or paused gets its job too: the job is held until the target is back (nothing is lost).
 
     Runs inside the transaction that marks the lead converted, so jobs exist exactly when the conversion does.
     `conversion` is read by attribute: account_id, contact_id, opportunity_id (leadflow.crm's Conversion).
     """
     payload = customer_payload(lead=lead, conversion=conversion)
-    return outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=_enabled_targets())
+    return outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=SyncTarget.objects.all())
 
 
 def outbox_enqueue(*, lead: Lead, event: str, payload: dict[str, Any], targets: Iterable[SyncTarget]) -> list[SyncJob]:
     wanted = [t for t in targets if target_for_kind(t.kind).accepts(target=t, event=event)]
+    now = timezone.now()
     jobs = SyncJob.objects.bulk_create(
-        [SyncJob(target=target, lead=lead, event=event, payload=payload) for target in wanted]
+        [
+            SyncJob(target=t, lead=lead, event=event, payload=payload, wake_sent_at=now if t.is_ready(now) else None)
+            for t in wanted
+        ]
     )
     for job in jobs:
-        enqueue_on_commit(_deliver_task(), job.pk)
+        if job.wake_sent_at:  # A held job gets its wake-up from the sweeper once its target is back.
+            enqueue_on_commit(_deliver_task(), job.pk)
     return jobs
 
 
@@ -51,6 +57,8 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
     Safe to run twice at once: only the worker whose conditional UPDATE flips the job to in-flight delivers,
     and only the holder of that claim may record the outcome.
     """
+    # This wake-up is spent whatever happens next; the sweeper sends another only when the job is due again.
+    SyncJob.objects.filter(pk=job_id, wake_sent_at__isnull=False).update(wake_sent_at=None)
     if _target_waiting(job_id):
         return None  # The sweeper hands the job out again once the target is back.
     job = _claim(job_id)
@@ -80,27 +88,44 @@ def sync_job_deliver(*, job_id: int) -> SyncJob | None:
 
 
 def sync_jobs_requeue_due(*, limit: int = 1000) -> list[int]:
-    """Sweeper: hand out again jobs that are due, and jobs whose worker died holding them (lease expired)."""
+    """Sweeper: hand out again jobs whose worker died holding them (lease expired), and publish one wake-up per
+    due job that has none on its way (or whose wake-up was sent so long ago that the message must be lost)."""
     now = timezone.now()
-    with transaction.atomic():
-        expired = list(
-            SyncJob.objects.select_for_update(skip_locked=True)
-            .filter(state=JobState.IN_FLIGHT, claimed_until__lt=now)
-            .values_list("pk", flat=True)[:limit]
-        )
-        SyncJob.objects.filter(pk__in=expired, state=JobState.IN_FLIGHT).update(
-            state=JobState.PENDING,
-            claim_token=None,
-            claimed_until=None,
-            next_attempt_at=now,
-            last_error="The worker delivering this job stopped before finishing; delivering again.",
-        )
-    due = sync_due_job_ids(now=now, limit=limit)
+    expired = _requeue_expired_leases(now, limit)
+    due = sync_due_job_ids(now=now, limit=limit, woken_before=now - timedelta(seconds=settings.SYNC_LEASE_SECONDS))
+    SyncJob.objects.filter(pk__in=due).update(wake_sent_at=now)
     for job_id in due:
         enqueue(_deliver_task(), job_id)
     if expired:
         logger.warning("Re-queued %d sync jobs whose worker stopped mid-delivery: %s", len(expired), expired)
     return due
+
+
+def _requeue_expired_leases(now: Any, limit: int) -> list[int]:
+    """Jobs whose worker stopped mid-delivery go back to pending; the attempt they spent gets its row."""
+    message = "The worker delivering this job stopped before finishing; delivering again."
+    with transaction.atomic():
+        expired = list(
+            SyncJob.objects.select_for_update(skip_locked=True)
+            .filter(state=JobState.IN_FLIGHT, claimed_until__lt=now)
+            .values_list("pk", "target_id", "claimed_until")[:limit]
+        )
+        SyncJob.objects.filter(pk__in=[pk for pk, _, _ in expired], state=JobState.IN_FLIGHT).update(
+            state=JobState.PENDING, claim_token=None, claimed_until=None, next_attempt_at=now, last_error=message
+        )
+        lease = timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                job_id=pk,
+                target_id=target_id,
+                started_at=claimed_until - lease,
+                duration_ms=int(lease.total_seconds() * 1000),
+                outcome=Outcome.RETRY,
+                error=message,
+            )
+            for pk, target_id, claimed_until in expired
+        )
+    return [pk for pk, _, _ in expired]
 
 
 def _target_waiting(job_id: int) -> bool:
@@ -116,7 +141,7 @@ def sync_jobs_retry(*, jobs: QuerySet[SyncJob], actor: Any) -> int:
     with transaction.atomic():
         job_ids = list(jobs.filter(state__in=RETRYABLE_STATES).values_list("pk", flat=True))
         SyncJob.objects.filter(pk__in=job_ids, state__in=RETRYABLE_STATES).update(
-            state=JobState.PENDING, attempts=0, next_attempt_at=now, finished_at=None, retry_from=now
+            state=JobState.PENDING, attempts=0, next_attempt_at=now, finished_at=None, retry_from=now, wake_sent_at=now
         )
         for job_id in job_ids:
             enqueue_on_commit(_deliver_task(), job_id)
@@ -126,6 +151,22 @@ def sync_jobs_retry(*, jobs: QuerySet[SyncJob], actor: Any) -> int:
 
 def sync_target_retry_all(*, target: SyncTarget, actor: Any) -> int:
     return sync_jobs_retry(jobs=SyncJob.objects.filter(target=target), actor=actor)
+
+
+def sync_target_enable(*, target: SyncTarget, actor: Any) -> int:
+    """Switch a target on again: forget why it was off and deliver the jobs held meanwhile (with a fresh retry
+    window, since they could not be tried). Returns how many held jobs were sent on their way."""
+    now = timezone.now()
+    with transaction.atomic():
+        SyncTarget.objects.filter(pk=target.pk).update(enabled=True, disabled_reason="", paused_until=None)
+        held = SyncJob.objects.filter(target=target, state=JobState.PENDING)
+        job_ids = list(held.values_list("pk", flat=True))
+        held.update(next_attempt_at=now, retry_from=now, wake_sent_at=now)
+        for job_id in job_ids:
+            enqueue_on_commit(_deliver_task(), job_id)
+    target.enabled, target.disabled_reason, target.paused_until = True, "", None
+    logger.info("%s switched sync target %s on; %d held job(s) on their way", actor, target.name, len(job_ids))
+    return len(job_ids)
 
 
 def sync_target_resync(
@@ -162,10 +203,6 @@ def _resync_batch(target: SyncTarget, leads: list[Lead]) -> int:
             payload = customer_payload(lead=lead, conversion=getattr(lead, "conversion", None))
             jobs += outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=[target])
     return len(jobs)
-
-
-def _enabled_targets() -> list[SyncTarget]:
-    return list(SyncTarget.objects.filter(enabled=True))
 
 
 def _deliver_task() -> Any:
@@ -219,7 +256,10 @@ def _record_success(job: SyncJob, result: DeliveryResult, *, started: Any, durat
 
 def _record_failure(job: SyncJob, error: TargetError, *, started: Any, duration: float) -> None:
     now = timezone.now()
-    if error.permanent:
+    if error.disable_target:
+        # The receiver switched the target off: this job is held with every later one until it is back on.
+        state, outcome, next_at = JobState.PENDING, Outcome.RETRY, now
+    elif error.permanent:
         state, outcome, next_at = JobState.FAILED, Outcome.FAILED, now
     else:
         next_at = now + timedelta(seconds=error.retry_after or backoff_seconds(job.attempts))
@@ -230,6 +270,9 @@ def _record_failure(job: SyncJob, error: TargetError, *, started: Any, duration:
         _attempt(job, outcome, started, duration, status_code=error.status_code, error=error.message)
     if error.disable_target:
         sync_target_disable(target=job.target, reason=error.message)
+    elif error.pause_target:
+        # "Too many requests" speaks for the whole target: no job of it goes out before the wait is over.
+        SyncTarget.objects.filter(pk=job.target_id).update(paused_until=next_at)
 
 
 def sync_target_disable(*, target: SyncTarget, reason: str) -> None:

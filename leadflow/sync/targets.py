@@ -22,7 +22,9 @@ class TargetError(ExternalServiceError):
     """A delivery that did not succeed.
 
     `permanent` stops retries (the job becomes `failed` with this message); `retry_after` asks for the next
-    attempt no sooner than that many seconds; `disable_target` switches the whole target off (a webhook's 410).
+    attempt no sooner than that many seconds; `pause_target` holds every job of the target for that long (a
+    webhook's 429: the receiver is overloaded, not just this delivery); `disable_target` switches the whole target
+    off and holds this job with the later ones until it is back on (a webhook's 410).
     """
 
     code = "sync_target_error"
@@ -35,11 +37,13 @@ class TargetError(ExternalServiceError):
         retry_after: float | None = None,
         status_code: int | None = None,
         disable_target: bool = False,
+        pause_target: bool = False,
     ) -> None:
         super().__init__(message, permanent=permanent)
         self.retry_after = retry_after
         self.status_code = status_code
         self.disable_target = disable_target
+        self.pause_target = pause_target
 
 
 class TargetDeferred(TargetError):

@@ -8,6 +8,7 @@ import re
 import uuid
 
 ENTITY_TYPE = "Exact.Web.Api.Models.Account"
+SYNC_ENTITY_TYPE = "Exact.Web.Api.Models.Sync.CRM.Account"
 CODE_LENGTH = 18
 STATUSES = {"A", "S", "P", "C"}  # none, suspect, prospect, customer
 
@@ -53,6 +54,19 @@ READ_ONLY = {
 }
 PROPERTIES = {**READ_ONLY, **WRITABLE}
 DEFAULTS = {"Status": "C"} | {name: False for name, edm_type in WRITABLE.items() if edm_type == "Boolean"}
+
+# Longest text Exact stores per property (Exact's data model as documented by Invantive: AccountName string(50),
+# AccountCode string(18), AddressLine1-3 string(80), City string(30), ChamberOfCommerce string(60)); longer
+# values are refused with the property named. Salesforce allows 255 characters for an Account name.
+MAX_LENGTHS = {
+    "Code": CODE_LENGTH,
+    "Name": 50,
+    "AddressLine1": 80,
+    "AddressLine2": 80,
+    "AddressLine3": 80,
+    "City": 30,
+    "ChamberOfCommerce": 60,
+}
 
 GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
@@ -144,10 +158,13 @@ def _validate(account: dict, others: list[dict]) -> None:
     if not (account["Name"] or "").strip():
         problems.append("Mandatory: Name")
     code = account["Code"] or ""
+    problems += [
+        f"{name}: maximum length is {limit}"
+        for name, limit in MAX_LENGTHS.items()
+        if isinstance(account[name], str) and len(account[name]) > limit
+    ]
     if not code.strip():
         problems.append("Mandatory: Code")
-    elif len(code) > CODE_LENGTH:
-        problems.append(f"Code: maximum length is {CODE_LENGTH}")
     elif any(other["Code"] == code for other in others):
         problems.append(f"Code already exists: {code.strip()}")
     if account["Status"] not in STATUSES:

@@ -92,6 +92,30 @@ def list_accounts(standin: Standin, request: Request) -> Action:
     return action
 
 
+# Exact's sync endpoints serve up to 1000 rows a call, in Timestamp order, and need a $select and a filter on
+# Timestamp (the counter a client keeps to ask only for what changed since).
+SYNC_PAGE_SIZE = 1000
+
+
+def sync_accounts(standin: Standin, request: Request) -> Action:
+    def action(division: int) -> Response:
+        if not request.query.get("$select") or "Timestamp" not in request.query.get("$filter", ""):
+            raise ApiError(400, "Sync endpoints need $select and a $filter on Timestamp (e.g. Timestamp gt 1).")
+        properties = set(accounts.PROPERTIES) | {"Timestamp"}
+        try:
+            options = odata.parse_query_options(request.query, properties, accounts.SYNC_ENTITY_TYPE)
+        except odata.QueryError as error:
+            raise ApiError(400, str(error)) from error
+        wanted = options.apply(standin.store.accounts_changed_since(division))
+        page = wanted[:SYNC_PAGE_SIZE]
+        body = {"results": [_entity(request, a, options.select) for a in page]}
+        if len(wanted) > len(page):
+            body["__next"] = _next_page_url(request, options, len(page))
+        return json_response(200, {"d": body})
+
+    return action
+
+
 def get_account(standin: Standin, request: Request, account_id: str) -> Action:
     def action(division: int) -> Response:
         account = standin.store.account(division, account_id.lower())

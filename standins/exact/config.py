@@ -14,8 +14,8 @@ class StandinConfig:
     user_id: str = "5a4fd5b6-8c8e-4b8a-9a51-2d6f0f1d7e01"
     user_full_name: str = "Stand-in User"
     access_token_lifetime: int = 600
-    # Exact refuses a refresh while the access token has more than this to live.
-    refresh_window: int = 30
+    # Exact refuses a new access token within this many seconds of the previous one (9.5 minutes).
+    refresh_interval: int = 570
     authorization_code_lifetime: int = 180
     daily_limit: int = 5000
     minutely_limit: int = 60

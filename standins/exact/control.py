@@ -42,7 +42,7 @@ def calls(standin: Standin, request: Request) -> Response:
 
 
 def expire_tokens(standin: Standin, request: Request) -> Response:
-    standin.store.expire_access_tokens(standin.clock.now())
+    standin.store.expire_access_tokens(standin.clock.now(), standin.config.refresh_interval)
     return json_response(200, {"expired": True})
 
 

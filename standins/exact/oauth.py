@@ -5,8 +5,8 @@
   no login: the stand-in has one user, already signed in.
 - ``POST /api/oauth2/token`` exchanges a code (single use, valid 3 minutes) or a
   refresh token. Every refresh hands out a new refresh token and revokes the old
-  one; refreshing while the access token still has more than ``refresh_window``
-  seconds to live is refused, as Exact refuses it.
+  one once the new pair is used; a new access token within ``refresh_interval``
+  (570) seconds of the previous one is refused, as Exact refuses it.
 """
 
 import secrets
@@ -83,6 +83,7 @@ class OAuth:
             raise Unauthorized(None)
         if row["access_expires_at"] <= self._clock.now():
             raise Unauthorized(row["client_id"])
+        self._store.revoke_refresh_tokens_before(row)  # A pair in use retires every earlier refresh token.
         return row["client_id"]
 
     def _authorization_problem(self, params: dict) -> str | None:
@@ -124,6 +125,9 @@ class OAuth:
         return self._issue_tokens(row["client_id"])
 
     def _grant_refresh_token(self, form: dict) -> dict:
+        """A new pair for a refresh token. The old refresh token keeps working until the new pair is used (a
+        refresh whose answer was lost can be repeated with it); refreshes closer together than
+        ``refresh_interval`` are refused."""
         refresh_token = form.get("refresh_token", "")
         with self._store.transaction():
             row = self._store.tokens_by_refresh(refresh_token)
@@ -131,22 +135,21 @@ class OAuth:
                 raise OAuthError("invalid_grant", "Unknown refresh token.")
             if row["revoked"]:
                 raise OAuthError("invalid_grant", "Old refresh token used.")
-            lives_on = row["access_expires_at"] - self._clock.now()
-            if lives_on > self._config.refresh_window:
+            waited = self._clock.now() - (self._store.last_issued_at(row["client_id"]) or 0)
+            if waited < self._config.refresh_interval:
                 raise OAuthError(
                     "invalid_request",
-                    "The access token has not expired yet: it can be refreshed from "
-                    f"{self._config.refresh_window} seconds before it expires "
-                    f"(it has {int(lives_on)} seconds left).",
+                    f"Access token requested too early: request a new one at most once every "
+                    f"{self._config.refresh_interval} seconds (the last was {int(waited)} seconds ago).",
                 )
-            self._store.revoke_refresh_token(refresh_token)
+            self._store.revoke_refresh_tokens_before(row)  # This pair is in use now.
             return self._issue_tokens(row["client_id"])
 
     def _issue_tokens(self, client_id: str) -> dict:
         access_token = secrets.token_urlsafe(48)
         refresh_token = secrets.token_urlsafe(48)
         lifetime = self._config.access_token_lifetime
-        self._store.add_tokens(access_token, refresh_token, client_id, self._clock.now() + lifetime)
+        self._store.add_tokens(access_token, refresh_token, client_id, self._clock.now(), lifetime)
         # Exact sends expires_in as a string.
         return {
             "access_token": access_token,

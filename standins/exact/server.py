@@ -47,6 +47,7 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", ACCOUNTS, "crm/Accounts", _exact(api.list_accounts)),
     ("POST", ACCOUNTS, "crm/Accounts", _exact(api.create_account)),
     ("GET", ACCOUNT, "crm/Accounts", _exact(api.get_account)),
+    ("GET", rf"/api/v1/{DIVISION}/sync/CRM/Accounts", "sync/CRM/Accounts", _exact(api.sync_accounts)),
     ("PUT", ACCOUNT, "crm/Accounts", _exact(api.update_account)),
 ]
 CONTROL_ROUTES: dict[str, tuple[set[str], Handler]] = {

@@ -21,10 +21,11 @@ CREATE TABLE IF NOT EXISTS authorization_codes (
     expires_at REAL NOT NULL,
     used INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS tokens (
+CREATE TABLE IF NOT EXISTS token_pairs (
     refresh_token TEXT PRIMARY KEY,
     access_token TEXT NOT NULL UNIQUE,
     client_id TEXT NOT NULL,
+    issued_at REAL NOT NULL,
     access_expires_at REAL NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0
 );
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     division INTEGER NOT NULL,
     created_at REAL NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    timestamp INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -45,6 +47,9 @@ class Store:
         self._lock = threading.RLock()
         with self.transaction() as db:
             db.executescript(SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(accounts)")}
+            if "timestamp" not in columns:  # A data file from before the sync endpoint existed.
+                db.execute("ALTER TABLE accounts ADD COLUMN timestamp INTEGER NOT NULL DEFAULT 0")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -62,7 +67,7 @@ class Store:
 
     def wipe(self) -> None:
         with self.transaction() as db:
-            for table in ("authorization_codes", "tokens", "accounts"):
+            for table in ("authorization_codes", "token_pairs", "accounts"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names, no input)
 
     def add_authorization_code(self, code: str, client_id: str, redirect_uri: str, expires_at: float) -> None:
@@ -82,34 +87,42 @@ class Store:
             db.execute("UPDATE authorization_codes SET used = 1 WHERE code = ?", (code,))
         return row
 
-    def add_tokens(self, access_token: str, refresh_token: str, client_id: str, expires_at: float) -> None:
+    def add_tokens(self, access_token: str, refresh_token: str, client_id: str, now: float, lifetime: int) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO tokens (refresh_token, access_token, client_id, access_expires_at) VALUES (?, ?, ?, ?)",
-                (refresh_token, access_token, client_id, expires_at),
+                "INSERT INTO token_pairs (refresh_token, access_token, client_id, issued_at, access_expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (refresh_token, access_token, client_id, now, now + lifetime),
             )
 
     def tokens_by_refresh(self, refresh_token: str) -> sqlite3.Row | None:
         with self.transaction() as db:
-            return db.execute("SELECT * FROM tokens WHERE refresh_token = ?", (refresh_token,)).fetchone()
+            return db.execute("SELECT rowid, * FROM token_pairs WHERE refresh_token = ?", (refresh_token,)).fetchone()
 
     def tokens_by_access(self, access_token: str) -> sqlite3.Row | None:
         with self.transaction() as db:
-            return db.execute("SELECT * FROM tokens WHERE access_token = ?", (access_token,)).fetchone()
+            return db.execute("SELECT rowid, * FROM token_pairs WHERE access_token = ?", (access_token,)).fetchone()
 
-    def revoke_refresh_token(self, refresh_token: str) -> None:
+    def last_issued_at(self, client_id: str) -> float | None:
+        with self.transaction() as db:
+            return db.execute("SELECT MAX(issued_at) FROM token_pairs WHERE client_id = ?", (client_id,)).fetchone()[0]
+
+    def revoke_refresh_tokens_before(self, row: sqlite3.Row) -> None:
+        """`row`'s pair is in use: every refresh token the client was given before it stops working."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE tokens SET revoked = 1 WHERE refresh_token = ?",
-                (refresh_token,),
+                "UPDATE token_pairs SET revoked = 1 WHERE client_id = ? AND rowid < ? AND revoked = 0",
+                (row["client_id"], row["rowid"]),
             )
 
-    def expire_access_tokens(self, now: float) -> None:
+    def expire_access_tokens(self, now: float, refresh_interval: int) -> None:
+        """Every access token expires now, and refreshing is allowed at once (as if issued long ago)."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE tokens SET access_expires_at = ? WHERE access_expires_at > ?",
+                "UPDATE token_pairs SET access_expires_at = ? WHERE access_expires_at > ?",
                 (now, now),
             )
+            db.execute("UPDATE token_pairs SET issued_at = MIN(issued_at, ?)", (now - refresh_interval,))
 
     # Accounts are stored as the JSON document the API serves, minus metadata.
 
@@ -131,8 +144,8 @@ class Store:
         with self.transaction() as db:
             account = build(self._accounts(db, division))
             db.execute(
-                "INSERT INTO accounts (id, division, created_at, data) VALUES (?, ?, ?, ?)",
-                (account["ID"], division, now, json.dumps(account)),
+                "INSERT INTO accounts (id, division, created_at, data, timestamp) VALUES (?, ?, ?, ?, ?)",
+                (account["ID"], division, now, json.dumps(account), self._next_timestamp(db)),
             )
         return account
 
@@ -147,10 +160,22 @@ class Store:
             others = [a for a in accounts if a["ID"] != account_id]
             account = change(current, others)
             db.execute(
-                "UPDATE accounts SET data = ? WHERE id = ?",
-                (json.dumps(account), account_id),
+                "UPDATE accounts SET data = ?, timestamp = ? WHERE id = ?",
+                (json.dumps(account), self._next_timestamp(db), account_id),
             )
         return account
+
+    def accounts_changed_since(self, division: int) -> list[dict]:
+        """Accounts of a division with their `Timestamp` (a counter that grows with every create and change,
+        like Exact's sync API's), oldest change first."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT data, timestamp FROM accounts WHERE division = ? ORDER BY timestamp", (division,)
+            ).fetchall()
+        return [json.loads(row["data"]) | {"Timestamp": row["timestamp"]} for row in rows]
+
+    def _next_timestamp(self, db: sqlite3.Connection) -> int:
+        return db.execute("SELECT COALESCE(MAX(timestamp), 0) + 1 FROM accounts").fetchone()[0]
 
     def _accounts(self, db: sqlite3.Connection, division: int | None) -> list[dict]:
         query = "SELECT data FROM accounts"

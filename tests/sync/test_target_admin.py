@@ -1,10 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from leadflow.sync.models import SyncTarget
-from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
+from leadflow.sync import services
+from leadflow.sync.models import JobState, SyncTarget
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def webhook_form(**changes) -> dict:
@@ -72,3 +73,36 @@ def test_exact_target_page_offers_the_connect_button(client, staff_user):
     html = client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()
     assert reverse("exact:connect", args=[target.pk]) in html
     assert "Not connected" in html
+
+
+def test_a_generated_secret_is_shown_once_after_saving_so_the_receiver_can_verify(client, staff_user):
+    client.force_login(staff_user)
+    page = client.post(reverse("admin:sync_synctarget_add") + "?kind=webhook", webhook_form(), follow=True)
+
+    target = SyncTarget.objects.get(name="erp")
+    change_page = client.get(reverse("admin:sync_synctarget_change", args=[target.pk]))
+    assert target.settings["secret"] in page.content.decode()
+    assert target.settings["secret"] not in change_page.content.decode()
+
+
+def test_switching_a_target_on_in_the_admin_clears_the_old_reason_and_delivers_held_jobs(client, staff_user, receiver):
+    target = WebhookTargetFactory(
+        name="erp",
+        enabled=False,
+        disabled_reason="The receiver answered 410 Gone",
+        settings={"url": receiver.url, "secret": "s3cret", "events": ["customer.converted"], "timeout_seconds": 2},
+    )
+    lead, conversion = converted_lead()
+    [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+    client.force_login(staff_user)
+
+    client.post(
+        reverse("admin:sync_synctarget_change", args=[target.pk]),
+        webhook_form(settings_url=receiver.url, settings_secret=""),
+    )
+
+    target.refresh_from_db()
+    job.refresh_from_db()
+    assert target.enabled and target.disabled_reason == ""
+    assert job.state == JobState.DONE
+    assert receiver.deliveries() == {str(job.uuid)}

@@ -153,3 +153,36 @@ def test_worker_killed_mid_delivery_is_replaced_and_the_job_is_delivered(start_w
     # The killed worker's request may have reached the receiver; both carry the same delivery id.
     assert receiver.deliveries() == {str(job.uuid)}
     assert not SyncJob.objects.filter(state=JobState.IN_FLIGHT).exists()
+
+
+def test_customers_converted_while_the_receiver_has_switched_the_target_off_arrive_once_it_is_back_on(
+    start_worker, receiver
+):
+    receiver.answers.append((410, {}))
+    start_worker()
+    first = convert_for(receiver)
+    target = first.target
+    deadline = time.monotonic() + 30
+    while not receiver.received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    target.refresh_from_db()
+    while target.enabled and time.monotonic() < deadline:  # The 410 switches the target off.
+        time.sleep(0.2)
+        target.refresh_from_db()
+    assert not target.enabled
+
+    later = []
+    for _ in range(5):  # Converted while the target is off: each still gets its job, held.
+        lead, conversion = converted_lead()
+        with transaction.atomic():
+            later += services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+    services.sync_jobs_requeue_due()
+    assert {job.state for job in SyncJob.objects.filter(target=target)} == {JobState.PENDING}
+    assert len(receiver.received) == 1
+
+    services.sync_target_enable(target=target, actor="test")
+    jobs = [wait_for(job, JobState.DONE, sweep=True) for job in [first, *later]]
+
+    target.refresh_from_db()
+    assert target.enabled and target.disabled_reason == ""
+    assert receiver.deliveries() == {str(job.uuid) for job in jobs}

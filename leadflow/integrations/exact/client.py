@@ -1,27 +1,30 @@
 """Talking to Exact Online: OAuth tokens kept in the database, rate limits, and errors sorted into permanent
 and transient.
 
-- Access tokens live 10 minutes and every refresh rotates the refresh token. A refresh happens only under a row
-  lock on the `ExactConnection`, after re-reading it: a worker that waited for the lock finds the token another
-  worker just stored and uses it instead of spending the (now revoked) old refresh token.
-- Every answer carries `X-RateLimit-*` headers (60 a minute, 5000 a day). When a budget is used up the
-  connection is paused until its reset and jobs are deferred without calling Exact (`TargetDeferred`).
+- Access tokens live 10 minutes; Exact issues a new one at most every 570 seconds and the refresh token it came
+  with retires the old one only once used. One worker at a time refreshes (a lease on the `ExactConnection` row,
+  no lock across the call); a refresh whose answer was lost is repeated with the stored token after 570 s.
+- Every call first takes a slot of the per-minute budget all workers share (`leadflow.sync.budget`), so
+  Exact's 60 a minute is never exceeded. Every answer carries `X-RateLimit-*` headers (60 a minute, 5000 a day);
+  when one is used up the connection is paused until its reset and jobs are deferred (`TargetDeferred`).
 - Exact blocks a key after repeated 4xx answers: a 4xx is never retried as is (it fails the job), except a 401,
   which is answered once with a token refresh.
 """
 
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError
 from leadflow.integrations.exact.models import ExactConnection
+from leadflow.sync.budget import Budget, call_budget_wait
 from leadflow.sync.models import SyncTarget
 from leadflow.sync.targets import TargetDeferred, TargetError
 
@@ -72,6 +75,7 @@ class ExactClient:
         return response.json()
 
     def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        self._take_call_slot()
         try:
             response = requests.request(
                 method,
@@ -94,6 +98,18 @@ class ExactClient:
                 retry_after=(paused_until - now).total_seconds(),
             )
 
+    def _take_call_slot(self) -> None:
+        """One of the calls per minute that every worker shares for this app and division (never exceeded)."""
+        limit = min(settings.EXACT_CALLS_PER_MINUTE, self.connection.minutely_limit or settings.EXACT_CALLS_PER_MINUTE)
+        division = self.target.settings.get("division")
+        budget = Budget(f"exact:{settings.EXACT_CLIENT_ID}:{division}", limit, settings.EXACT_BUDGET_WINDOW_SECONDS)
+        wait = call_budget_wait(budget=budget, longest_wait=settings.EXACT_BUDGET_WAIT_SECONDS)
+        if wait:
+            raise TargetDeferred(
+                f"Exact's {limit} calls a minute are taken by other deliveries; waiting for a free one.",
+                retry_after=wait,
+            )
+
     def _remember_budget(self, response: requests.Response) -> None:
         headers = response.headers
         minutely = _int_header(headers, "X-RateLimit-Minutely-Remaining")
@@ -101,6 +117,9 @@ class ExactClient:
         if minutely is None and daily is None:
             return
         changes: dict[str, Any] = {"minutely_remaining": minutely, "daily_remaining": daily}
+        limit = _int_header(headers, "X-RateLimit-Minutely-Limit")
+        if limit:
+            changes["minutely_limit"] = self.connection.minutely_limit = limit
         if daily == 0:
             changes["paused_until"] = _reset_moment(headers, "X-RateLimit-Reset", DAY_SECONDS)
         elif minutely == 0:
@@ -120,20 +139,103 @@ class ExactClient:
 
 
 def exact_access_token(*, connection_id: int, rejected: str | None = None) -> str:
-    """A usable access token, refreshed under the connection's row lock when it is (nearly) expired or when
-    Exact just `rejected` it."""
+    """A usable access token, refreshed when it is (nearly) expired or Exact just `rejected` it.
+
+    No lock is held while Exact is asked: one worker takes the refresh lease (a conditional UPDATE), the others
+    wait for it to end and use what it stored. Exact allows a new token only 570 s after the last one and keeps
+    the old refresh token valid until the new pair is used, so when the answer is lost (timeout, 5xx) nothing is
+    stored and the refresh is repeated with the same refresh token once the interval has passed; jobs wait
+    (deferred, no attempt spent) meanwhile.
+    """
     connection = ExactConnection.objects.get(pk=connection_id)
+    if connection.auth_error:
+        raise TargetError(_reconnect_message(connection.auth_error), permanent=True)
     if _token_usable(connection, rejected):
         return connection.access_token
-    with transaction.atomic():
-        connection = ExactConnection.objects.select_for_update().get(pk=connection_id)
+    if not _take_refresh_lease(connection):
+        connection = _after_other_refresh(connection_id)
         if _token_usable(connection, rejected):
-            return connection.access_token  # Another worker refreshed while we waited for the lock.
-        tokens = _token_request(
-            {"grant_type": "refresh_token", "refresh_token": connection.refresh_token}, lost_means_permanent=True
-        )
-        _store_tokens(connection, tokens)
-    return connection.access_token
+            return connection.access_token
+        raise TargetDeferred(connection.state(timezone.now()) + ".", retry_after=_refresh_wait(connection))
+    return _refresh(connection)
+
+
+def _take_refresh_lease(connection: ExactConnection) -> bool:
+    """Claim the refresh for this worker: nobody else refreshing, 570 s since the last token request, and the
+    refresh token still the one we read."""
+    now = timezone.now()
+    taken = (
+        ExactConnection.objects.filter(pk=connection.pk, refresh_token=connection.refresh_token)
+        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+        .filter(Q(refreshed_at__isnull=True) | Q(refreshed_at__lte=now - _refresh_interval()))
+        .update(refresh_lease_until=now + _refresh_lease(), refreshed_at=now)
+    )
+    return bool(taken)
+
+
+def _after_other_refresh(connection_id: int) -> ExactConnection:
+    """Wait (briefly, on the row, not on a lock) for another worker's refresh to finish; the row as it is then."""
+    while True:
+        connection = ExactConnection.objects.get(pk=connection_id)
+        lease = connection.refresh_lease_until
+        if not lease or lease <= timezone.now():
+            return connection
+        time.sleep(0.1)
+
+
+def _refresh(connection: ExactConnection) -> str:
+    sent_token = connection.refresh_token
+    grant = {"grant_type": "refresh_token", "refresh_token": sent_token}
+    try:
+        tokens = _token_request(grant)
+    except TokenRefused as refusal:
+        return _after_refusal(connection, sent_token, refusal)
+    except TargetError as error:
+        # No answer, or one that says nothing about our tokens: the stored refresh token is still good.
+        ExactConnection.objects.filter(pk=connection.pk).update(refresh_lease_until=None)
+        connection.refresh_from_db()
+        raise TargetDeferred(
+            f"{error.message} The stored refresh token stays valid; renewing again after Exact's 570 seconds.",
+            retry_after=_refresh_wait(connection),
+        ) from error
+    stored = ExactConnection.objects.filter(pk=connection.pk, refresh_token=sent_token).update(
+        **_token_fields(tokens), refresh_lease_until=None
+    )
+    if not stored:  # Someone reconnected the target meanwhile: use theirs.
+        return exact_access_token(connection_id=connection.pk)
+    return tokens["access_token"]
+
+
+def _after_refusal(connection: ExactConnection, sent_token: str, refusal: "TokenRefused") -> str:
+    ExactConnection.objects.filter(pk=connection.pk).update(refresh_lease_until=None)
+    current = ExactConnection.objects.get(pk=connection.pk)
+    if current.refresh_token != sent_token:  # Another worker (or a reconnect) stored newer tokens.
+        return exact_access_token(connection_id=connection.pk)
+    if refusal.too_early:
+        raise TargetDeferred(f"Exact refused the renewal: {refusal.description}", retry_after=_refresh_wait(current))
+    reason = f"Exact no longer accepts our authorization ({refusal.description})."
+    ExactConnection.objects.filter(pk=connection.pk, refresh_token=sent_token).update(auth_error=reason[:255])
+    raise TargetError(_reconnect_message(reason), permanent=True, status_code=refusal.status_code)
+
+
+def _reconnect_message(reason: str) -> str:
+    return f"{reason} Reconnect the target from the admin."
+
+
+def _refresh_interval() -> timedelta:
+    return timedelta(seconds=settings.EXACT_REFRESH_INTERVAL_SECONDS)
+
+
+def _refresh_lease() -> timedelta:
+    return timedelta(seconds=settings.EXACT_TIMEOUT_SECONDS + 5)
+
+
+def _refresh_wait(connection: ExactConnection) -> float:
+    """Seconds until a refresh is allowed again (at least one, so a deferral never spins)."""
+    if not connection.refreshed_at:
+        return 1.0
+    allowed = connection.refreshed_at + _refresh_interval()
+    return max((allowed - timezone.now()).total_seconds(), 1.0)
 
 
 def _token_usable(connection: ExactConnection, rejected: str | None) -> bool:
@@ -168,15 +270,16 @@ def exact_connect_finish(*, state: str, code: str) -> SyncTarget:
         raise ApplicationError("This Exact connection request is unknown or was already used; start it again.")
     try:
         tokens = _token_request(
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.EXACT_REDIRECT_URI},
-            lost_means_permanent=True,
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.EXACT_REDIRECT_URI}
         )
     except TargetError as error:
-        raise ApplicationError(error.message) from error
+        raise ApplicationError(f"Exact did not give access: {error.message}") from error
     connection.oauth_state = ""
-    connection.connected_at = timezone.now()
-    connection.paused_until = None
-    _store_tokens(connection, tokens)
+    connection.connected_at = connection.refreshed_at = timezone.now()
+    connection.paused_until = connection.refresh_lease_until = None
+    for name, value in _token_fields(tokens).items():
+        setattr(connection, name, value)
+    connection.save()
     target = connection.target
     if not target.settings.get("division"):
         target.settings = {**target.settings, "division": _current_division(connection.access_token)}
@@ -198,7 +301,17 @@ def _current_division(access_token: str) -> int:
         raise ApplicationError("Connected, but Exact did not say which company to use: set the division.") from error
 
 
-def _token_request(grant: dict[str, str], *, lost_means_permanent: bool) -> dict[str, Any]:
+class TokenRefused(TargetError):
+    """Exact answered the token request with an OAuth error: `too_early` for the 570-second rule, otherwise
+    (invalid_grant, invalid_client) our authorization is gone."""
+
+    def __init__(self, description: str, *, error_code: str, status_code: int) -> None:
+        super().__init__(description, permanent=error_code != "invalid_request", status_code=status_code)
+        self.description = description
+        self.too_early = error_code == "invalid_request"
+
+
+def _token_request(grant: dict[str, str]) -> dict[str, Any]:
     form = grant | {"client_id": settings.EXACT_CLIENT_ID, "client_secret": settings.EXACT_CLIENT_SECRET}
     try:
         response = requests.post(
@@ -206,7 +319,7 @@ def _token_request(grant: dict[str, str], *, lost_means_permanent: bool) -> dict
         )
     except requests.RequestException as error:
         raise TargetError(
-            f"Could not reach Exact's token endpoint ({error.__class__.__name__}).", permanent=False
+            f"Exact's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
         ) from error
     if response.status_code == 200:
         return response.json()
@@ -216,24 +329,21 @@ def _token_request(grant: dict[str, str], *, lost_means_permanent: bool) -> dict
         problem = {}
     error_code = problem.get("error", "")
     description = problem.get("error_description") or f"status {response.status_code}"
-    if error_code in ("invalid_grant", "invalid_client"):
-        raise TargetError(
-            f"Exact no longer accepts our authorization ({description}): reconnect the target from the admin.",
-            permanent=lost_means_permanent,
-            status_code=response.status_code,
-        )
-    # invalid_request (refreshing too early by Exact's clock) and 5xx pass with time.
+    if error_code in ("invalid_grant", "invalid_client", "invalid_request"):
+        raise TokenRefused(description, error_code=error_code, status_code=response.status_code)
     raise TargetError(
-        f"Exact's token endpoint refused: {description}", permanent=False, status_code=response.status_code
+        f"Exact's token endpoint had a problem ({description}).", permanent=False, status_code=response.status_code
     )
 
 
-def _store_tokens(connection: ExactConnection, tokens: dict[str, Any]) -> None:
-    connection.access_token = tokens["access_token"]
-    connection.refresh_token = tokens["refresh_token"]
-    # Exact sends expires_in as a string of seconds.
-    connection.access_expires_at = timezone.now() + timedelta(seconds=int(tokens.get("expires_in") or 600))
-    connection.save()
+def _token_fields(tokens: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        # Exact sends expires_in as a string of seconds.
+        "access_expires_at": timezone.now() + timedelta(seconds=int(tokens.get("expires_in") or 600)),
+        "auth_error": "",
+    }
 
 
 def _int_header(headers: Any, name: str) -> int | None:

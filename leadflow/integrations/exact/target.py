@@ -1,8 +1,9 @@
 """Exact Online target: the converted customer becomes a debtor (`crm/Accounts`, Status C) in one division.
 
 Idempotent in three layers: the `ExactCustomer` row (a job run twice makes no call at all), a look-up before
-every create (KvK, then VAT, then Code — the Code is the Salesforce Account Id, so even a create whose answer
-was lost is found again), and a unique constraint on the row.
+every create (KvK, then VAT, then Code, in normal form against Leadflow's copy of the division's accounts, see
+`accounts.py` — the Code is the Salesforce Account Id, so even a create whose answer was lost is found again),
+and a unique constraint on the row.
 OAuth tokens live in `ExactConnection`; see `leadflow.integrations.exact.client` for refresh, limits and errors.
 """
 
@@ -11,9 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from leadflow.integrations.exact import client as exact_client
+from leadflow.integrations.exact.accounts import (
+    exact_account_match,
+    exact_account_suggestion,
+    exact_accounts_refresh,
+)
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
@@ -21,6 +28,15 @@ if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget
 
 CODE_LENGTH = 18
+# Longest text Exact stores per property (see standins/exact/README.md for the sources).
+MAX_LENGTHS = {
+    "Code": CODE_LENGTH,
+    "Name": 50,
+    "AddressLine1": 80,
+    "AddressLine2": 80,
+    "City": 30,
+    "ChamberOfCommerce": 60,
+}
 # Exact property -> where its value comes from in the job payload ("customer.<field>" or "salesforce.<id>").
 DEFAULT_FIELD_MAPPING = {
     "Code": "salesforce.account_id",
@@ -52,8 +68,6 @@ MAPPABLE_PROPERTIES = [
     "SearchCode",
     "Remarks",
 ]
-# Looked up in this order before creating; the first property with a match wins.
-MATCH_ORDER = ("ChamberOfCommerce", "VATNumber", "Code")
 
 
 class ExactSettingsForm(forms.Form):
@@ -104,36 +118,16 @@ def exact_account(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str,
     if not account.get("Name"):
         person = f"{customer.get('first_name', '')} {customer.get('last_name', '')}".strip()
         account["Name"] = person or f"Leadflow lead {payload['lead_id']}"
-    account["Code"] = (account.get("Code") or f"LF{payload['lead_id']}")[:CODE_LENGTH]
+    account["Code"] = account.get("Code") or f"LF{payload['lead_id']}"
+    for name, limit in MAX_LENGTHS.items():
+        if name in account:  # Salesforce allows longer names (255) than Exact stores; Exact refuses the rest.
+            account[name] = account[name][:limit].strip()
     country = account.get("Country", "").upper()
     if len(country) == 2 and country.isalpha():
         account["Country"] = country
     else:
         account.pop("Country", None)  # Exact only takes ISO codes; an unclean country must not fail the job.
     return account
-
-
-def odata_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def match_filter(account: dict[str, Any]) -> str:
-    clauses = []
-    for name in MATCH_ORDER:
-        if account.get(name):
-            # Numeric codes are stored left-padded to 18 characters: compare trimmed.
-            subject = "trim(Code)" if name == "Code" else name
-            clauses.append(f"{subject} eq {odata_literal(account[name])}")
-    return " or ".join(clauses)
-
-
-def best_match(account: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for name in MATCH_ORDER:
-        wanted = (account.get(name) or "").strip().lower()
-        for candidate in candidates:
-            if wanted and (candidate.get(name) or "").strip().lower() == wanted:
-                return candidate
-    return None
 
 
 class ExactTarget(Target):
@@ -143,15 +137,13 @@ class ExactTarget(Target):
 
     def describe(self, *, target: "SyncTarget") -> str:
         division = target.settings.get("division")
-        return f"division {division}" if division else "division not chosen yet"
+        connection = ExactConnection.objects.filter(target=target).first()
+        state = connection.state(timezone.now()) if connection else "Not connected"
+        return f"division {division or 'not chosen yet'} · {state}"
 
     def admin_status(self, *, target: "SyncTarget") -> str:
         connection = ExactConnection.objects.filter(target=target).first()
-        status = (
-            f"Connected since {connection.connected_at:%Y-%m-%d %H:%M}"
-            if connection and connection.is_connected and connection.connected_at
-            else "Not connected"
-        )
+        status = connection.state(timezone.now()) if connection else "Not connected"
         url = reverse("exact:connect", args=[target.pk])
         # A button of the change form posting to the connect view (a form cannot sit inside the admin's form).
         return format_html(
@@ -170,20 +162,38 @@ class ExactTarget(Target):
             raise TargetError("Choose the Exact division (company) in the target's settings.", permanent=True)
         account = exact_account(job.payload, target.settings.get("field_mapping") or DEFAULT_FIELD_MAPPING)
         client = exact_client.ExactClient(target)
-        path = f"/api/v1/{division}/crm/Accounts"
-        select = "ID,Code," + ",".join(MATCH_ORDER)
-        found = client.get(path, params={"$filter": match_filter(account), "$select": select})
-        match = best_match(account, found["d"]["results"])
+        exact_accounts_refresh(target=target, client=client, division=division)
+        match = exact_account_match(target=target, account=account)
+        suggestion = None
         if match is None:
-            created = client.post(path, json_body=account)
+            suggestion = exact_account_suggestion(target=target, account=account)
+            created = client.post(f"/api/v1/{division}/crm/Accounts", json_body=account)
             exact_id, code, status = created["d"]["ID"], created["d"]["Code"], 201
         else:
-            exact_id, code, status = match["ID"], match["Code"], 200
+            exact_id, code, status = match.account.exact_id, match.account.code, 200
+        # Our own Code found again means an earlier attempt created the debtor and its answer was lost.
+        ours = match is not None and match.field == "Code"
+        review = (
+            f"Same name and postcode as existing debtor {suggestion}: check whether it is a duplicate."
+            if suggestion
+            else ""
+        )
         # get_or_create: an earlier run of this job that lost its lease may have recorded the same debtor.
         ExactCustomer.objects.get_or_create(
             target=target,
             lead_id=job.lead_id,
-            defaults={"exact_id": exact_id, "code": code or "", "matched_existing": bool(match)},
+            defaults={
+                "exact_id": exact_id,
+                "code": code or "",
+                "matched_existing": bool(match) and not ours,
+                "review_suggestion": review[:255],
+            },
         )
+        if ours:
+            return DeliveryResult(
+                status_code=status, detail=f"Found debtor {code.strip()!r} an earlier attempt created."
+            )
+        if review:
+            return DeliveryResult(status_code=status, detail=f"Created debtor {code.strip()!r}. {review}"[:255])
         verb = "Matched existing" if match else "Created"
         return DeliveryResult(status_code=status, detail=f"{verb} debtor {json.dumps((code or '').strip())}.")

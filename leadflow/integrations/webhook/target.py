@@ -94,7 +94,10 @@ def _result(response: requests.Response) -> DeliveryResult:
         return DeliveryResult(status_code=status)
     if status == 410:
         raise TargetError(
-            f"{said}: it no longer wants deliveries.", permanent=True, status_code=status, disable_target=True
+            f"{said}: it no longer wants deliveries; held until the target is switched on again.",
+            permanent=False,
+            status_code=status,
+            disable_target=True,
         )
     if status == 429:
         raise TargetError(
@@ -102,6 +105,7 @@ def _result(response: requests.Response) -> DeliveryResult:
             permanent=False,
             status_code=status,
             retry_after=_retry_after(response.headers.get("Retry-After")),
+            pause_target=True,
         )
     if 400 <= status < 500:
         raise TargetError(f"{said}; it refuses this delivery.", permanent=True, status_code=status)

@@ -1,4 +1,5 @@
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -7,10 +8,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from leadflow.integrations.exact.client import exact_access_token
+from leadflow.integrations.exact.client import ExactClient, exact_access_token
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync import services
 from leadflow.sync.models import JobState, SyncJob
+from leadflow.sync.targets import TargetDeferred
 from tests.factories import UserFactory
 from tests.sync.factories import ExactTargetFactory, converted_lead
 
@@ -56,7 +58,7 @@ def creates(exact_standin) -> int:
 
 
 def account_calls(exact_standin) -> int:
-    return sum(1 for call in exact_standin.calls if call["endpoint"] == "crm/Accounts")
+    return sum(1 for call in exact_standin.calls if call["endpoint"] in ("crm/Accounts", "sync/CRM/Accounts"))
 
 
 def test_admin_connects_a_target_through_exact_consent_and_callback(exact_settings, exact_standin, staff_user, client):
@@ -158,11 +160,13 @@ def test_existing_debtor_with_the_same_kvk_is_matched_not_created(target, exact_
     assert ExactCustomer.objects.get(lead=job.lead).matched_existing
 
 
-def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_once(target, exact_standin):
+def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_once(
+    target, exact_standin, let_time_pass
+):
     first = convert()
-    exact_standin.expire_access_tokens()
+    let_time_pass(600)
     second = convert()
-    exact_standin.advance_clock(601)
+    let_time_pass(601)
     third = convert()
     assert {first.state, second.state, third.state} == {JobState.DONE}
     assert len(exact_standin.accounts()) == 3
@@ -171,10 +175,8 @@ def test_access_token_expiring_mid_run_is_refreshed_and_every_customer_arrives_o
 
 
 @pytest.mark.postgres
-def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    exact_standin.expire_access_tokens()
+def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin, let_time_pass):
+    let_time_pass(600)
     stored = ExactConnection.objects.get(target=target)
     start = threading.Barrier(4)
     tokens, failures = [], []
@@ -188,11 +190,7 @@ def test_two_workers_refreshing_at_once_use_one_refresh(target, exact_standin):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_side_by_side(worker, 4)
 
     assert failures == []
     assert len(set(tokens)) == 1
@@ -227,11 +225,16 @@ def test_a_client_error_fails_the_job_and_is_not_retried(target, exact_standin):
     assert account_calls(exact_standin) == 1
 
 
-def test_refused_refresh_token_fails_with_advice_to_reconnect(target, exact_standin):
+def test_refused_refresh_token_fails_with_advice_to_reconnect_and_the_admin_says_disconnected(
+    target, exact_standin, staff_user, client
+):
     ExactConnection.objects.filter(target=target).update(refresh_token="revoked", access_token="stale")
     job = convert()
     assert job.state == JobState.FAILED
-    assert "reconnect" in job.last_error
+    assert "Reconnect" in job.last_error
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()
+    assert "Disconnected: Exact no longer accepts our authorization" in page
 
 
 def test_exact_outage_is_retried(target, exact_standin):
@@ -261,3 +264,142 @@ def test_endpoint_blocked_after_errors_pauses_the_target_for_an_hour(target, exa
     assert job.state == JobState.PENDING
     assert "blocked" in job.last_error
     assert (target.paused_until - timezone.now()).total_seconds() > 3500
+
+
+def run_side_by_side(worker, count: int) -> None:
+    """`count` threads, each a worker process's database session, running `worker` at the same time."""
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def token_statuses(exact_standin) -> list[int]:
+    return [call["status"] for call in exact_standin.calls if call["endpoint"] == "oauth2/token"]
+
+
+def test_a_token_renewal_whose_answer_is_lost_is_repeated_after_570_seconds_and_never_disconnects(
+    target, exact_standin, settings, let_time_pass
+):
+    settings.EXACT_TIMEOUT_SECONDS = 0.5
+    let_time_pass(600)
+    exact_standin.fail_next("timeout_after_commit", seconds=2, path="/api/oauth2/token")
+
+    first = convert()
+    second = convert()  # Meanwhile: the target waits, no second renewal is sent within Exact's 570 seconds.
+    stored = ExactConnection.objects.get(target=target)
+    assert first.state == second.state == JobState.PENDING
+    assert first.attempts == second.attempts == 0
+    assert stored.is_connected
+    assert "no answer" in stored.state(timezone.now())
+    assert token_statuses(exact_standin) == [200, 200]  # Connect, then the renewal whose answer was lost.
+
+    let_time_pass(570)
+    assert {run_again(first).state, run_again(second).state} == {JobState.DONE}
+    assert token_statuses(exact_standin) == [200, 200, 200]  # Repeated once with the stored token: accepted.
+    assert len(exact_standin.accounts()) == 2
+
+
+@pytest.mark.postgres
+def test_no_row_lock_is_held_while_a_token_renewal_waits_for_exact(target, exact_standin, settings, let_time_pass):
+    settings.EXACT_TIMEOUT_SECONDS = 10
+    let_time_pass(600)
+    exact_standin.fail_next("timeout_after_commit", seconds=2, path="/api/oauth2/token")
+    stored = ExactConnection.objects.get(target=target)
+    renewed = []
+
+    def renew():
+        renewed.append(exact_access_token(connection_id=stored.pk))
+        connection.close()
+
+    worker = threading.Thread(target=renew)
+    worker.start()
+    while len(token_statuses(exact_standin)) < 2 and worker.is_alive():
+        time.sleep(0.05)
+    with transaction.atomic():  # The renewal is on the wire: the row must not be locked meanwhile.
+        ExactConnection.objects.select_for_update(nowait=True).get(pk=stored.pk)
+    worker.join()
+
+    assert renewed and renewed[0] != stored.access_token
+
+
+@pytest.mark.postgres
+def test_workers_calling_at_once_share_one_budget_and_never_exceed_exacts_calls_per_minute(
+    target, exact_standin, settings
+):
+    exact_standin.set_limits(minutely=3)
+    settings.EXACT_CALLS_PER_MINUTE = 3
+    settings.EXACT_BUDGET_WAIT_SECONDS = 0.2
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def worker():
+        start.wait()
+        client = ExactClient(target)
+        for _ in range(2):
+            try:
+                client.get(exact_standin.accounts_url.removeprefix(exact_standin.url), params={"$top": "1"})
+                outcomes.append("sent")
+            except TargetDeferred:
+                outcomes.append("deferred")
+        connection.close()
+
+    run_side_by_side(worker, 4)
+
+    statuses = [call["status"] for call in exact_standin.calls if call["endpoint"] == "crm/Accounts"]
+    assert statuses == [200, 200, 200]  # Three calls, not one 429.
+    assert sorted(outcomes) == ["deferred"] * 5 + ["sent"] * 3
+
+
+@pytest.mark.parametrize(
+    ("in_exact", "on_the_lead"),
+    [
+        ({"ChamberOfCommerce": "6808 5012"}, {"registration_number": "68085012"}),
+        ({"VATNumber": "NL6813.37.223.B01"}, {"vat_number": "NL681337223B01"}),
+        ({"VATNumber": "nl 681337223 b01"}, {"vat_number": "NL6813.37.223.B01"}),
+    ],
+)
+def test_an_identifier_formatted_differently_in_exact_still_matches_the_existing_debtor(
+    target, exact_standin, in_exact, on_the_lead
+):
+    session = exact_standin.api_session()
+    session.post(exact_standin.accounts_url, json={"Name": "Jansen Bakkerij", **in_exact}, timeout=5)
+
+    job = convert(**{"registration_number": "", "vat_number": "", **on_the_lead})
+
+    assert job.state == JobState.DONE
+    assert len(exact_standin.accounts()) == 1
+    assert ExactCustomer.objects.get(lead=job.lead).matched_existing
+
+
+def test_same_name_and_postcode_is_only_a_suggestion_for_review_never_a_match(target, exact_standin):
+    session = exact_standin.api_session()
+    session.post(exact_standin.accounts_url, json={"Name": "Bakkerij Jansen", "Postcode": "1234 AB"}, timeout=5)
+
+    job = convert(company="Bakkerij Jansen B.V.", postcode="1234ab", registration_number="", vat_number="")
+
+    customer = ExactCustomer.objects.get(lead=job.lead)
+    assert len(exact_standin.accounts()) == 2  # Created: a name is not an identifier.
+    assert not customer.matched_existing
+    assert "Bakkerij Jansen" in customer.review_suggestion
+    assert "duplicate" in job.delivery_attempts.get().detail
+
+
+def test_a_debtor_whose_create_answer_was_lost_is_recorded_as_ours_not_as_matched(target, exact_standin, settings):
+    settings.EXACT_TIMEOUT_SECONDS = 0.5
+    exact_standin.fail_next("timeout_after_commit", seconds=2)
+    job = convert()
+    job = run_again(job)
+
+    assert job.state == JobState.DONE
+    assert not ExactCustomer.objects.get(lead=job.lead).matched_existing
+    assert "earlier attempt created" in job.delivery_attempts.get(outcome="delivered").detail
+
+
+def test_a_company_name_longer_than_exact_stores_is_shortened_not_refused(target, exact_standin):
+    job = convert(company="Stichting " + "Heel Lange Naam " * 10)
+
+    assert job.state == JobState.DONE
+    [account] = exact_standin.accounts()
+    assert len(account["Name"]) <= 50

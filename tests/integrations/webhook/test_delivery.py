@@ -12,6 +12,7 @@ from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob, SyncTarget
 from tests.sync.factories import WebhookTargetFactory, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
+EVENT = "customer.converted"
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
@@ -66,11 +67,27 @@ def test_no_job_is_left_when_the_conversion_rolls_back(receiver):
     assert receiver.received == []
 
 
-def test_disabled_targets_and_targets_without_the_event_get_no_job(receiver):
-    WebhookTargetFactory(enabled=False)
+def test_targets_without_the_event_get_no_job(receiver):
     WebhookTargetFactory(settings={"url": receiver.url, "secret": "x", "events": []})
     lead, conversion = converted_lead()
     assert services.outbox_enqueue_conversion(lead=lead, conversion=conversion) == []
+
+
+def test_a_switched_off_target_still_gets_the_job_held_and_delivers_it_when_switched_on(receiver):
+    target = WebhookTargetFactory(enabled=False, settings={"url": receiver.url, "secret": "x", "events": [EVENT]})
+    lead, conversion = converted_lead()
+    with transaction.atomic():
+        [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+
+    assert services.sync_jobs_requeue_due() == []
+    job.refresh_from_db()
+    assert job.state == JobState.PENDING and job.attempts == 0
+    assert receiver.received == []
+
+    assert services.sync_target_enable(target=target, actor="test") == 1
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert receiver.deliveries() == {str(job.uuid)}
 
 
 def test_server_error_is_retried_later_with_backoff(receiver):
@@ -125,13 +142,34 @@ def test_client_error_fails_the_job_without_retry(receiver):
     assert job.finished_at is not None
 
 
-def test_gone_disables_the_target(receiver):
+def test_gone_switches_the_target_off_and_holds_the_job_until_it_is_back(receiver):
     receiver.answers.append((410, {}))
     target, job = convert(receiver.url)
     target.refresh_from_db()
-    assert job.state == JobState.FAILED
+    assert job.state == JobState.PENDING
     assert not target.enabled
     assert "410" in target.disabled_reason
+
+    services.sync_target_enable(target=target, actor="test")
+    job.refresh_from_db()
+    target.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert target.disabled_reason == ""  # The old reason does not linger once the target is back.
+
+
+def test_too_many_requests_pauses_the_whole_target_not_only_that_delivery(receiver):
+    receiver.answers.append((429, {"Retry-After": "30"}))
+    target, _ = convert(receiver.url)
+    lead, conversion = converted_lead()
+    with transaction.atomic():
+        [second] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+    services.sync_jobs_requeue_due()
+
+    target.refresh_from_db()
+    second.refresh_from_db()
+    assert len(receiver.received) == 1  # The second customer is not sent into the overload.
+    assert second.state == JobState.PENDING and second.attempts == 0
+    assert 20 < (target.paused_until - timezone.now()).total_seconds() <= 30
 
 
 def test_job_is_dead_after_the_last_allowed_attempt(receiver, settings):

@@ -333,3 +333,12 @@ def test_request_without_accept_json_is_refused_because_exact_would_send_xml(exa
 
     assert answer.status_code == 406
     assert "application/json" in error_message(answer)
+
+
+@pytest.mark.parametrize(("name", "limit"), [("Name", 50), ("City", 30), ("AddressLine1", 80), ("Code", 18)])
+def test_text_longer_than_exact_stores_is_refused_naming_the_property(exact_standin, api, name, limit):
+    answer = post(exact_standin, api, {"Name": "Jansen", name: "x" * (limit + 1)})
+
+    assert answer.status_code == 400
+    assert f"{name}: maximum length is {limit}" in answer.json()["error"]["message"]["value"]
+    assert exact_standin.accounts() == []

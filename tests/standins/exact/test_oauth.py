@@ -113,7 +113,7 @@ def test_access_token_opens_the_api(exact_standin):
     assert user["FullName"]
 
 
-def test_refresh_returns_new_tokens_once_the_access_token_is_nearly_expired(
+def test_refresh_returns_new_tokens_570_seconds_after_the_last_access_token(
     exact_standin,
 ):
     tokens = exact_standin.obtain_tokens()
@@ -128,10 +128,11 @@ def test_refresh_returns_new_tokens_once_the_access_token_is_nearly_expired(
     assert fresh["refresh_token"] != tokens["refresh_token"]
 
 
-def test_refresh_rotation_rejects_the_old_refresh_token(exact_standin):
+def test_once_the_new_tokens_are_used_the_old_refresh_token_is_refused(exact_standin):
     tokens = exact_standin.obtain_tokens()
     exact_standin.advance_clock(600)
     fresh = exact_standin.refresh(tokens["refresh_token"]).json()
+    exact_standin.api_session(fresh["access_token"]).get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT)
     exact_standin.advance_clock(600)
 
     reused = exact_standin.refresh(tokens["refresh_token"])
@@ -141,15 +142,33 @@ def test_refresh_rotation_rejects_the_old_refresh_token(exact_standin):
     assert exact_standin.refresh(fresh["refresh_token"]).status_code == 200
 
 
-def test_refresh_while_the_access_token_still_lives_is_refused(exact_standin):
+def test_old_refresh_token_still_works_while_the_new_tokens_were_never_used(exact_standin):
+    """A refresh whose answer was lost: the client never saw the new pair and repeats with the old token."""
     tokens = exact_standin.obtain_tokens()
+    exact_standin.advance_clock(600)
+    lost = exact_standin.refresh(tokens["refresh_token"]).json()
+    exact_standin.advance_clock(570)
+
+    repeated = exact_standin.refresh(tokens["refresh_token"])
+
+    assert repeated.status_code == 200
+    session = exact_standin.api_session(repeated.json()["access_token"])
+    assert session.get(f"{exact_standin.url}/api/v1/current/Me", timeout=TIMEOUT).status_code == 200
+    exact_standin.advance_clock(570)
+    assert exact_standin.refresh(lost["refresh_token"]).json()["error"] == "invalid_grant"  # Superseded.
+
+
+def test_a_new_access_token_within_570_seconds_of_the_last_is_refused(exact_standin):
+    tokens = exact_standin.obtain_tokens()
+    exact_standin.advance_clock(600)
+    fresh = exact_standin.refresh(tokens["refresh_token"]).json()
     exact_standin.advance_clock(560)
 
-    early = exact_standin.refresh(tokens["refresh_token"])
+    too_early = exact_standin.refresh(fresh["refresh_token"])
 
-    assert early.status_code == 400
-    assert early.json()["error"] == "invalid_request"
-    assert "not expired" in early.json()["error_description"]
+    assert too_early.status_code == 400
+    assert too_early.json()["error"] == "invalid_request"
+    assert "too early" in too_early.json()["error_description"]
 
 
 def test_refused_early_refresh_leaves_the_refresh_token_usable(exact_standin):
@@ -160,8 +179,8 @@ def test_refused_early_refresh_leaves_the_refresh_token_usable(exact_standin):
     assert exact_standin.refresh(tokens["refresh_token"]).status_code == 200
 
 
-def test_refresh_window_is_configurable(exact_standin):
-    exact_standin.configure(refresh_window=600)
+def test_refresh_interval_is_configurable(exact_standin):
+    exact_standin.configure(refresh_interval=0)
     tokens = exact_standin.obtain_tokens()
 
     assert exact_standin.refresh(tokens["refresh_token"]).status_code == 200
