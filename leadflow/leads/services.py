@@ -51,7 +51,15 @@ def actor_fields(actor: Actor) -> dict[str, Any]:
 
 
 def lead_event_record(*, lead: Lead, kind: str, actor: Actor, reason: str = "", **fields: Any) -> LeadEvent:
-    return LeadEvent.objects.create(lead=lead, kind=kind, reason=reason, **actor_fields(actor), **fields)
+    entry = LeadEvent.objects.create(lead=lead, kind=kind, reason=reason, **actor_fields(actor), **fields)
+    _announce([entry])
+    return entry
+
+
+def _announce(entries: list[LeadEvent]) -> None:
+    """Hand new audit entries to settings.LEADFLOW_LEAD_EVENT_HOOKS (the outbox), in the caller's transaction."""
+    for hook in load_objects("LEADFLOW_LEAD_EVENT_HOOKS"):
+        hook(entries=entries)
 
 
 def lead_create(
@@ -110,10 +118,11 @@ def lead_create_many(
         leads.append(lead)
     with transaction.atomic():
         Lead.objects.bulk_create(leads)
-        LeadEvent.objects.bulk_create(
+        entries = LeadEvent.objects.bulk_create(
             LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED, data={"source": source}, **actor_fields(actor))
             for lead in leads
         )
+        _announce(entries)
         _enqueue_batch_processing([lead.pk for lead in leads])
     return leads
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from leadflow.integrations.exact import client as exact_client
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
+from leadflow.sync.events import CUSTOMER_CONVERTED, DEAL_WON
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class ExactTarget(Target):
     kind = "exact"
     label = "Exact Online"
     settings_form = ExactSettingsForm
+    # A won deal makes sure the customer is a debtor (its payload carries the same customer and ids).
+    events = (CUSTOMER_CONVERTED, DEAL_WON)
 
     def describe(self, *, target: "SyncTarget") -> str:
         division = target.settings.get("division")
