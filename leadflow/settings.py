@@ -409,6 +409,8 @@ WOOCOMMERCE_BACKFILL_LEASE_SECONDS = env.int("WOOCOMMERCE_BACKFILL_LEASE_SECONDS
 WOOCOMMERCE_MAX_BODY_BYTES = env.int("WOOCOMMERCE_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 # Stored webhooks still unprocessed after this long are handed to a worker again.
 WOOCOMMERCE_REQUEUE_AFTER_SECONDS = env.int("WOOCOMMERCE_REQUEUE_AFTER_SECONDS", default=60)
+# Webhook requests (refused, ignored, processed) are forgotten after this many days; what they made stays.
+WOOCOMMERCE_WEBHOOK_RETENTION_DAYS = env.int("WOOCOMMERCE_WEBHOOK_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["sweep-woocommerce"] = {
     "task": "leadflow.integrations.woocommerce.tasks.sweep_woocommerce",
     "schedule": 60.0,

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
@@ -129,16 +130,10 @@ def webhook_process(*, webhook_id: int) -> WooWebhook | None:
     webhook = WooWebhook.objects.select_related("store").filter(pk=webhook_id, status=WebhookStatus.RECEIVED).first()
     if webhook is None:
         return None
-    try:
-        resource_record(store=webhook.store, collection=webhook.topic.split(".")[0] + "s", resource=webhook.body)
-    except ExternalServiceError as error:
-        if not error.permanent:
-            raise  # the CRM look-up failed; the sweeper tries again
-        _finish_webhook(webhook, WebhookStatus.FAILED, error.message)
-    except ApplicationError as error:
-        _finish_webhook(webhook, WebhookStatus.FAILED, error.message)
-    else:
-        _finish_webhook(webhook, WebhookStatus.PROCESSED, "")
+    refused = resource_record_or_reason(
+        store=webhook.store, collection=webhook.topic.split(".")[0] + "s", resource=webhook.body
+    )
+    _finish_webhook(webhook, WebhookStatus.FAILED if refused else WebhookStatus.PROCESSED, refused)
     return webhook
 
 
@@ -161,6 +156,15 @@ def webhooks_requeue_waiting(*, older_than_seconds: int, limit: int = 500) -> li
     return ids
 
 
+def webhooks_purge(*, older_than_days: int) -> int:
+    """Forget webhook requests (bodies hold personal data) once they are done with and this old; the buyers,
+    orders and leads they made stay."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    finished = WooWebhook.objects.exclude(status=WebhookStatus.RECEIVED).filter(received_at__lt=cutoff)
+    deleted, _ = finished.delete()
+    return deleted
+
+
 # --- buyers and orders --------------------------------------------------------------------------
 
 
@@ -173,6 +177,23 @@ def resource_record(*, store: WooStore, collection: str, resource: dict[str, Any
     buyer = buyer_record(store=store, details=buyer_from_order(resource), reference=f"order {resource.get('id')}")
     order_record(store=store, buyer=buyer, order=resource)
     return buyer
+
+
+def resource_record_or_reason(*, store: WooStore, collection: str, resource: dict[str, Any]) -> str:
+    """Record a resource; '' when done, else why the shop's data cannot be taken (nothing of it is written).
+    A CRM that could not be asked (a transient error) is raised, so that the record is tried again later."""
+    try:
+        with transaction.atomic():
+            resource_record(store=store, collection=collection, resource=resource)
+    except ExternalServiceError as error:
+        if not error.permanent:
+            raise
+        return error.message
+    except ApplicationError as error:
+        return error.message
+    except ValidationError as error:  # a value the lead refuses (lead_create checks every field)
+        return " ".join(error.messages)
+    return ""
 
 
 def buyer_record(*, store: WooStore, details: BuyerDetails, reference: str) -> WooBuyer:
@@ -373,14 +394,8 @@ def _backfill_record(backfill: WooBackfill, resource: Any) -> str:
     """Record one resource of a page; a record the shop sent malformed is skipped with the reason ('' if fine)."""
     if not isinstance(resource, dict):
         return f"A {backfill.collection} entry is not an object; skipped."
-    try:
-        with transaction.atomic():
-            resource_record(store=backfill.store, collection=backfill.collection, resource=resource)
-    except ApplicationError as error:
-        if isinstance(error, ExternalServiceError) and not error.permanent:
-            raise
-        return f"{backfill.collection} {resource.get('id')}: {error.message}"
-    return ""
+    refused = resource_record_or_reason(store=backfill.store, collection=backfill.collection, resource=resource)
+    return f"{backfill.collection} {resource.get('id')}: {refused}" if refused else ""
 
 
 def _backfill_stop(backfill: WooBackfill, token: uuid.UUID, error: ExternalServiceError) -> None:

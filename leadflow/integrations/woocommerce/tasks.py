@@ -20,3 +20,4 @@ def run_woocommerce_backfill(backfill_id: int) -> None:
 def sweep_woocommerce() -> None:
     services.webhooks_requeue_waiting(older_than_seconds=settings.WOOCOMMERCE_REQUEUE_AFTER_SECONDS)
     services.backfills_resume_stalled()
+    services.webhooks_purge(older_than_days=settings.WOOCOMMERCE_WEBHOOK_RETENTION_DAYS)

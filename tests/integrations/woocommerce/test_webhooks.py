@@ -1,13 +1,15 @@
 import json
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 import requests
 from django.db import connection
+from django.utils import timezone
 
 from leadflow.integrations.woocommerce.models import WebhookStatus, WooBuyer, WooOrder, WooWebhook
-from leadflow.integrations.woocommerce.services import resource_record
+from leadflow.integrations.woocommerce.services import resource_record, webhooks_purge
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.sync.models import SyncJob
 from standins.woocommerce import sign
@@ -171,3 +173,24 @@ def test_two_orders_of_a_new_buyer_processed_at_once_make_one_buyer_and_one_lead
     assert Lead.objects.count() == 1 and buyer.lead is not None
     assert set(WooOrder.objects.values_list("woo_id", flat=True)) == {501, 502}
     assert len(order_notes(buyer.lead)) == 2
+
+
+def test_signed_order_without_an_id_is_kept_as_failed_with_the_reason_and_writes_nothing(store, live_server):
+    url = f"{live_server.url}/integrations/woocommerce/{store.name}/webhook/"
+    body = json.dumps({"billing": billing(2)}).encode()
+    headers = {"X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-Signature": sign(WEBHOOK_SECRET, body)}
+
+    assert requests.post(url, data=body, headers=headers).status_code == 200
+
+    webhook = WooWebhook.objects.get()
+    assert (webhook.status, webhook.error) == (WebhookStatus.FAILED, "The order has no id.")
+    assert not Lead.objects.exists() and not WooBuyer.objects.exists()
+
+
+def test_webhook_requests_are_forgotten_after_the_retention_period_but_their_leads_stay(shop):
+    shop.create_order(billing=billing(1))
+    WooWebhook.objects.update(received_at=timezone.now() - timedelta(days=31))
+
+    assert webhooks_purge(older_than_days=30) == 1
+    assert not WooWebhook.objects.exists()
+    assert Lead.objects.count() == WooOrder.objects.count() == 1
