@@ -9,20 +9,27 @@ from leadflow.integrations.woocommerce.forms import WooStoreForm
 from leadflow.integrations.woocommerce.models import WooBackfill, WooBuyer, WooOrder, WooStore, WooWebhook
 
 
-class BackfillInline(admin.TabularInline):
-    model = WooBackfill
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the integration writes; people only look."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
+        return tuple(self.fields or ())
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class BackfillInline(ReadOnlyInline):
+    model = WooBackfill
     fields = ("collection", "state", "progress", "next_page", "skipped", "error", "finished_at")
-    readonly_fields = fields
 
     @admin.display(description="Progress")
     def progress(self, backfill: WooBackfill) -> str:
         total = backfill.total if backfill.total is not None else "?"
         return f"{backfill.processed} of {total} ({backfill.percent} %)"
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(WooStore)
@@ -53,15 +60,9 @@ class WooStoreAdmin(admin.ModelAdmin):
             self.message_user(request, f"{store.name}: back-fill queued; progress shows on the store's page.")
 
 
-class OrderInline(admin.TabularInline):
+class OrderInline(ReadOnlyInline):
     model = WooOrder
-    extra = 0
-    can_delete = False
     fields = ("number", "status", "total", "currency", "ordered_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(WooBuyer)

@@ -2,7 +2,9 @@ import pytest
 from django.urls import reverse
 
 from leadflow.integrations.woocommerce.forms import WooStoreForm
-from leadflow.integrations.woocommerce.models import BackfillState, WooBackfill
+from leadflow.integrations.woocommerce.models import BackfillState, WooBackfill, WooBuyer
+from leadflow.integrations.woocommerce.services import resource_record
+from tests.integrations.woocommerce.conftest import billing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,3 +72,14 @@ def test_connection_form_refuses_plain_http_shops_and_keys_that_are_not_woocomme
     assert "WooCommerce refuses API keys over http" in errors["url"][0]
     assert "starts with ck_" in errors["consumer_key"][0]
     assert "starts with cs_" in errors["consumer_secret"][0]
+
+
+def test_buyer_page_lists_the_orders_on_the_buyers_timeline(client, staff_user, store):
+    for order_id in (7001, 7002):
+        resource_record(store=store, collection="orders", resource={"id": order_id, "billing": billing(3)})
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:woocommerce_woobuyer_change", args=[WooBuyer.objects.get().pk]))
+
+    assert page.status_code == 200
+    assert "7001" in page.content.decode() and "7002" in page.content.decode()
