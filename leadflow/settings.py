@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "leadflow.integrations.salesforce",
     "leadflow.integrations.webhook",
     "leadflow.integrations.exact",
+    "leadflow.integrations.woocommerce",
 ]
 # Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
 # `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
@@ -377,6 +378,9 @@ LEADFLOW_LEAD_ADMIN_INLINES = [
 LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
 # Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
 LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
+# Dotted paths to `hook(*, entries)`, called with the lead audit entries (LeadEvent) a service writes, inside its
+# transaction: the outbox turns new leads, qualifications, rejections, won deals and customer news into events.
+LEADFLOW_LEAD_EVENT_HOOKS = ["leadflow.sync.services.outbox_enqueue_audit_entries"]
 
 # --- qualification ------------------------------------------------------------------------------
 # Links on the conversion-criteria admin page to where the other conversion settings are edited:
@@ -453,6 +457,15 @@ SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
 LEADFLOW_CONVERSION_MAX_ATTEMPTS = env.int("LEADFLOW_CONVERSION_MAX_ATTEMPTS", default=8)
 # A conversion claimed by a worker but not finished after this long is re-enqueued (the retry upserts).
 LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = env.int("LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS", default=300)
+# Won deals: converted customers' Opportunities are checked for Closed Won this often, for this many days after
+# the conversion; amounts are in the org's corporate currency.
+SALESFORCE_WON_DEALS_POLL_SECONDS = env.float("SALESFORCE_WON_DEALS_POLL_SECONDS", default=30.0)
+SALESFORCE_WON_DEALS_WINDOW_DAYS = env.int("SALESFORCE_WON_DEALS_WINDOW_DAYS", default=365)
+SALESFORCE_CURRENCY = env.str("SALESFORCE_CURRENCY", default="EUR")
+CELERY_BEAT_SCHEDULE["poll-salesforce-won-deals"] = {
+    "task": "leadflow.integrations.salesforce.tasks.poll_salesforce_won_deals",
+    "schedule": SALESFORCE_WON_DEALS_POLL_SECONDS,
+}
 
 # --- review (sales workspace) -------------------------------------------------------------------
 LOGIN_URL = "review:login"
@@ -509,4 +522,21 @@ EXACT_BUDGET_WAIT_SECONDS = env.float("EXACT_BUDGET_WAIT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
     "task": "leadflow.sync.tasks.sweep_sync_jobs",
     "schedule": SYNC_SWEEP_SECONDS,
+}
+
+# --- WooCommerce (leadflow.integrations.woocommerce, docs/woocommerce.md) --------------------------
+WOOCOMMERCE_TIMEOUT_SECONDS = env.float("WOOCOMMERCE_TIMEOUT_SECONDS", default=30.0)
+# Records per back-fill page (WordPress allows 1 to 100).
+WOOCOMMERCE_PAGE_SIZE = env.int("WOOCOMMERCE_PAGE_SIZE", default=100)
+# A back-fill worker holds its back-fill this long per page; a killed worker's back-fill is taken over after it.
+WOOCOMMERCE_BACKFILL_LEASE_SECONDS = env.int("WOOCOMMERCE_BACKFILL_LEASE_SECONDS", default=300)
+# Largest webhook body accepted (an order with many lines is bigger than an intake form).
+WOOCOMMERCE_MAX_BODY_BYTES = env.int("WOOCOMMERCE_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+# Stored webhooks still unprocessed after this long are handed to a worker again.
+WOOCOMMERCE_REQUEUE_AFTER_SECONDS = env.int("WOOCOMMERCE_REQUEUE_AFTER_SECONDS", default=60)
+# Webhook requests (refused, ignored, processed) are forgotten after this many days; what they made stays.
+WOOCOMMERCE_WEBHOOK_RETENTION_DAYS = env.int("WOOCOMMERCE_WEBHOOK_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["sweep-woocommerce"] = {
+    "task": "leadflow.integrations.woocommerce.tasks.sweep_woocommerce",
+    "schedule": 60.0,
 }

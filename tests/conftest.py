@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.plugins.exact_standin",
     "tests.plugins.receiver",
     "tests.plugins.salesforce_sandbox",
+    "tests.plugins.woocommerce_standin",
 ]
 
 

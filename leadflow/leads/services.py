@@ -56,7 +56,15 @@ def actor_fields(actor: Actor) -> dict[str, Any]:
 
 
 def lead_event_record(*, lead: Lead, kind: str, actor: Actor, reason: str = "", **fields: Any) -> LeadEvent:
-    return LeadEvent.objects.create(lead=lead, kind=kind, reason=reason, **actor_fields(actor), **fields)
+    entry = LeadEvent.objects.create(lead=lead, kind=kind, reason=reason, **actor_fields(actor), **fields)
+    _announce([entry])
+    return entry
+
+
+def _announce(entries: list[LeadEvent]) -> None:
+    """Hand new audit entries to settings.LEADFLOW_LEAD_EVENT_HOOKS (the outbox), in the caller's transaction."""
+    for hook in load_objects("LEADFLOW_LEAD_EVENT_HOOKS"):
+        hook(entries=entries)
 
 
 def lead_create(
@@ -126,8 +134,15 @@ def lead_create_many(
         )
     with transaction.atomic():
         lead_ids = bulk_insert(Lead, rows)
-        created = {"kind": LeadEvent.Kind.CREATED, "data": {"source": source}, **actor_fields(actor)}
-        bulk_insert(LeadEvent, [{**created, "lead_id": lead_id} for lead_id in lead_ids])
+        created = {"kind": LeadEvent.Kind.CREATED, "data": {"source": source}, "created_at": now, **actor_fields(actor)}
+        event_ids = bulk_insert(LeadEvent, [{**created, "lead_id": lead_id} for lead_id in lead_ids])
+        _announce(
+            [
+                # The rows just written, as objects for the hooks, without reading them back.
+                LeadEvent(pk=event_id, lead=Lead(pk=lead_id, created_at=now, **row), **created)
+                for row, lead_id, event_id in zip(rows, lead_ids, event_ids, strict=True)
+            ]
+        )
         _enqueue_batch_processing(lead_ids)
     return lead_ids
 

@@ -27,6 +27,7 @@ class TargetHealth:
     # Period name -> (delivered, failed attempts).
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     latest_errors: list[DeliveryAttempt] = field(default_factory=list)
+    latest_deliveries: list[DeliveryAttempt] = field(default_factory=list)
 
 
 def sync_target_health(*, now: datetime | None = None, errors_per_target: int = 5) -> list[TargetHealth]:
@@ -45,10 +46,12 @@ def sync_target_health(*, now: datetime | None = None, errors_per_target: int = 
         for t in targets
     }
     _add_counts(health, now)
-    for attempt in _latest_errors(errors_per_target * max(len(health), 1)):
-        errors = health[attempt.target_id].latest_errors
-        if len(errors) < errors_per_target:
-            errors.append(attempt)
+    limit = errors_per_target * max(len(health), 1)
+    for name, delivered in (("latest_errors", False), ("latest_deliveries", True)):
+        for attempt in _latest_attempts(delivered=delivered, limit=limit):
+            listed = getattr(health[attempt.target_id], name)
+            if len(listed) < errors_per_target:
+                listed.append(attempt)
     return list(health.values())
 
 
@@ -104,9 +107,11 @@ def _add_counts(health: dict[int, TargetHealth], now: datetime) -> None:
         item.counts = item.counts or dict.fromkeys(PERIODS, (0, 0))
 
 
-def _latest_errors(limit: int) -> list[DeliveryAttempt]:
-    return list(
-        DeliveryAttempt.objects.exclude(outcome=Outcome.DELIVERED)
-        .select_related("job")
-        .order_by("-started_at", "-id")[:limit]
+def _latest_attempts(*, delivered: bool, limit: int) -> list[DeliveryAttempt]:
+    """The newest delivered (or failed) attempts of all targets, with their job's event and lead."""
+    attempts = (
+        DeliveryAttempt.objects.filter(outcome=Outcome.DELIVERED)
+        if delivered
+        else DeliveryAttempt.objects.exclude(outcome=Outcome.DELIVERED)
     )
+    return list(attempts.select_related("job__lead").order_by("-started_at", "-id")[:limit])

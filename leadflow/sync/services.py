@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError
 from leadflow.core.tasks import enqueue, enqueue_on_commit
-from leadflow.leads.models import Lead, LeadState
-from leadflow.sync.events import CUSTOMER_CONVERTED, customer_payload
+from leadflow.leads.models import Lead, LeadEvent, LeadState
+from leadflow.sync.events import CUSTOMER_CONVERTED, audit_entry_payload, customer_payload, event_for_audit_entry
 from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
 from leadflow.sync.selectors import sync_due_job_ids
 from leadflow.sync.targets import DeliveryResult, TargetDeferred, TargetError, target_for_kind
@@ -36,15 +36,34 @@ def outbox_enqueue_conversion(*, lead: Lead, conversion: Any) -> list[SyncJob]:
     return outbox_enqueue(lead=lead, event=CUSTOMER_CONVERTED, payload=payload, targets=SyncTarget.objects.all())
 
 
+def outbox_enqueue_audit_entries(*, entries: list[LeadEvent]) -> list[SyncJob]:
+    """Lead audit hook (settings.LEADFLOW_LEAD_EVENT_HOOKS): the events the entries amount to, one job per
+    target that opted in (held while it is paused), written in the transaction that writes the entries. One read
+    of the targets per call (an import batch is one call); nothing more when no target wants the event."""
+    found = [(entry, event) for entry in entries if (event := event_for_audit_entry(entry))]
+    if not found:
+        return []
+    targets = list(SyncTarget.objects.all())
+    jobs = []
+    for entry, event in found:
+        wanted = [t for t in targets if target_for_kind(t.kind).accepts(target=t, event=event)]
+        if wanted:
+            payload = audit_entry_payload(entry=entry, event=event)
+            jobs += [SyncJob(target=target, lead=entry.lead, event=event, payload=payload) for target in wanted]
+    return _save_jobs(jobs)
+
+
 def outbox_enqueue(*, lead: Lead, event: str, payload: dict[str, Any], targets: Iterable[SyncTarget]) -> list[SyncJob]:
     wanted = [t for t in targets if target_for_kind(t.kind).accepts(target=t, event=event)]
+    return _save_jobs([SyncJob(target=target, lead=lead, event=event, payload=payload) for target in wanted])
+
+
+def _save_jobs(jobs: list[SyncJob]) -> list[SyncJob]:
+    """Every job is stored; only those whose target is ready now are woken (a paused target's jobs are held)."""
     now = timezone.now()
-    jobs = SyncJob.objects.bulk_create(
-        [
-            SyncJob(target=t, lead=lead, event=event, payload=payload, wake_sent_at=now if t.is_ready(now) else None)
-            for t in wanted
-        ]
-    )
+    for job in jobs:
+        job.wake_sent_at = now if job.target.is_ready(now) else None
+    jobs = SyncJob.objects.bulk_create(jobs)
     for job in jobs:
         if job.wake_sent_at:  # A held job gets its wake-up from the sweeper once its target is back.
             enqueue_on_commit(_deliver_task(), job.pk)

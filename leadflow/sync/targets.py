@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from leadflow.core.exceptions import ExternalServiceError
+from leadflow.sync.events import CUSTOMER_CONVERTED
 
 if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget
@@ -68,6 +69,8 @@ class Target:
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_form: ClassVar[type[forms.Form]]
+    # Events this kind of target takes (webhooks: the ones each target's settings list).
+    events: ClassVar[tuple[str, ...]] = (CUSTOMER_CONVERTED,)
     # Settings the admin never shows back (secrets); an empty field on edit keeps the stored value.
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -77,8 +80,8 @@ class Target:
         raise NotImplementedError
 
     def accepts(self, *, target: "SyncTarget", event: str) -> bool:
-        """Whether this target wants jobs for `event`."""
-        return True
+        """Whether this target wants jobs for `event`: new events reach a target only when it opts in."""
+        return event in self.events
 
     def describe(self, *, target: "SyncTarget") -> str:
         """One line for the monitor page, e.g. the URL or the company."""

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
+from leadflow.crm.deals import WonDeal, deal_won_record
 from leadflow.sync.models import JobState, SyncJob
 from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.factories import UserFactory
@@ -28,9 +29,17 @@ def page(monkeypatch):
         browser.close()
 
 
-def test_manager_retries_a_dead_job_from_the_monitor(page, live_server, client, receiver):
+def open_monitor(page, live_server, client) -> None:
+    """Log a manager (change_syncjob permission) into the browser and open /sync/."""
     manager = UserFactory(username="manager")
     manager.user_permissions.add(Permission.objects.get(codename="change_syncjob"))
+    client.force_login(manager)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    page.context.add_cookies([cookie | {"url": live_server.url}])
+    page.goto(f"{live_server.url}/sync/")
+
+
+def test_manager_retries_a_dead_job_from_the_monitor(page, live_server, client, receiver):
     target = WebhookTargetFactory(
         name="erp", settings={"url": receiver.url, "secret": "s3cret", "events": ["customer.converted"]}
     )
@@ -44,18 +53,7 @@ def test_manager_retries_a_dead_job_from_the_monitor(page, live_server, client, 
         attempts=20,
         last_error="The receiver answered 503 Service Unavailable.",
     )
-    client.force_login(manager)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-    page.goto(f"{live_server.url}/sync/")
+    open_monitor(page, live_server, client)
     row = page.locator(f"#job-{job.pk}")
     assert "503 Service Unavailable" in row.inner_text()
     row.get_by_role("button", name=f"Retry job {job.pk}").click()
@@ -65,3 +63,20 @@ def test_manager_retries_a_dead_job_from_the_monitor(page, live_server, client, 
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert receiver.deliveries() == {str(job.uuid)}
+
+
+def test_a_won_deal_shows_on_the_monitor_once_operations_received_it(page, live_server, client, receiver):
+    target = WebhookTargetFactory(
+        name="operations", settings={"url": receiver.url, "secret": "s3cret", "events": ["deal.won"]}
+    )
+    lead, conversion = converted_lead(company="Bakkerij Jansen")
+    deal = WonDeal(
+        crm="salesforce", id=conversion.opportunity_id, name="Ovens", amount=None, currency="", close_date=None
+    )
+    deal_won_record(lead=lead, deal=deal)
+
+    open_monitor(page, live_server, client)
+
+    delivered = page.locator(f'#target-{target.pk} li[data-event="deal.won"]')
+    assert "Bakkerij Jansen" in delivered.inner_text()
+    assert [r.json["event"] for r in receiver.received] == ["deal.won"]

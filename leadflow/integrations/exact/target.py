@@ -22,6 +22,7 @@ from leadflow.integrations.exact.accounts import (
     exact_accounts_refresh,
 )
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
+from leadflow.sync.events import CUSTOMER_CONVERTED, DEAL_WON
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ class ExactTarget(Target):
     kind = "exact"
     label = "Exact Online"
     settings_form = ExactSettingsForm
+    # A won deal makes sure the customer is a debtor (its payload carries the same customer and ids).
+    events = (CUSTOMER_CONVERTED, DEAL_WON)
 
     def describe(self, *, target: "SyncTarget") -> str:
         division = target.settings.get("division")

@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from leadflow.sync.events import EVENTS
+from leadflow.sync.events import CUSTOMER_CONVERTED, EVENTS
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
@@ -32,7 +32,11 @@ class WebhookSettingsForm(forms.Form):
     secret = forms.CharField(
         max_length=200, required=False, help_text="Shared signing secret; left empty, one is generated."
     )
-    events = forms.MultipleChoiceField(choices=list(EVENTS.items()), initial=list(EVENTS))
+    events = forms.MultipleChoiceField(
+        choices=list(EVENTS.items()),
+        initial=[CUSTOMER_CONVERTED],
+        help_text="Each event is sent only to targets that tick it (payload schemas: docs/schemas/).",
+    )
     timeout_seconds = forms.IntegerField(min_value=1, max_value=60, initial=10)
 
     def clean_secret(self) -> str:
