@@ -4,8 +4,8 @@ import pytest
 
 from tests.factories import LeadFactory, UserFactory
 from tests.intake.factories import LeadFormFactory
+from tests.review.browser import PASSWORD, sign_in
 from tests.review.factories import user_with_role
-from tests.review.test_browser import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -28,6 +28,18 @@ def browser(_orm_beside_playwright):
         chromium.close()
 
 
+@pytest.fixture
+def page(browser):
+    """A desktop page whose dialogs are dismissed and kept in `page.dialogs`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
 def new_page(browser, viewport):
     context = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 600, has_touch=True)
     page = context.new_page()

@@ -3,7 +3,7 @@ from django.test import Client
 
 from leadflow.review import roles
 from tests.factories import LeadFactory
-from tests.review.browser import _orm_beside_playwright, browser  # noqa: F401 (Chromium for the browser tests)
+from tests.review.browser import _orm_beside_playwright, browser, page  # noqa: F401 (Chromium for the browser tests)
 from tests.review.factories import user_with_role
 
 

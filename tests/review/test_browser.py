@@ -15,17 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">'
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
-
-
 def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server):
     rep = user_with_role("sam", "Sales rep")
     LeadFactory(owner=user_with_role("ruben", "Sales rep"), last_name="Someone-Elses")

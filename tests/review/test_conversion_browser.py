@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the browser fixtures are shared with test_browser.py)
 """The three conversion flows a sales rep meets, in Debian's Chromium against the sandbox org over HTTP:
 a deal with amount and stage, a contact without a deal, and an existing customer's new enquiry."""
 
@@ -10,13 +9,8 @@ from leadflow.crm.models import Conversion
 from leadflow.leads.models import LeadState
 from leadflow.quality.models import DuplicateCandidate
 from tests.factories import LeadFactory
+from tests.review.browser import sign_in
 from tests.review.factories import user_with_role
-from tests.review.test_browser import (  # noqa: F401 (fixtures)
-    _orm_beside_playwright,
-    browser,
-    page,
-    sign_in,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
