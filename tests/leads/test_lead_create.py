@@ -1,6 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DataError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadEvent
@@ -19,9 +19,9 @@ def test_unvalidated_lead_with_an_overlong_field_is_refused(db):
     assert not Lead.objects.exists()
 
 
-def test_validated_lead_with_a_taken_external_id_is_still_refused_by_name(db):
+def test_validated_lead_with_a_taken_external_id_is_refused_by_the_unique_index(db):
     services.lead_create(actor=None, source="crm", external_id="4711", validated=True)
-    with pytest.raises(ValidationError, match="lead_external_id_unique_per_source"):
+    with pytest.raises(IntegrityError), transaction.atomic():  # no SELECT first: the INSERT itself is refused
         services.lead_create(actor=None, source="crm", external_id="4711", validated=True)
     assert Lead.objects.count() == 1
 

@@ -37,8 +37,9 @@ def test_lead_whose_message_was_lost_is_recovered_by_the_sweeper(celery_worker_p
         actor=None, last_name="Vos", email="vos@vos-advies.nl", company="Vos Advies", country="NL"
     )
     wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
-    # Simulate a message lost between commit and publish: due long ago, nothing queued.
-    Lead.objects.filter(pk=lead.pk).update(checks_due_at="2020-01-01T00:00:00Z", checked_at=None)
+    # Simulate a lost message: due long ago, its wake-up sent long ago, nothing queued.
+    long_ago = "2020-01-01T00:00:00Z"
+    Lead.objects.filter(pk=lead.pk).update(checks_due_at=long_ago, wake_up_sent_at=long_ago, checked_at=None)
     from leadflow.leads.tasks import sweep_stuck_leads
 
     sweep_stuck_leads.delay()
