@@ -40,7 +40,7 @@ def test_rep_qualifies_with_need_budget_and_next_step_and_lands_on_the_next_lead
     page.locator("body").press("q")
     page.keyboard.type("Route planning for 40 vans")  # the need field has the focus
     page.get_by_label("Budget and timing").fill("€25k, before Q2")
-    page.get_by_label("Next step", exact=True).fill("Demo with operations")
+    page.locator(".qualify-box").get_by_label("Next step", exact=True).fill("Demo with operations")
     page.get_by_role("button", name="Qualify lead").click()
     page.wait_for_url(f"**/leads/{following.pk}/")
     assert page.get_by_text(f"{top.display_name}: qualified.").is_visible()
