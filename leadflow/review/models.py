@@ -163,6 +163,21 @@ class Activity(models.Model):
         return f"{self.get_kind_display()} with lead {self.lead_id}: {self.get_outcome_display()}"
 
 
+class SavedView(models.Model):
+    """A person's named queue filter (the query string), listed above their filters."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
 class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", "Lead assigned to you"
     RESPONSE_DUE = "response_due", "Response target about to pass"

@@ -22,6 +22,7 @@ from leadflow.review.models import (
     LeadPlan,
     Note,
     SalesProfile,
+    SavedView,
     Team,
     TeamMembership,
 )
@@ -166,6 +167,16 @@ def activity_log(
                 defaults={"next_step": next_step.strip(), "next_step_on": next_step_on, "updated_by": author},
             )
     return activity
+
+
+def saved_view_save(*, user: AbstractBaseUser, name: str, query: str) -> SavedView:
+    """Keep the queue's current filters under a name (saving an existing name replaces its filters)."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("Give the view a name.")
+    query = "&".join(part for part in query.split("&") if not part.startswith(("page=", "selected=")))
+    view, _ = SavedView.objects.update_or_create(user=user, name=name[:60], defaults={"query": query[:1000]})
+    return view
 
 
 def sales_profile_for(user: AbstractBaseUser) -> SalesProfile:

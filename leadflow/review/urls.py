@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="review/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.queue, name="queue"),
+    path("views/", views.saved_view_add, name="saved-view-add"),
+    path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved-view-delete"),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead"),
     path("leads/<int:lead_id>/fields/<str:field>/", views.lead_field, name="lead-field"),
     path("leads/<int:lead_id>/transitions/<str:name>/", views.lead_transition, name="lead-transition"),

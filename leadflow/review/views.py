@@ -128,6 +128,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "owners": sel.assignable_users() if manager else [],
         "sources": sel.queue_sources(),
         "selected": {int(i) for i in request.GET.get("selected", "").split(",") if i.isdigit()},
+        "saved_views": request.user.saved_views.all(),
     }
     template = "review/partials/_queue_results.html" if request.htmx else "review/queue.html"
     return render(request, template, context)
@@ -138,6 +139,26 @@ def _query_without(data: QueryDict, *names: str) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+@require_POST
+@workspace_view()
+def saved_view_add(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("query", "")
+    try:
+        services.saved_view_save(user=request.user, name=request.POST.get("name", ""), query=query)
+    except ApplicationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, "View saved.")
+    return redirect(reverse("review:queue") + "?" + query)
+
+
+@require_POST
+@workspace_view()
+def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    get_object_or_404(request.user.saved_views, pk=view_id).delete()
+    return redirect("review:queue")
 
 
 # --- Lead page -----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_lead_added_in_the_admin_goes_through_intake_and_is_audited(admin_client
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     lead = Lead.objects.get(email="eva@smit-advies.nl")
-    assert lead.state == LeadState.QUALIFIED
+    assert lead.state == LeadState.VALIDATED
     assert lead.events.first().kind == LeadEvent.Kind.CREATED
 
 

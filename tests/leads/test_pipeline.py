@@ -13,15 +13,18 @@ def create(**fields):
     return services.lead_create(actor="api:tests", source="tests", **{**defaults, **fields})
 
 
-def test_new_lead_is_validated_and_qualified_in_the_background(django_capture_on_commit_callbacks):
+def test_new_lead_is_validated_and_assessed_in_the_background_and_waits_for_a_person(
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         lead = create(email="Anna@Acme.NL", phone="020 123 4567")
     lead.refresh_from_db()
-    assert lead.state == LeadState.QUALIFIED
+    assert lead.state == LeadState.VALIDATED
+    assert lead.assessment.get_verdict_display() == "Fits"
     assert (lead.email, lead.phone) == ("Anna@acme.nl", "+31201234567")
     assert lead.submission["phone"] == "020 123 4567"
     assert lead.checks_due_at is None
-    assert [e.actor_label for e in lead.events.filter(kind="transition")] == ["system", "system"]
+    assert [e.actor_label for e in lead.events.filter(kind="transition")] == ["system"]  # validated; a person qualifies
 
 
 def test_lead_with_errors_stays_new_with_its_findings(django_capture_on_commit_callbacks):
@@ -60,4 +63,4 @@ def test_sweeper_requeues_leads_whose_message_was_lost():
     assert sweep_stuck_leads() == 1
     lead.refresh_from_db()
     assert lead.checks_due_at is None
-    assert lead.state == LeadState.QUALIFIED
+    assert lead.state == LeadState.VALIDATED

@@ -26,10 +26,11 @@ def test_new_lead_is_validated_by_a_real_worker_over_redis(celery_worker_process
         company="Jansen Bouw",
         country="NL",
     )
-    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).state == LeadState.QUALIFIED), "worker did not process"
+    processed = Lead.objects.filter(pk=lead.pk, state=LeadState.VALIDATED, checks_due_at__isnull=True)
+    assert wait_for(processed.exists), "worker did not process"
     lead.refresh_from_db()
-    assert lead.checks_due_at is None
-    assert list(lead.events.filter(kind="transition").values_list("to_state", flat=True)) == ["validated", "qualified"]
+    # Validated by the checks; qualifying is a person's decision (the source does not auto-qualify).
+    assert list(lead.events.filter(kind="transition").values_list("to_state", flat=True)) == ["validated"]
 
 
 def test_lead_whose_message_was_lost_is_recovered_by_the_sweeper(celery_worker_process, settings):

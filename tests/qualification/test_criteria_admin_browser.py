@@ -46,7 +46,9 @@ def test_admin_tries_criteria_on_open_leads_then_saves_them(page, live_server):
     page.fill("#id_change_reason", "Mid-sized companies too")
     page.click("input[name=_test]")
 
-    assert "1 lead(s) would change verdict; 1 validated lead(s) would be qualified" in page.inner_text("#content-main")
+    content = page.inner_text("#content-main")
+    assert "1 lead(s) would change suggestion; 1 would newly be suggested as a fit." in content
+    assert "No lead would be qualified without a person" in content
     assert "<script>window.hacked=1</script>" in page.inner_text("#preview-sample")
     assert page.evaluate("window.hacked") is None
     assert QualificationRule.objects.get().value == "100"

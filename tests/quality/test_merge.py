@@ -74,13 +74,13 @@ def test_not_a_duplicate_is_remembered_and_never_asked_again(pair, user):
         candidate_dismiss(candidate=candidate, actor=user)
 
 
-def test_dismissing_the_last_candidate_lets_the_lead_qualify(pair, user, django_capture_on_commit_callbacks):
+def test_dismissing_the_last_candidate_lets_the_lead_be_validated(pair, user, django_capture_on_commit_callbacks):
     _, loser = pair
     assert loser.state == LeadState.NEW
     with django_capture_on_commit_callbacks(execute=True):
         candidate_dismiss(candidate=loser.duplicate_candidates.get(), actor="review:anna")
     loser.refresh_from_db()
-    assert loser.state == LeadState.QUALIFIED
+    assert loser.state == LeadState.VALIDATED
 
 
 def test_new_enquiry_is_never_merged_into_a_converted_lead(pair, user):

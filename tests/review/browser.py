@@ -59,7 +59,10 @@ def sign_in(page, live_server, username):
 
 def overflows(page) -> int:
     """How many pixels the page is wider than the screen (0: no horizontal scrolling)."""
-    return page.evaluate(
-        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
+    return max(
+        0,
+        page.evaluate(
+            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+            " - document.documentElement.clientWidth"
+        ),
     )

@@ -35,7 +35,7 @@ def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server
     page.locator("body").press("q")
     page.keyboard.type("Route planning for their vans")
     page.get_by_label("Budget and timing").fill("€20k, this quarter")
-    page.get_by_label("Next step", exact=True).fill("Demo on Friday")
+    page.locator(".qualify-box").get_by_label("Next step", exact=True).fill("Demo on Friday")
     page.get_by_role("button", name="Qualify lead").click()
     page.wait_for_selector("text=Ready (Acme B.V.): qualified.")
     ready.refresh_from_db()

@@ -9,6 +9,7 @@ from leadflow.quality.models import DuplicateCandidate, LeadFinding, Severity
 from leadflow.review.models import LeadPlan
 from leadflow.review.selectors import QueueFilters, lead_queue_for, queue_state_counts
 from tests.factories import LeadFactory
+from tests.review.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_state_counts_respect_the_other_filters_but_not_the_state(manager):
 def test_queue_page_runs_a_constant_number_of_queries(manager_client, django_assert_max_num_queries, rep):
     def page_with(n):
         LeadFactory.create_batch(n, owner=rep)
-        with django_assert_max_num_queries(12) as captured:
+        with django_assert_max_num_queries(13) as captured:
             response = manager_client.get("/", {"sort": "owner", "has_findings": "", "q": ""})
         assert response.status_code == 200
         return len(captured.captured_queries)
@@ -147,3 +148,21 @@ def test_open_work_leaves_out_leads_salesforce_is_converting(manager):
     LeadFactory(last_name="Waiting", state=LeadState.QUALIFIED)
     assert names(manager, state="open") == ["Waiting"]
     assert queue_state_counts(manager, QueueFilters())["open"] == 1
+
+
+def test_a_person_saves_a_view_and_finds_it_again_and_nobody_else_sees_it(rep, rep_client, other_rep):
+    response = rep_client.post("/views/", {"name": "DACH leads", "query": "state=all&country=DE&page=3"})
+    assert response["Location"] == "/?state=all&country=DE&page=3"
+    body = rep_client.get("/").content.decode()
+    assert '<a href="?state=all&amp;country=DE">DACH leads</a>' in body
+    assert "DACH leads" not in client_for(other_rep).get("/").content.decode()
+    view = rep.saved_views.get()
+    assert rep_client.post(f"/views/{view.pk}/delete/").status_code == 302
+    assert not rep.saved_views.exists()
+
+
+def test_a_view_needs_a_name_and_another_persons_view_cannot_be_deleted(rep, rep_client, other_rep):
+    rep_client.post("/views/", {"name": " ", "query": "state=all"})
+    assert not rep.saved_views.exists()
+    theirs = other_rep.saved_views.create(name="Mine", query="state=new")
+    assert rep_client.post(f"/views/{theirs.pk}/delete/").status_code == 404

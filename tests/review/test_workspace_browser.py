@@ -40,7 +40,7 @@ def test_rep_qualifies_with_need_budget_and_next_step_and_lands_on_the_next_lead
     page.locator("body").press("q")
     page.keyboard.type("Route planning for 40 vans")  # the need field has the focus
     page.get_by_label("Budget and timing").fill("€25k, before Q2")
-    page.get_by_label("Next step", exact=True).fill("Demo with operations")
+    page.locator(".qualify-box").get_by_label("Next step", exact=True).fill("Demo with operations")
     page.get_by_role("button", name="Qualify lead").click()
     page.wait_for_url(f"**/leads/{following.pk}/")
     assert page.get_by_text(f"{top.display_name}: qualified.").is_visible()
@@ -159,24 +159,27 @@ def workspace_pages(manager, rep):
     ]
 
 
-def test_every_workspace_page_fits_a_360_pixel_screen(browser, live_server):
+def problems_on_every_page(browser, live_server, viewport, check) -> dict[str, object]:
+    """Visit every workspace page as the role that works it (and the login page signed out); `check(page)`
+    returns what is wrong there (falsy when nothing is)."""
     manager, rep = user_with_role("maria", "Sales manager"), user_with_role("sam", "Sales rep")
     pages = workspace_pages(manager, rep)
-    wide = {}
-    for username in ("maria", "sam"):
-        page = new_page(browser, PHONE)
-        sign_in(page, live_server, username)
-        for _, path in [p for p in pages if p[0] == username]:
+    found = {}
+    for username in ("maria", "sam", None):
+        page = new_page(browser, viewport)
+        if username:
+            sign_in(page, live_server, username)
+        for path in [path for who, path in pages if who == username] if username else ["/login/"]:
             page.goto(f"{live_server.url}{path}")
-            if overflows(page) > 0:
-                wide[f"{username} {path}"] = overflows(page)
+            problem = check(page)
+            if problem:
+                found[f"{username or 'signed out'} {path}"] = problem
         page.context.close()
-    page = new_page(browser, PHONE)
-    page.goto(f"{live_server.url}/login/")
-    if overflows(page) > 0:
-        wide["/login/"] = overflows(page)
-    page.context.close()
-    assert wide == {}
+    return found
+
+
+def test_every_workspace_page_fits_a_360_pixel_screen(browser, live_server):
+    assert problems_on_every_page(browser, live_server, PHONE, overflows) == {}
 
 
 def test_a_duplicate_can_be_merged_on_a_phone(browser, live_server):
@@ -218,21 +221,4 @@ def serious_violations(page) -> list[str]:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440px", "360px"])
 def test_no_workspace_page_has_serious_or_critical_accessibility_violations(browser, live_server, viewport):
     """axe-core (bundled by axe-playwright-python, nothing downloaded) on every page each role reaches."""
-    manager, rep = user_with_role("maria", "Sales manager"), user_with_role("sam", "Sales rep")
-    pages = workspace_pages(manager, rep)
-    found = {}
-    for username in ("maria", "sam"):
-        page = new_page(browser, viewport)
-        sign_in(page, live_server, username)
-        for _, path in [p for p in pages if p[0] == username]:
-            page.goto(f"{live_server.url}{path}")
-            violations = serious_violations(page)
-            if violations:
-                found[f"{username} {path}"] = violations
-        page.context.close()
-    page = new_page(browser, viewport)
-    page.goto(f"{live_server.url}/login/")
-    if serious_violations(page):
-        found["/login/"] = serious_violations(page)
-    page.context.close()
-    assert found == {}
+    assert problems_on_every_page(browser, live_server, viewport, serious_violations) == {}

@@ -1,10 +1,12 @@
 """The demo workspace tells the product's story: people decide, and the flags mark the few leads that wait."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent
+from leadflow.review import roles
 from leadflow.review.selectors import QueueFilters, lead_queue_for, response_flags, response_targets
 from standins.devtools.demo import demo_people_ensure, demo_workspace_create
 
@@ -14,6 +16,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(salesforce, settings, tmp_path):
     settings.DATA_DIR = tmp_path
+    for role in (roles.ADMIN, roles.SALES_MANAGER, roles.SALES_REP):
+        Group.objects.get_or_create(name=role)  # browser tests in the same worker flush the migration's groups
     people = demo_people_ensure(password="demo demo demo")
     demo_workspace_create(people=people, leads=80, seed=7)
     return people
