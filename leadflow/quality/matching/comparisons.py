@@ -79,7 +79,8 @@ def _compare_names(a: Profile, b: Profile) -> dict[str, str]:
     # Swapped: one record's first name holds the other's surname (particles and all: "de Vries, Anna").
     a_first, b_first = surname_core(a.first), surname_core(b.first)
     swapped = {"first_name": first_name_level(a_first, b.last_core), "last_name": last_name_level(a.last_core, b_first)}
-    if all(swapped.values()) and _rank(swapped) < _rank(straight) - 1:
+    # A swap is taken only when both crosswise names agree at least a little: "Gray, Eric" is not "Jessica Gray".
+    if all(swapped.values()) and "different" not in swapped.values() and _rank(swapped) < _rank(straight) - 1:
         return {name: level for name, level in swapped.items() if level}
     return {name: level for name, level in straight.items() if level}
 
