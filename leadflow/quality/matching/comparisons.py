@@ -110,13 +110,19 @@ def first_name_level(a: str, b: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def last_name_level(a: str, b: str) -> str:
+    # Token sets: "van den berg" and "berg" share their words; one is the other with particles.
+    return _words_level(a, b, similar_words=fuzz.token_set_ratio(a, b) >= 90 if a and b else False)
+
+
+def _words_level(a: str, b: str, *, similar_words: bool) -> str:
+    """Names and streets: equal (spaces ignored), one typo, similar (Jaro-Winkler or their words), different."""
     if not a or not b:
         return ""
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return "exact"
     if _is_typo(a, b):
         return "typo"
-    if JaroWinkler.similarity(a, b) >= 0.8 or fuzz.token_set_ratio(a, b) >= 90:
+    if similar_words or JaroWinkler.similarity(a, b) >= 0.8:
         return "similar"
     return "different"
 
@@ -228,15 +234,7 @@ def _phone_level(a: str, b: str) -> str:
 
 
 def _street_level(a: str, b: str) -> str:
-    if not a or not b:
-        return ""
-    if a == b or a.replace(" ", "") == b.replace(" ", ""):
-        return "exact"
-    if _is_typo(a, b):
-        return "typo"
-    if JaroWinkler.similarity(a, b) >= 0.8 or fuzz.token_sort_ratio(a, b) >= 85:
-        return "similar"
-    return "different"
+    return _words_level(a, b, similar_words=fuzz.token_sort_ratio(a, b) >= 85 if a and b else False)
 
 
 def _house_number_level(a: Profile, b: Profile) -> str:
