@@ -79,7 +79,8 @@ def _compare_names(a: Profile, b: Profile) -> dict[str, str]:
     # Swapped: one record's first name holds the other's surname (particles and all: "de Vries, Anna").
     a_first, b_first = surname_core(a.first), surname_core(b.first)
     swapped = {"first_name": first_name_level(a_first, b.last_core), "last_name": last_name_level(a.last_core, b_first)}
-    if all(swapped.values()) and _rank(swapped) < _rank(straight) - 1:
+    # A swap is taken only when both crosswise names agree at least a little: "Gray, Eric" is not "Jessica Gray".
+    if all(swapped.values()) and "different" not in swapped.values() and _rank(swapped) < _rank(straight) - 1:
         return {name: level for name, level in swapped.items() if level}
     return {name: level for name, level in straight.items() if level}
 
@@ -109,13 +110,19 @@ def first_name_level(a: str, b: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def last_name_level(a: str, b: str) -> str:
+    # Token sets: "van den berg" and "berg" share their words; one is the other with particles.
+    return _words_level(a, b, similar_words=fuzz.token_set_ratio(a, b) >= 90 if a and b else False)
+
+
+def _words_level(a: str, b: str, *, similar_words: bool) -> str:
+    """Names and streets: equal (spaces ignored), one typo, similar (Jaro-Winkler or their words), different."""
     if not a or not b:
         return ""
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return "exact"
     if _is_typo(a, b):
         return "typo"
-    if JaroWinkler.similarity(a, b) >= 0.8 or fuzz.token_set_ratio(a, b) >= 90:
+    if similar_words or JaroWinkler.similarity(a, b) >= 0.8:
         return "similar"
     return "different"
 
@@ -227,15 +234,7 @@ def _phone_level(a: str, b: str) -> str:
 
 
 def _street_level(a: str, b: str) -> str:
-    if not a or not b:
-        return ""
-    if a == b or a.replace(" ", "") == b.replace(" ", ""):
-        return "exact"
-    if _is_typo(a, b):
-        return "typo"
-    if JaroWinkler.similarity(a, b) >= 0.8 or fuzz.token_sort_ratio(a, b) >= 85:
-        return "similar"
-    return "different"
+    return _words_level(a, b, similar_words=fuzz.token_sort_ratio(a, b) >= 85 if a and b else False)
 
 
 def _house_number_level(a: Profile, b: Profile) -> str:
