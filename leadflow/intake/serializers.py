@@ -32,10 +32,34 @@ class SharedPerThread:
         return instance
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: a JSON number or boolean is refused, not silently turned into text (the schema says string)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (in a form post: the strings "true"/"false"); "yes", 1 and the like are refused."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        self.fail("invalid")
+
+
 class LeadCreateSerializer(SharedPerThread, serializers.ModelSerializer):
     """Known lead fields are validated; any other key is kept in `custom_fields` under its name."""
 
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    external_id = StrictCharField(required=False, allow_blank=True, max_length=255)
+    consent_given = StrictBooleanField(required=False, default=False)
     custom_fields = serializers.DictField(required=False, default=dict)
 
     class Meta:

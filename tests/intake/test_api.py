@@ -204,3 +204,20 @@ def test_a_lead_with_nothing_to_recognise_it_by_is_refused_with_what_is_missing(
     message = response.json()["error"]["fields"]["non_field_errors"][0]
     assert message == "A lead needs at least one of: email, phone, first_name, last_name, company."
     assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("external_id", 4711), ("external_id", True), ("consent_given", "yes"), ("consent_given", 1)]
+)
+def test_a_value_of_the_wrong_type_is_refused_not_coerced(api, field, value):
+    response = post(api, {**BODY, field: value})
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Lead.objects.exists()
+
+
+def test_a_form_post_may_leave_a_nullable_number_empty(api):
+    response = api.post("/api/leads/", {**BODY, "company_size": "", "consent_given": "true"}, format="multipart")
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert (lead.company_size, lead.consent_given) == (None, True)

@@ -23,11 +23,12 @@ def test_rep_triages_the_queue_and_qualifies_with_the_keyboard(page, live_server
     sign_in(page, live_server, "sam")
     assert page.get_by_text("Someone-Elses").count() == 0
     page.get_by_label("Search name, email or company").fill("ready")
-    page.wait_for_function("document.querySelectorAll('tr[data-lead-url]').length === 1")
+    # Functions, not expression strings: Playwright evals a string in the page, which the CSP forbids.
+    page.wait_for_function("() => document.querySelectorAll('tr[data-lead-url]').length === 1")
     page.get_by_role("heading", name="Lead queue").click()  # leave the search field for the shortcuts
     # Leaving the field fires its change event, and htmx starts a refresh at once: wait for it to land, or the
     # refreshed table replaces the row that `j` marks. (networkidle would not wait: the page reached it before.)
-    page.wait_for_function("!document.querySelector('.htmx-request')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.keyboard.press("j")
     page.wait_for_selector("tr.is-current")
     page.keyboard.press("o")
