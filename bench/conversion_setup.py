@@ -58,7 +58,7 @@ def sandbox_org(name: str = "sandbox"):
         server.wait(timeout=20)
 
 
-def _wait_until_listening(url: str, timeout: float = 30) -> None:
+def _wait_until_listening(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
