@@ -21,5 +21,7 @@ def test_create_reads_only_the_token_and_inserts_lead_event_and_submission(db):
     assert response.json()["findings"] == response.json()["duplicate_candidates"] == []
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     writes = [q["sql"].split()[2].strip('"') for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert statements.count("SELECT") == 1  # the token; no constraint check, nothing for the reply
+    # The token and the outbox's read of which targets want `lead.created`; no constraint check, nothing for the
+    # reply.
+    assert statements.count("SELECT") == 2
     assert writes == ["leads_lead", "leads_leadevent", "intake_submission"]

@@ -57,8 +57,9 @@ def test_checks_due_again_after_an_older_wake_up_count_as_not_sent():
 def test_sweep_processes_the_requeued_leads_in_batches():
     leads = [lead_due(due_minutes_ago=3, sent_minutes_ago=None) for _ in range(3)]
     assert sweep_stuck_leads() == 3
+    # Checked and validated; qualifying is a person's decision (no source here is set to auto-qualify).
     assert set(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("state", flat=True)) == {
-        LeadState.QUALIFIED
+        LeadState.VALIDATED
     }
     assert not Lead.objects.filter(checks_due_at__isnull=False).exists()
 

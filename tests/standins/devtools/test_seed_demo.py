@@ -25,7 +25,7 @@ def test_seed_demo_creates_every_login_leads_in_every_state_and_real_conversions
     assert users.count() == len(PEOPLE)
     assert all(user.check_password("demo-pass-123") for user in users)
     states = set(Lead.objects.values_list("state", flat=True))
-    assert {LeadState.NEW, LeadState.QUALIFIED, LeadState.REJECTED} <= states
+    assert {LeadState.VALIDATED, LeadState.QUALIFIED, LeadState.REJECTED, LeadState.CONVERTED} <= states
     done = Conversion.objects.filter(status=ConversionStatus.DONE)
     assert done.exists()
     sandbox_accounts = {record["Id"] for record in salesforce.records("Account")}
