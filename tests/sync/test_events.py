@@ -13,7 +13,6 @@ from leadflow.crm.deals import WonDeal, deal_won_record
 from leadflow.integrations.webhook.target import webhook_body
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import lead_create, lead_create_many, lead_event_record, lead_qualify, lead_reject
-from leadflow.quality.services import lead_merge
 from leadflow.sync import services
 from leadflow.sync.events import EVENTS
 from leadflow.sync.models import JobState, SyncJob
