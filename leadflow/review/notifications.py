@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -117,9 +118,9 @@ def _duplicates_found() -> int:
     candidates = DuplicateCandidate.objects.filter(
         status=CandidateStatus.OPEN, lead__owner__isnull=False
     ).select_related("lead__owner")
-    candidates = candidates.exclude(
-        Exists(Notification.objects.filter(kind=NotificationKind.DUPLICATE, key=OuterRef("pk")))
-    )
+    # The notice's key is the candidate's id as text (PostgreSQL compares text with a number only when told to).
+    noticed = Notification.objects.filter(kind=NotificationKind.DUPLICATE, key=Cast(OuterRef("pk"), CharField()))
+    candidates = candidates.exclude(Exists(noticed))
     for candidate in candidates[:500]:
         lead = candidate.lead
         message = f"{lead.display_name} may be a duplicate of {candidate.target_label}."
