@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from leadflow import celery_app
@@ -18,6 +19,14 @@ def _run_tasks_in_process():
     """Tasks run where they are queued unless a test starts a real worker (fixture celery_worker_process)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counts and cached form definitions are per test: a test never inherits another's 429."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

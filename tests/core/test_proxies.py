@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
@@ -61,7 +60,6 @@ def test_with_no_proxy_configured_forwarded_headers_are_ignored():
 @BEHIND_PROXY
 @override_settings(LEADFLOW_FORM_RATE_LIMIT_PER_IP="2/m")
 def test_behind_the_proxy_each_visitor_has_their_own_form_limit(client, db):
-    cache.clear()
     form = LeadFormFactory()
     url = reverse("intake:form-submit", args=[form.key])
 
