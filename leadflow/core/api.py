@@ -67,7 +67,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "Some fields are not valid.", fields=_fields(exc.detail))
+        fields = _fields(exc.detail)
+        if not isinstance(fields, dict):  # the body as a whole was wrong (null, a list, a number)
+            fields = {"non_field_errors": fields}
+        body = error_body("invalid", "Some fields are not valid.", fields=fields)
         return Response(body, status=status.HTTP_400_BAD_REQUEST, headers=headers)
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else "error"
@@ -75,7 +78,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def _fields(detail: Any) -> Any:
-    """DRF's nested detail as plain strings; a body that is not an object gets its errors under `non_field_errors`."""
+    """DRF's nested detail as plain strings."""
     if isinstance(detail, dict):
         return {name: _fields(value) for name, value in detail.items()}
     if isinstance(detail, list):

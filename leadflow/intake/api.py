@@ -20,7 +20,14 @@ from leadflow.core.ratelimit import Limit, rate_limited
 from leadflow.intake import services
 from leadflow.intake.models import ApiToken, IdempotencyKey
 from leadflow.intake.selectors import leads_for_token
-from leadflow.intake.serializers import ErrorSerializer, LeadCreateSerializer, LeadDetailSerializer, LeadPageSerializer
+from leadflow.intake.serializers import (
+    MAX_PAGE_SIZE,
+    ErrorSerializer,
+    LeadCreateSerializer,
+    LeadDetailSerializer,
+    LeadListQuerySerializer,
+    LeadPageSerializer,
+)
 from leadflow.intake.views import request_meta
 
 LIST_FILTERS = {
@@ -82,7 +89,7 @@ class HasApiToken(permissions.BasePermission):
 class LeadPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
 
 
 class TokenApiView(APIView):
@@ -108,7 +115,8 @@ class LeadListCreateApi(TokenApiView):
         summary="Create a lead",
         description="Known fields are validated; any other key is kept in custom_fields. Send an Idempotency-Key "
         "header so that a retry returns the first response instead of creating a second lead.",
-        request=LeadCreateSerializer,
+        # JSON is the contract; a plain form post is accepted too but not documented (a form has no null).
+        request={"application/json": LeadCreateSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         responses={201: LeadDetailSerializer, **ERRORS},
         examples=[
@@ -156,26 +164,14 @@ class LeadListCreateApi(TokenApiView):
     @extend_schema(
         operation_id="leads_list",
         summary="List this key's leads",
-        parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR),
-            OpenApiParameter("external_id", OpenApiTypes.STR),
-            OpenApiParameter("email", OpenApiTypes.STR),
-            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
-            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                description=f"Leads per page (default 50, at most {LeadPagination.max_page_size}).",
-            ),
-        ],
+        parameters=[LeadListQuerySerializer],
         responses={200: LeadPageSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        filters = {LIST_FILTERS[k]: v for k, v in request.query_params.items() if k in LIST_FILTERS and v}
-        for name in ("created_after", "created_before"):
-            if name in request.query_params and not _is_datetime(request.query_params[name]):
-                raise exceptions.ValidationError({name: ["Use an ISO 8601 date or date-time."]})
+        # A plain dict, not the QueryDict: DRF would read `state=` as "not sent" and list every lead.
+        query = LeadListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)  # a malformed filter or page is a 400, never silently ignored
+        filters = {LIST_FILTERS[k]: v for k, v in query.validated_data.items() if k in LIST_FILTERS and v}
         paginator = LeadPagination()
         page = paginator.paginate_queryset(self.readable_leads(request, filters), request, view=self)
         return paginator.get_paginated_response(LeadDetailSerializer(page, many=True).data)
@@ -199,12 +195,3 @@ def unknown_api_path(request: HttpRequest, path: str) -> JsonResponse:
 
 def _replay(stored: IdempotencyKey) -> Response:
     return Response(stored.response_body, status=stored.response_status, headers={"Idempotent-Replayed": "true"})
-
-
-def _is_datetime(value: str) -> bool:
-    from django.utils.dateparse import parse_date, parse_datetime
-
-    try:
-        return bool(parse_datetime(value) or parse_date(value))
-    except ValueError:
-        return False

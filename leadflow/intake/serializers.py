@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from leadflow.intake.forms import HIDDEN_FIELDS, phone_is_dialable
 from leadflow.intake.selectors import lead_salesforce_ids
-from leadflow.leads.models import Lead
+from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
 
 # A lead nobody could contact or recognise is not a lead: at least one of these must be sent.
@@ -141,6 +141,33 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+MAX_PAGE_SIZE = 200
+
+
+class LeadListQuerySerializer(serializers.Serializer):
+    """GET /api/leads/'s query string: each filter and the page are checked, so a typo is a 400, not all leads."""
+
+    state = serializers.ChoiceField(choices=LeadState.choices, required=False)
+    external_id = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.CharField(required=False, allow_blank=True)
+    created_after = serializers.DateTimeField(required=False, help_text="ISO 8601 date or date-time.")
+    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date or date-time.")
+    page = serializers.IntegerField(required=False, min_value=1, help_text="Page number, from 1.")
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text=f"Leads per page (default 50, at most {MAX_PAGE_SIZE}).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            known = ", ".join(self.fields)
+            raise serializers.ValidationError({name: [f"Not a filter of this list; use {known}."] for name in unknown})
+        return attrs
 
 
 class LeadPageSerializer(serializers.Serializer):
