@@ -668,6 +668,7 @@ def test_existing_customer_gets_a_new_opportunity_and_only_their_empty_fields_fi
     assert len(opportunities) == 2
     assert opportunities[1]["AccountId"] == account["id"]
     assert opportunities[1]["Description"] == "We need 40 licences."
+    assert opportunities[1]["LeadSource"] == qualified_lead.source  # the enquiry's source stays on the deal
 
 
 def test_stage_the_org_does_not_have_is_named_in_the_preview_and_nothing_is_sent(salesforce, qualified_lead):

@@ -22,6 +22,7 @@ DEFAULT_MAPPINGS = [
     ("Contact", "city", "MailingCity"),
     ("Contact", "country", "MailingCountry"),
     ("Opportunity", "message", "Description"),
+    ("Opportunity", "source", "LeadSource"),  # where the enquiry came from, kept on the deal
 ]
 
 
