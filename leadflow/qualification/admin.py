@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from leadflow.core.exceptions import ApplicationError
 from leadflow.qualification import services
+from leadflow.qualification.forms import submitted_rules
 from leadflow.qualification.models import (
     SETTINGS_PK,
     CriteriaChange,
@@ -208,14 +209,7 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _submitted_criteria(form: Any, formsets: list) -> tuple[int, int, list[services.RuleInput]]:
-        rules = []
-        for rule_form in formsets[0].forms:
-            is_blank_extra_row = rule_form.instance.pk is None and not rule_form.has_changed()
-            if is_blank_extra_row or rule_form.cleaned_data.get("DELETE"):
-                continue
-            values = {name: rule_form.cleaned_data[name] for name in services.RULE_ATTRIBUTES}
-            rules.append(services.RuleInput(id=rule_form.instance.pk, **values))
-        return form.cleaned_data["qualify_at"], form.cleaned_data["reject_below"], rules
+        return form.cleaned_data["qualify_at"], form.cleaned_data["reject_below"], submitted_rules(formsets[0])
 
     def _page_context(self) -> dict[str, Any]:
         return {
