@@ -3,6 +3,7 @@ fields (a lead field picked from a list, or a custom field)."""
 
 from django import forms
 
+from leadflow.core.forms import PlainLabelsMixin
 from leadflow.intake.models import FormField, LeadForm
 from leadflow.leads.services import EDITABLE_FIELDS
 
@@ -10,7 +11,7 @@ FIELD_NAMES_LIST_ID = "form-field-names"
 LEAD_FIELD_NAMES = EDITABLE_FIELDS
 
 
-class LeadFormSettingsForm(forms.ModelForm):
+class LeadFormSettingsForm(PlainLabelsMixin, forms.ModelForm):
     # A redirect typed without a scheme is an https address.
     redirect_url = forms.URLField(
         label="Redirect URL",
@@ -44,7 +45,7 @@ class LeadFormSettingsForm(forms.ModelForm):
         }
 
 
-class FormFieldForm(forms.ModelForm):
+class FormFieldForm(PlainLabelsMixin, forms.ModelForm):
     class Meta:
         model = FormField
         fields = ("order", "name", "required", "label_en", "label_nl", "label_de", "help_en")

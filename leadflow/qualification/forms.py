@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from leadflow.core.forms import PlainLabelsMixin
 from leadflow.qualification.models import QualificationRule, QualificationSettings
 from leadflow.qualification.rules import CUSTOM_FIELD_PREFIX, FIELD_CHOICES, Operator
 from leadflow.qualification.services import RULE_ATTRIBUTES, RuleInput
@@ -12,7 +13,7 @@ from leadflow.qualification.services import RULE_ATTRIBUTES, RuleInput
 CUSTOM_FIELD = "custom"
 
 
-class CriteriaThresholdsForm(forms.ModelForm):
+class CriteriaThresholdsForm(PlainLabelsMixin, forms.ModelForm):
     change_reason = forms.CharField(
         label="Why you change the criteria", required=False, max_length=500, help_text="Kept in the history."
     )
@@ -22,14 +23,17 @@ class CriteriaThresholdsForm(forms.ModelForm):
         fields = ("qualify_at", "reject_below")
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(PlainLabelsMixin, forms.ModelForm):
     """One rule. The field is chosen from the lead fields rules can test, or "custom field" with its key."""
 
-    field = forms.ChoiceField(label="Field", choices=[*FIELD_CHOICES, (CUSTOM_FIELD, "Custom field…")])
+    # Empty first choices: an untouched new-rule row stays unchanged, so it is skipped rather than refused.
+    field = forms.ChoiceField(
+        label="Field", choices=[("", "Choose a field"), *FIELD_CHOICES, (CUSTOM_FIELD, "Custom field…")]
+    )
     custom_key = forms.CharField(
         label="Custom field key", required=False, max_length=64, help_text="Only for a custom field, e.g. budget."
     )
-    operator = forms.ChoiceField(label="Operator", choices=Operator.choices)
+    operator = forms.ChoiceField(label="Operator", choices=[("", "Choose"), *Operator.choices])
 
     class Meta:
         model = QualificationRule
@@ -37,6 +41,8 @@ class RuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Named as saved: the instance takes the submitted (maybe invalid) values once the form is checked.
+        self.saved_description = str(self.instance) if self.instance.pk else ""
         stored = self.initial.get("field", "")
         if stored.startswith(CUSTOM_FIELD_PREFIX):
             self.initial["field"], self.initial["custom_key"] = CUSTOM_FIELD, stored.removeprefix(CUSTOM_FIELD_PREFIX)

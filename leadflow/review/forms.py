@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from leadflow.core.forms import PlainLabelsMixin
 from leadflow.intake.models import LANGUAGE_CODES
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
@@ -168,7 +169,7 @@ class NotificationSettingsForm(forms.ModelForm):
 SOURCES_LIST_ID = "known-sources"
 
 
-class AssignmentRuleForm(forms.ModelForm):
+class AssignmentRuleForm(PlainLabelsMixin, forms.ModelForm):
     """A rule as a manager edits it: the source from a list of known sources, the owner and team from menus."""
 
     language = forms.ChoiceField(
@@ -208,7 +209,7 @@ class AssignmentRuleForm(forms.ModelForm):
         return data
 
 
-class ResponseTargetForm(forms.ModelForm):
+class ResponseTargetForm(PlainLabelsMixin, forms.ModelForm):
     class Meta:
         model = ResponseTarget
         fields = ("source", "first_response_hours")

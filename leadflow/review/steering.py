@@ -288,7 +288,7 @@ def sync_target_edit(request: HttpRequest, target_id: int | None = None, kind: s
     target = get_object_or_404(SyncTarget, pk=target_id) if target_id else SyncTarget(kind=kind)
     if target.kind not in settings.SYNC_TARGET_KINDS:
         raise Http404("No such kind of sync target.")
-    form = target_form_for(target.kind, switch=False)(request.POST or None, instance=target)
+    form = target_form_for(target.kind, switch=False)(request.POST or None, instance=target, label_suffix="")
     if request.method == "POST" and form.is_valid():
         try:
             target = sync_services.sync_target_save(target=form.instance, actor=request.user)

@@ -196,9 +196,12 @@ def test_a_custom_field_rule_needs_its_key_and_a_bad_pattern_is_refused_in_place
 
 def test_an_operator_that_does_not_suit_the_field_is_explained(manager_client):
     QualificationRule.objects.all().delete()
-    new = {"rules-0-field": "company_size", "rules-0-operator": "contains", "rules-0-value": "5", "rules-0-weight": 5}
-    response = manager_client.post("/manage/criteria/", criteria_page_data() | new)
-    assert "Company size cannot be tested with “contains”." in error_text(response)
+    QualificationRule.objects.create(field="country", operator="equals", value="NL", weight=10)
+    changed = {"rules-0-field": "company_size", "rules-0-operator": "contains", "rules-0-value": "5"}
+    response = manager_client.post("/manage/criteria/", criteria_page_data() | changed)
+    body = error_text(response)
+    assert "Company size cannot be tested with “contains”." in body
+    assert "Rule 1: Country equals NL" in body  # the rule keeps its saved name while it is being corrected
 
 
 def test_testing_criteria_shows_the_effect_on_open_leads_and_saves_nothing(manager_client):
