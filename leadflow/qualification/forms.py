@@ -41,6 +41,9 @@ class RuleForm(PlainLabelsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The rules' help is said once above them, not repeated in every rule.
+        for field in self.fields.values():
+            field.help_text = ""
         # Named as saved: the instance takes the submitted (maybe invalid) values once the form is checked.
         self.saved_description = str(self.instance) if self.instance.pk else ""
         stored = self.initial.get("field", "")
