@@ -99,6 +99,10 @@ def test_managers_open_every_steering_page_from_the_navigation(manager_client, s
 def test_an_unknown_settings_page_is_a_friendly_404(manager_client):
     assert manager_client.get("/manage/nothing-here/").status_code == 404
     assert manager_client.get("/manage/sync/new/carrier-pigeon/").status_code == 404
+    target = WebhookTargetFactory()
+    response = manager_client.post(f"/manage/sync/{target.pk}/explode/")
+    assert response.status_code == 404 and "URLconf" not in response.content.decode()
+    assert SyncTarget.objects.get().enabled
 
 
 # --- Assignment rules and response targets ----------------------------------------------------------
