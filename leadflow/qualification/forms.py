@@ -4,6 +4,7 @@ picker and an operator picker instead of typed names."""
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from leadflow.core.forms import PlainLabelsMixin
 from leadflow.qualification.models import QualificationRule, QualificationSettings
@@ -75,3 +76,18 @@ def submitted_rules(formset: forms.BaseInlineFormSet) -> list[RuleInput]:
         values = {name: rule_form.cleaned_data[name] for name in RULE_ATTRIBUTES}
         rules.append(RuleInput(id=rule_form.instance.pk, **values))
     return rules
+
+
+def criteria_form_problems(form: forms.Form, formsets: list[forms.BaseFormSet]) -> list[str]:
+    """Every error of the thresholds form and the rule formsets as one line each, naming the rule by position."""
+    errors = [_problem("", name, messages) for name, messages in form.errors.items()]
+    for formset in formsets:
+        errors += [" ".join(str(e) for e in formset.non_form_errors())] if formset.non_form_errors() else []
+        for position, errors_of_row in enumerate(formset.errors, start=1):
+            errors += [_problem(f"Rule {position}", name, messages) for name, messages in errors_of_row.items()]
+    return errors
+
+
+def _problem(where: str, field_name: str, messages: list[str]) -> str:
+    place = ", ".join(part for part in (where, "" if field_name == NON_FIELD_ERRORS else field_name) if part)
+    return f"{place}: {' '.join(messages)}" if place else " ".join(messages)

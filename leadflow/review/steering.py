@@ -26,7 +26,7 @@ from leadflow.intake.builder import (
 from leadflow.intake.embeds import embed_snippets
 from leadflow.intake.models import LeadForm
 from leadflow.qualification import services as criteria_services
-from leadflow.qualification.forms import CriteriaThresholdsForm, RuleFormSet, submitted_rules
+from leadflow.qualification.forms import CriteriaThresholdsForm, RuleFormSet, criteria_form_problems, submitted_rules
 from leadflow.qualification.models import SETTINGS_PK, CriteriaChange, QualificationSettings
 from leadflow.review import services
 from leadflow.review.forms import SOURCES_LIST_ID, AssignmentRuleForm, ResponseTargetForm
@@ -220,6 +220,8 @@ def criteria(request: HttpRequest) -> HttpResponse:
                 return _criteria_saved(request, criteria_input, form.cleaned_data["change_reason"])
         except ApplicationError as exc:
             form.add_error(None, exc.message)
+    if request.method == "POST" and "preview" not in context:
+        context["problems"] = criteria_form_problems(form, [rules])
     template = "review/manage/partials/_criteria_test.html" if request.htmx and "test" in request.POST else None
     return render(request, template or "review/manage/criteria.html", context)
 

@@ -225,7 +225,8 @@ def test_testing_criteria_shows_the_effect_on_open_leads_and_saves_nothing(manag
 def test_testing_invalid_criteria_points_at_the_problem(manager_client):
     data = criteria_page_data() | {"qualify_at": 10, "reject_below": 40, "test": "1"}
     response = manager_client.post("/manage/criteria/", data, HTTP_HX_REQUEST="true")
-    assert "Not tested" in error_text(response)
+    body = error_text(response)
+    assert "Not tested" in body and "reject_below: Must not be above the “fits at” score." in body
     full = manager_client.post("/manage/criteria/", data)
     assert "Must not be above the “fits at” score." in error_text(full)
 
