@@ -59,7 +59,8 @@ def test_an_invalid_criterion_shows_its_error_beside_the_field(manager_page, liv
     rule.get_by_label("Field", exact=True).select_option(label="Company size")
     rule.get_by_label("Operator", exact=True).select_option(label="contains")
     page.get_by_role("button", name="Save the criteria").click()
-    page.get_by_text("Company size cannot be tested with “contains”.").wait_for()
+    rule.get_by_text("Company size cannot be tested with “contains”.", exact=True).wait_for()  # beside the field
+    assert page.get_by_role("alert").filter(has_text="Not saved").is_visible()  # and in the summary below
     assert QualificationRule.objects.get().field == "country"
     assert overflows(page) == 0
 
