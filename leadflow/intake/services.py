@@ -2,14 +2,17 @@
 
 import hashlib
 import json
+import logging
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,6 +26,7 @@ from leadflow.intake.forms import (
 )
 from leadflow.intake.models import (
     ApiToken,
+    FormField,
     IdempotencyKey,
     LeadForm,
     Submission,
@@ -32,8 +36,9 @@ from leadflow.intake.models import (
 )
 from leadflow.intake.selectors import lead_mark_fresh
 from leadflow.leads.models import SourceKind
-from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_create
+from leadflow.leads.services import EDITABLE_FIELDS, Actor, actor_fields, lead_create
 
+logger = logging.getLogger(__name__)
 TIMESTAMP_SALT = "leadflow.intake.form-shown"
 LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
@@ -184,6 +189,41 @@ def submissions_purge(*, older_than_days: int, statuses: tuple[str, ...] = (Subm
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = Submission.objects.filter(status__in=statuses, created_at__lt=cutoff, lead__isnull=True).delete()
     return deleted
+
+
+# --- Forms -------------------------------------------------------------------------------------
+
+
+def lead_form_save(
+    *, lead_form: LeadForm, fields: Sequence[FormField], removed: Sequence[FormField] = (), actor: Actor
+) -> LeadForm:
+    """Save a form with its fields as one change: every row passes the models' checks (origins, reserved field
+    names, one field per name) or nothing is saved. The form's cache entry is cleared on save (signals)."""
+    names = [row.name for row in fields]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ApplicationError(f"Each field may appear once: {', '.join(duplicates)} is listed twice.")
+    errors = _full_clean_errors(lead_form, exclude=())
+    for row in fields:
+        errors += [f"Field “{row.name}”: {message}" for message in _full_clean_errors(row, exclude=("form",))]
+    if errors:
+        raise ApplicationError("The form was not saved. " + " ".join(errors), extra={"errors": errors})
+    with transaction.atomic():
+        lead_form.save()
+        FormField.objects.filter(pk__in=[row.pk for row in removed if row.pk]).delete()
+        for row in fields:
+            row.form = lead_form
+            row.save()
+    logger.info("%s saved lead form %s (%d fields)", actor_fields(actor)["actor_label"], lead_form.key, len(fields))
+    return lead_form
+
+
+def _full_clean_errors(instance: Any, *, exclude: Sequence[str]) -> list[str]:
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return exc.messages
+    return []
 
 
 # --- API ---------------------------------------------------------------------------------------

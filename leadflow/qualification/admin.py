@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from leadflow.core.exceptions import ApplicationError
 from leadflow.qualification import services
+from leadflow.qualification.forms import criteria_form_problems, submitted_rules
 from leadflow.qualification.models import (
     SETTINGS_PK,
     CriteriaChange,
@@ -190,7 +191,7 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
                 context["preview"] = services.criteria_preview(proposed=proposed)
                 context["proposed"] = proposed
         else:
-            context["errors"] = _form_errors(form, formsets)
+            context["errors"] = criteria_form_problems(form, formsets)
         return TemplateResponse(request, "admin/qualification/criteria_test.html", context)
 
     def _bound_forms(self, request: HttpRequest, obj: QualificationSettings) -> tuple[forms.ModelForm, list]:
@@ -208,14 +209,7 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _submitted_criteria(form: Any, formsets: list) -> tuple[int, int, list[services.RuleInput]]:
-        rules = []
-        for rule_form in formsets[0].forms:
-            is_blank_extra_row = rule_form.instance.pk is None and not rule_form.has_changed()
-            if is_blank_extra_row or rule_form.cleaned_data.get("DELETE"):
-                continue
-            values = {name: rule_form.cleaned_data[name] for name in services.RULE_ATTRIBUTES}
-            rules.append(services.RuleInput(id=rule_form.instance.pk, **values))
-        return form.cleaned_data["qualify_at"], form.cleaned_data["reject_below"], rules
+        return form.cleaned_data["qualify_at"], form.cleaned_data["reject_below"], submitted_rules(formsets[0])
 
     def _page_context(self) -> dict[str, Any]:
         return {
@@ -242,15 +236,6 @@ def related_settings_links() -> list[tuple[str, str | None]]:
             url = None
         links.append((label, url))
     return links
-
-
-def _form_errors(form: Any, formsets: list) -> list[str]:
-    errors = [f"{name}: {' '.join(messages_)}" for name, messages_ in form.errors.items()]
-    for formset in formsets:
-        errors += [" ".join(str(e) for e in formset.non_form_errors())] if formset.non_form_errors() else []
-        for position, errors_of_row in enumerate(formset.errors, start=1):
-            errors += [f"Rule {position}, {name}: {' '.join(msgs)}" for name, msgs in errors_of_row.items()]
-    return errors
 
 
 @admin.register(CriteriaChange)

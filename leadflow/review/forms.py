@@ -2,10 +2,12 @@ from typing import Any
 
 from django import forms
 
+from leadflow.core.forms import PlainLabelsMixin
+from leadflow.intake.models import LANGUAGE_CODES
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS
-from leadflow.review.models import Activity, BulkAction, SalesProfile
-from leadflow.review.selectors import SORTS, QueueFilters
+from leadflow.review.models import Activity, AssignmentRule, BulkAction, ResponseTarget, SalesProfile
+from leadflow.review.selectors import SORTS, QueueFilters, assignable_users
 
 SORT_LABELS = {
     "newest": "Newest first",
@@ -162,3 +164,60 @@ class NotificationSettingsForm(forms.ModelForm):
             "notify_conversion_failed",
             "notify_by_email",
         )
+
+
+SOURCES_LIST_ID = "known-sources"
+
+
+class AssignmentRuleForm(PlainLabelsMixin, forms.ModelForm):
+    """A rule as a manager edits it: the source from a list of known sources, the owner and team from menus."""
+
+    language = forms.ChoiceField(
+        required=False, choices=[("", "Any language"), *((code, code) for code in LANGUAGE_CODES)]
+    )
+
+    class Meta:
+        model = AssignmentRule
+        fields = (
+            "name",
+            "priority",
+            "active",
+            "country",
+            "source",
+            "language",
+            "min_company_size",
+            "max_company_size",
+            "owner",
+            "team",
+        )
+        labels = {"min_company_size": "Company size from", "max_company_size": "Company size up to"}
+        widgets = {"source": forms.TextInput(attrs={"list": SOURCES_LIST_ID, "autocomplete": "off"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_users()
+        self.fields["owner"].help_text = "A person, or a team below (one of the two)."
+        self.fields["team"].help_text = "Shared round-robin among its available members."
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("owner")) == bool(data.get("team")):
+            raise forms.ValidationError("Choose either a person or a team to receive the leads.")
+        return data
+
+
+class ResponseTargetForm(PlainLabelsMixin, forms.ModelForm):
+    class Meta:
+        model = ResponseTarget
+        fields = ("source", "first_response_hours")
+        labels = {"first_response_hours": "First response within (hours)"}
+        widgets = {"source": forms.TextInput(attrs={"list": SOURCES_LIST_ID, "autocomplete": "off"})}
+
+    def clean_first_response_hours(self) -> int:
+        hours = self.cleaned_data["first_response_hours"]
+        if not 1 <= hours <= 24 * 90:
+            raise forms.ValidationError("Give a number of hours from 1 to 2160 (90 days).")
+        return hours

@@ -16,6 +16,7 @@ from django.utils import timezone
 from leadflow.core.exceptions import NotFound
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.intake.importing.columns import column_mapping_guess
+from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.integrations.salesforce.client import record_link
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState, SourceKind
 from leadflow.leads.services import EDITABLE_FIELDS
@@ -273,6 +274,13 @@ def overdue_leads(user: AbstractBaseUser) -> QuerySet[Lead]:
 
 def queue_sources() -> list[str]:
     return list(Lead.objects.exclude(source="").order_by("source").values_list("source", flat=True).distinct())
+
+
+def known_sources() -> list[str]:
+    """Every source a manager may want to pick: those of existing leads, forms and API clients."""
+    forms = LeadForm.objects.values_list("source", flat=True)
+    tokens = ApiToken.objects.values_list("source", flat=True)
+    return sorted({*queue_sources(), *forms, *tokens} - {""})
 
 
 def assignable_users() -> QuerySet[Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from leadflow.core.exceptions import ApplicationError, PermissionDenied
@@ -21,6 +22,7 @@ from leadflow.review.models import (
     BulkJob,
     LeadPlan,
     Note,
+    ResponseTarget,
     SalesProfile,
     SavedView,
     Team,
@@ -198,8 +200,7 @@ def bulk_job_start(
     *, action: str, lead_ids: list[int], actor: AbstractBaseUser, params: dict[str, Any] | None = None
 ) -> BulkJob:
     """Queue a bulk action for the leads of the selection the actor may see; the worker reports progress."""
-    if not is_manager(actor):
-        raise PermissionDenied("Bulk actions are for sales managers.")
+    _require_manager(actor, "Bulk actions are for sales managers.")
     params = params or {}
     _check_bulk_params(action, params)
     if not lead_ids:
@@ -262,3 +263,32 @@ def _bulk_action(job: BulkJob) -> Any:
     if job.action == BulkAction.QUALIFY:
         return lambda lead: lead_qualify(lead=lead, actor=actor)
     return lambda lead: lead_convert_request(lead=lead, actor=actor)
+
+
+# --- Managers steer: assignment rules and response targets ---------------------------------------
+
+SteeringRow = AssignmentRule | ResponseTarget
+
+
+def steering_row_save(*, row: SteeringRow, actor: AbstractBaseUser) -> SteeringRow:
+    """Save an assignment rule or a response target a manager edited in the workspace; the model's own checks
+    (one owner or one team, an ordered size range, one target per source) run first."""
+    _require_manager(actor, "Assignment rules and response targets are for sales managers.")
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError("Not saved. " + " ".join(exc.messages)) from None
+    row.save()
+    logger.info("%s saved %s %s", actor, row._meta.verbose_name, row)
+    return row
+
+
+def steering_row_delete(*, row: SteeringRow, actor: AbstractBaseUser) -> None:
+    _require_manager(actor, "Assignment rules and response targets are for sales managers.")
+    logger.info("%s deleted %s %s", actor, row._meta.verbose_name, row)
+    row.delete()
+
+
+def _require_manager(actor: AbstractBaseUser, message: str) -> None:
+    if not is_manager(actor):
+        raise PermissionDenied(message)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from leadflow.review import views
+from leadflow.review import steering, views
 
 app_name = "review"
 
@@ -36,4 +36,16 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("held/", views.held, name="held"),
     path("held/<int:submission_id>/<str:decision>/", views.held_decide, name="held-decide"),
+    path("manage/", steering.index, name="manage"),
+    path("manage/criteria/", steering.criteria, name="manage-criteria"),
+    path("manage/forms/", steering.lead_forms, name="manage-forms"),
+    path("manage/forms/new/", steering.lead_form_edit, name="manage-form-new"),
+    path("manage/forms/<int:form_id>/", steering.lead_form_edit, name="manage-form"),
+    path("manage/sync/", steering.sync_targets, name="manage-sync"),
+    path("manage/sync/new/<str:kind>/", steering.sync_target_edit, name="manage-sync-new"),
+    path("manage/sync/<int:target_id>/", steering.sync_target_edit, name="manage-sync-target"),
+    path("manage/sync/<int:target_id>/<str:action>/", steering.sync_target_switch, name="manage-sync-switch"),
+    path("manage/<slug:kind>/", steering.rows, name="manage-rows"),
+    path("manage/<slug:kind>/<int:row_id>/", steering.row_edit, name="manage-row"),
+    path("manage/<slug:kind>/<int:row_id>/delete/", steering.row_delete, name="manage-row-delete"),
 ]

@@ -188,6 +188,24 @@ def sync_target_enable(*, target: SyncTarget, actor: Any) -> int:
     return len(job_ids)
 
 
+def sync_target_pause(*, target: SyncTarget, actor: Any) -> None:
+    """A manager holds a target's deliveries (e.g. while the receiving system is maintained): new jobs wait in
+    the outbox until `sync_target_enable` sends them on."""
+    who = actor.get_username() if actor is not None else "system"
+    reason = f"Paused by {who} on {timezone.localdate():%Y-%m-%d}."
+    sync_target_disable(target=target, reason=reason)
+    target.enabled, target.disabled_reason = False, reason
+
+
+def sync_target_save(*, target: SyncTarget, actor: Any) -> SyncTarget:
+    """Save a target's name and its kind's settings (already checked by the kind's settings form)."""
+    if target.pk is None and SyncTarget.objects.filter(name=target.name).exists():
+        raise ApplicationError(f"A sync target named {target.name} exists already; choose another name.")
+    target.save()
+    logger.info("%s saved sync target %s", actor, target.name)
+    return target
+
+
 def sync_target_resync(
     *, target: SyncTarget, batch_size: int = 500, progress: Callable[[int], None] | None = None
 ) -> int:

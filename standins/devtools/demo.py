@@ -18,6 +18,7 @@ from tqdm import tqdm
 from leadflow.crm.services import leads_convert_request
 from leadflow.intake.models import FormField, LeadForm
 from leadflow.intake.services import api_token_create
+from leadflow.integrations.exact.target import DEFAULT_FIELD_MAPPING
 from leadflow.leads import services as lead_services
 from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import Lead, LeadEvent, LeadState
@@ -27,6 +28,10 @@ from leadflow.review import roles
 from leadflow.review import services as review_services
 from leadflow.review.models import Activity, AssignmentRule, Note, ResponseTarget, SalesProfile, Team, TeamMembership
 from leadflow.review.services import note_add
+from leadflow.sync.models import SyncTarget
+from leadflow.sync.services import sync_target_disable, sync_target_save
+from leadflow.sync.targets import clean_settings
+from standins.exact.config import StandinConfig
 
 PEOPLE = [
     ("admin", roles.ADMIN, True),
@@ -109,6 +114,11 @@ NEEDS = [
     ("Warehouse scanning app", "€15k, pilot in 6 weeks"),
 ]
 NEXT_STEPS = ["Demo with the operations team", "Send a quote", "Call back about the pilot", "Meeting at their office"]
+EXACT_DEMO_DIVISION = StandinConfig.division
+EXACT_DEMO_WAITING = (
+    "Waiting to be connected: an admin connects it to Exact Online (admin → Sync targets → Connect), "
+    "then a manager resumes it under Settings → Sync targets."
+)
 REJECTION_REASONS = ["Not our target market", "Spam or test submission", "No budget", "Competitor", "Could not reach"]
 
 
@@ -179,6 +189,19 @@ def _intake(people: dict[str, Any]) -> None:
             form=form, name=name, label_en=label_en, label_nl=label_nl, required=required, order=order
         )
     api_token_create(name="Partner X", source="partner-api", created_by=people["admin"])
+    _sync_target(people)
+
+
+def _sync_target(people: dict[str, Any]) -> None:
+    """Exact Online (the local stand-in's company) receives converted customers. It starts paused: connecting
+    needs an admin's OAuth consent; until then the demo's conversions wait in its queue on the sync monitor."""
+    target = SyncTarget(
+        name="exact-demo",
+        kind="exact",
+        settings=clean_settings("exact", {"division": EXACT_DEMO_DIVISION, "field_mapping": DEFAULT_FIELD_MAPPING}),
+    )
+    sync_target_save(target=target, actor=people["admin"])
+    sync_target_disable(target=target, reason=EXACT_DEMO_WAITING)
 
 
 @transaction.atomic

@@ -104,6 +104,23 @@
     if (filters && window.matchMedia("(max-width: 900px)").matches) filters.open = false;
   }
 
+  // Copy buttons for embed snippets: the text is always on the page; the button appears only when it can work.
+  function showCopyButtons() {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentElement.querySelector(".copy-status");
+    navigator.clipboard.writeText(source.textContent).then(
+      function () { if (status) status.textContent = "Copied."; },
+      function () { if (status) status.textContent = "Copying was refused; select the text and copy it."; }
+    );
+  });
+
+  document.addEventListener("DOMContentLoaded", showCopyButtons);
   document.addEventListener("DOMContentLoaded", rememberQueue);
   document.addEventListener("DOMContentLoaded", fillNextLead);
   document.addEventListener("DOMContentLoaded", foldFiltersOnSmallScreens);

@@ -8,8 +8,11 @@ from leadflow.quality.models import DuplicateCandidate
 from leadflow.review.models import BulkJob
 from leadflow.review.roles import grant_admin_permissions
 from tests.factories import LeadFactory
+from tests.intake.factories import LeadFormFactory
+from tests.qualification.factories import RuleFactory
 from tests.review.browser import DESKTOP, PHONE, new_page, overflows, sign_in
-from tests.review.factories import user_with_role
+from tests.review.factories import AssignmentRuleFactory, ResponseTargetFactory, user_with_role
+from tests.sync.factories import WebhookTargetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,6 +143,9 @@ def workspace_pages(manager, rep):
     job = BulkJob.objects.create(action="qualify", lead_ids=[first.pk], requested_by=manager, status="done")
     job.failures = [[first.pk, "Cannot qualify lead yet. The company name is missing."]]
     job.save()
+    rule, target = AssignmentRuleFactory(owner=rep, country="NL"), ResponseTargetFactory(source="website")
+    lead_form, sync_target = LeadFormFactory(), WebhookTargetFactory(name="crm-webhook")
+    RuleFactory(field="custom_fields.budget", operator="gte", value="10000", weight=20)
     return [
         ("maria", "/"),
         ("maria", "/?state=all"),
@@ -152,6 +158,18 @@ def workspace_pages(manager, rep):
         ("maria", "/notifications/"),
         ("maria", "/held/"),
         ("maria", "/sync/"),
+        ("maria", "/manage/"),
+        ("maria", "/manage/assignment-rules/"),
+        ("maria", f"/manage/assignment-rules/{rule.pk}/"),
+        ("maria", "/manage/response-targets/"),
+        ("maria", f"/manage/response-targets/{target.pk}/"),
+        ("maria", "/manage/criteria/"),
+        ("maria", "/manage/forms/"),
+        ("maria", f"/manage/forms/{lead_form.pk}/"),
+        ("maria", "/manage/forms/new/"),
+        ("maria", "/manage/sync/"),
+        ("maria", f"/manage/sync/{sync_target.pk}/"),
+        ("sam", "/manage/criteria/"),
         ("sam", "/"),
         ("sam", "/notifications/"),
         ("sam", f"/leads/{first.pk}/"),

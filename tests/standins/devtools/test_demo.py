@@ -8,6 +8,7 @@ from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent
 from leadflow.review import roles
 from leadflow.review.selectors import QueueFilters, lead_queue_for, response_flags, response_targets
+from leadflow.sync.models import SyncTarget
 from standins.devtools.demo import demo_people_ensure, demo_workspace_create
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +43,9 @@ def test_demo_has_an_active_form_that_does_not_auto_qualify_and_an_api_client(de
     assert (form.is_active, form.auto_qualify, form.fields.count()) == (True, False, 6)
     assert ApiToken.objects.filter(source="partner-api", is_active=True).exists()
     assert Lead.objects.filter(plan__next_step_on__isnull=False).exists()
+
+
+def test_demo_has_an_exact_sync_target_waiting_to_be_connected(demo):
+    target = SyncTarget.objects.get()
+    assert (target.name, target.kind, target.enabled) == ("exact-demo", "exact", False)
+    assert target.settings["division"] == 123456 and "an admin connects it" in target.disabled_reason

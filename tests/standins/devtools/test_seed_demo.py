@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.leads.models import Lead, LeadState
+from leadflow.sync.models import JobState, SyncJob
 from standins.devtools.demo import PEOPLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +31,9 @@ def test_seed_demo_creates_every_login_leads_in_every_state_and_real_conversions
     assert done.exists()
     sandbox_accounts = {record["Id"] for record in salesforce.records("Account")}
     assert set(done.values_list("account_id", flat=True)) <= sandbox_accounts
+    # The sync monitor has content: each converted customer waits for the (paused) Exact target.
+    held = SyncJob.objects.filter(target__name="exact-demo", state=JobState.PENDING)
+    assert held.count() == Lead.objects.filter(state=LeadState.CONVERTED).count() > 0
 
 
 def test_seed_demo_run_twice_keeps_the_leads_it_made(salesforce, settings, tmp_path):

@@ -22,9 +22,9 @@ from tqdm import tqdm
 
 from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 
-MANAGER, ADMIN = "maria.manager", "admin"
+MANAGER = "maria.manager"
 # Screens captured whole; the others show what fits the window, as a person first sees them.
-FULL_PAGE = {"lead.png", "dashboard.png", "criteria-admin.png"}
+FULL_PAGE = {"lead.png", "dashboard.png", "criteria.png"}
 
 
 # The screenshots' throw-away database gets its own known password.
@@ -109,10 +109,12 @@ class Command(BaseCommand):
             ("lead.png", MANAGER, "/?state=qualified&sort=oldest", True, None),
             ("duplicate-merge.png", MANAGER, "/?state=all&has_duplicates=on", True, "#duplicates"),
             ("dashboard.png", MANAGER, "/dashboard/", False, None),
-            ("criteria-admin.png", ADMIN, "/admin/qualification/qualificationsettings/1/change/", False, None),
+            ("criteria.png", MANAGER, "/manage/criteria/", False, None),
+            ("sync-targets.png", MANAGER, "/manage/sync/", False, None),
             ("queue-phone.png", "sam.rep", "/", False, None),
             ("lead-phone.png", "sam.rep", "/", True, None),
             ("duplicate-merge-phone.png", MANAGER, "/?state=all&has_duplicates=on", True, "#duplicates"),
+            ("criteria-phone.png", MANAGER, "/manage/criteria/", False, None),
         ]
         written = []
         with sync_playwright() as playwright:
