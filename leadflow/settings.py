@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 # nor this switch on.
 LEADFLOW_DEV_TOOLS = env.bool("LEADFLOW_DEV_TOOLS", default=True)
 if LEADFLOW_DEV_TOOLS:
-    INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.devtools"]
+    INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.pipedrive", "standins.devtools"]
 
 MIDDLEWARE = [
     "leadflow.core.middleware.shed_load",  # first: refuses before any database work, never after a commit

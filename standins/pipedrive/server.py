@@ -168,6 +168,11 @@ class PipedriveStandin:
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> tuple:
         """(status, extra headers, JSON body, lose the answer?)."""
+        won = re.fullmatch(r"/_standin/deals/(\d+)/win", path)
+        if won and method == "POST":  # people's hand in the web app, for local runs; not part of Pipedrive's API
+            if int(won[1]) not in self.records["deal"]:
+                raise ApiError(404, "Deal not found")
+            return 200, {}, {"success": True, "data": self.win_deal(int(won[1]))}, False
         self._authenticate(query, headers)
         search = path.endswith("/search") or path == "/api/v2/itemSearch"
         limit_headers = self._count(self.api_token if "x-api-token" in headers else "token", search)
