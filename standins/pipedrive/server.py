@@ -92,6 +92,7 @@ class PipedriveStandin:
     )
     webhooks: list[Webhook] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    rate_limited: int = 0  # requests answered 429
     port: int = 0
     _throttled: list[float] = field(default_factory=list)
     _lose: list[str] = field(default_factory=list)
@@ -181,6 +182,7 @@ class PipedriveStandin:
         )
         if self._throttled:
             wait = self._throttled.pop(0)
+            self.rate_limited += 1
             raise ApiError(429, "Request over limit", {**limit_headers, "Retry-After": str(int(wait))})
         payload = self._json(body) if method in ("POST", "PATCH") else {}
         status, answer = self._route(method, path, query, payload)
@@ -211,6 +213,7 @@ class PipedriveStandin:
             headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(reset)}
             if len(window) >= limit:
                 self._windows[f"{token}:{search}"] = window
+                self.rate_limited += 1
                 raise ApiError(
                     429, "Request over limit", {**headers, "x-ratelimit-remaining": "0", "Retry-After": str(reset)}
                 )
