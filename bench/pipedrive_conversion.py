@@ -20,6 +20,7 @@ from standins.pipedrive import CUSTOM_FIELDS, PipedriveStandin
 
 COUNT = 100
 EXISTING = 20  # leads whose company is already in Pipedrive (matched by its domain custom field)
+LOSSES = 9  # lost answers, three on each kind of write
 
 
 def main() -> None:
@@ -42,7 +43,8 @@ def run(account: PipedriveStandin, prefix: str, *, faults: bool) -> dict[str, ob
     Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(source=f"bench:{prefix}")
     for n in range(EXISTING):
         account.add("organization", name=f"Existing {prefix} {n}", custom={"domain": f"{prefix}-company{n}.nl"})
-    calls_before, limited_before, started = len(account.calls), account.rate_limited, time.monotonic()
+    calls_before, limited_before, lost_before = len(account.calls), account.rate_limited, account.answers_lost
+    started = time.monotonic()
     services.leads_convert_request(leads=Lead.objects.filter(source=f"bench:{prefix}"), actor="bench")
     if faults:
         inject_faults(account, leads)
@@ -61,9 +63,11 @@ def run(account: PipedriveStandin, prefix: str, *, faults: bool) -> dict[str, ob
     calls = account.calls[calls_before:]
     return {
         "seconds": round(time.monotonic() - started, 1),
+        "leads": COUNT,
         "calls/lead": round(len(calls) / COUNT, 2),
         "429s": account.rate_limited - limited_before,
         "rounds": rounds,
+        "answers lost": account.answers_lost - lost_before,
         **duplicates(account, prefix),
     }
 
@@ -71,7 +75,7 @@ def run(account: PipedriveStandin, prefix: str, *, faults: bool) -> dict[str, ob
 def inject_faults(account: PipedriveStandin, leads: list[Lead]) -> None:
     """Lost answers on every kind of write, and killed workers: a conversion left in progress after Pipedrive
     made its Organization (the worker died before it could store the id)."""
-    for path in ("/api/v2/organizations", "/api/v2/persons", "/api/v2/deals") * 3:
+    for path in ("/api/v2/organizations", "/api/v2/persons", "/api/v2/deals") * (LOSSES // 3):
         account.lose_next_answer(path)
     account.throttle(5, retry_after=1)
     for lead in leads[EXISTING : EXISTING + 5]:

@@ -19,7 +19,8 @@ def lead_can_request_conversion(*, lead: Lead, conversion: Conversion | None) ->
 
 def conversion_deal_form(*, lead: Lead, data: QueryDict | None = None) -> ConversionDealForm:
     """The deal form, its stages those of the lead's CRM."""
-    return ConversionDealForm(data, lead=lead, stages=services.lead_crm(lead=lead).deal_stages())
+    crm = services.lead_crm(lead=lead)
+    return ConversionDealForm(data, lead=lead, stages=crm.deal_stages(), deal_name=crm.record_name("opportunity"))
 
 
 def conversion_preview_context(*, lead: Lead) -> dict[str, Any]:

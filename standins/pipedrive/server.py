@@ -93,6 +93,7 @@ class PipedriveStandin:
     webhooks: list[Webhook] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     rate_limited: int = 0  # requests answered 429
+    answers_lost: int = 0  # writes carried out whose answer was never sent
     port: int = 0
     _throttled: list[float] = field(default_factory=list)
     _lose: list[str] = field(default_factory=list)
@@ -186,10 +187,11 @@ class PipedriveStandin:
             raise ApiError(429, "Request over limit", {**limit_headers, "Retry-After": str(int(wait))})
         payload = self._json(body) if method in ("POST", "PATCH") else {}
         status, answer = self._route(method, path, query, payload)
-        lose = method in ("POST", "PATCH") and any(part in path for part in self._lose)
-        if lose:
-            self._lose = [part for part in self._lose if part not in path]
-        return status, limit_headers, answer, lose
+        lost = next((part for part in self._lose if part in path), None) if method in ("POST", "PATCH") else None
+        if lost is not None:
+            self._lose.remove(lost)  # one armed loss per request
+            self.answers_lost += 1
+        return status, limit_headers, answer, lost is not None
 
     def _authenticate(self, query: dict[str, list[str]], headers: Any) -> None:
         token = headers.get("x-api-token") or query.get("api_token", [""])[-1]

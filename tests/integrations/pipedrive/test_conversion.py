@@ -199,5 +199,6 @@ def test_the_preview_names_pipedrive_and_writes_nothing(pipedrive_standin, shop_
     text = page.content.decode()
     assert page.status_code == 200
     assert "Convert to Pipedrive" in text
-    assert "Organization" in text and "Person" in text and "Deal" in text
+    assert "Organization" in text and "Person" in text and "Deal name" in text
+    assert "Proposal Made" in text  # the account's stages, from GET /api/v2/stages
     assert writes(pipedrive_standin) == []
