@@ -9,8 +9,10 @@ from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.integrations.salesforce.models import RecordAction
 from leadflow.leads.models import LeadState
+from leadflow.review import roles
 from standins.pipedrive import CUSTOM_FIELDS
 from tests.factories import LeadFactory
+from tests.review.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +204,17 @@ def test_the_preview_names_pipedrive_and_writes_nothing(pipedrive_standin, shop_
     assert "Organization" in text and "Person" in text and "Deal name" in text
     assert "Proposal Made" in text  # the account's stages, from GET /api/v2/stages
     assert writes(pipedrive_standin) == []
+
+
+def test_the_workspace_lead_page_offers_conversion_to_pipedrive_and_then_links_the_records(
+    pipedrive_standin, shop_lead, client
+):
+    client.force_login(user_with_role("maria", roles.SALES_MANAGER))
+    before = client.get(f"/leads/{shop_lead.pk}/").content.decode()
+    conversion = convert(shop_lead)
+    after = client.get(f"/leads/{shop_lead.pk}/").content.decode()
+
+    assert "Convert to Pipedrive…" in before
+    assert "On conversion in Pipedrive" in before
+    assert f"{pipedrive_standin.url}/deal/{conversion.opportunity_id}" in after
+    assert f"{pipedrive_standin.url}/organization/{conversion.account_id}" in after
