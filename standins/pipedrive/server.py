@@ -82,7 +82,9 @@ class PipedriveStandin:
     """The company account: records, webhooks, a log of calls and faults to inject.
 
     `throttle(n, retry_after)` answers the next n requests with 429; `lose_next_answer(path_part)` carries out
-    the next POST whose path contains `path_part` and then drops the connection without answering."""
+    the next POST whose path contains `path_part` and then drops the connection without answering;
+    `hold_next_answer(path_part)` carries it out, sets `answer_held` and answers only once `release` is set (to
+    kill a worker between Pipedrive's write and its answer)."""
 
     api_token: str = API_TOKEN
     access_token: str = ACCESS_TOKEN
@@ -97,6 +99,9 @@ class PipedriveStandin:
     port: int = 0
     _throttled: list[float] = field(default_factory=list)
     _lose: list[str] = field(default_factory=list)
+    _hold: list[str] = field(default_factory=list)
+    answer_held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     _windows: dict[str, list[float]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -113,6 +118,9 @@ class PipedriveStandin:
 
     def lose_next_answer(self, path_part: str) -> None:
         self._lose.append(path_part)
+
+    def hold_next_answer(self, path_part: str) -> None:
+        self._hold.append(path_part)
 
     def add(self, entity: str, **values: Any) -> dict[str, Any]:
         """A record people made in Pipedrive themselves (custom fields by their names in CUSTOM_FIELDS)."""
@@ -187,11 +195,21 @@ class PipedriveStandin:
             raise ApiError(429, "Request over limit", {**limit_headers, "Retry-After": str(int(wait))})
         payload = self._json(body) if method in ("POST", "PATCH") else {}
         status, answer = self._route(method, path, query, payload)
-        lost = next((part for part in self._lose if part in path), None) if method in ("POST", "PATCH") else None
-        if lost is not None:
-            self._lose.remove(lost)  # one armed loss per request
+        lost = self._armed(self._lose, method, path)
+        if lost:
             self.answers_lost += 1
-        return status, limit_headers, answer, lost is not None
+        if self._armed(self._hold, method, path):
+            self.answer_held.set()
+            self.release.wait(timeout=60)
+        return status, limit_headers, answer, lost
+
+    @staticmethod
+    def _armed(paths: list[str], method: str, path: str) -> bool:
+        """Whether a fault armed for this write's path fires (once per arming)."""
+        armed = next((part for part in paths if part in path), None) if method in ("POST", "PATCH") else None
+        if armed is not None:
+            paths.remove(armed)
+        return armed is not None
 
     def _authenticate(self, query: dict[str, list[str]], headers: Any) -> None:
         token = headers.get("x-api-token") or query.get("api_token", [""])[-1]
@@ -371,6 +389,7 @@ class PipedriveStandin:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
