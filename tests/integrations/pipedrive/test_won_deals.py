@@ -9,8 +9,9 @@ from leadflow.crm.models import Conversion
 from leadflow.integrations.pipedrive.deals import pipedrive_won_deals_poll
 from leadflow.leads.models import LeadEvent
 from leadflow.sync.events import EVENTS
-from leadflow.sync.models import SyncJob
-from tests.sync.factories import WebhookTargetFactory
+from leadflow.sync.models import JobState, SyncJob
+from tests.integrations.exact.test_target import connect
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,13 +47,20 @@ def won_jobs():
     return SyncJob.objects.filter(event="deal.won")
 
 
-def test_a_deal_won_in_pipedrive_reaches_the_outbox_as_deal_won_by_webhook(
-    pipedrive_standin, converted, webhook, operations
+def test_a_deal_won_in_pipedrive_reaches_operations_and_the_accounting_target_by_webhook(
+    pipedrive_standin, converted, webhook, operations, receiver, exact_settings, exact_standin
 ):
+    accounting = ExactTargetFactory()
+    connect(exact_standin, accounting)
+
     pipedrive_standin.win_deal(int(converted.opportunity_id))
 
     assert webhook.deliveries == [200]
-    [job] = won_jobs()
+    [delivered] = [r for r in receiver.received if r.json["event"] == "deal.won"]
+    assert delivered.json["deal"]["crm"] == "pipedrive"
+    assert SyncJob.objects.get(target=accounting, event="deal.won").state == JobState.DONE
+    assert [a["Name"] for a in exact_standin.accounts()] == ["Acme Trading B.V."]
+    [job] = won_jobs().filter(target=operations)
     assert job.payload["deal"]["crm"] == "pipedrive"
     assert job.payload["deal"]["id"] == converted.opportunity_id
     assert job.payload["deal"]["close_date"] == timezone.now().date().isoformat()
