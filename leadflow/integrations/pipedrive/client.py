@@ -82,6 +82,9 @@ class PipedriveClient:
     def post(self, path: str, body: dict[str, Any], *, subject: str = "") -> dict[str, Any]:
         return self._request("POST", path, json=body, subject=subject)["data"]
 
+    def patch(self, path: str, body: dict[str, Any], *, subject: str = "") -> dict[str, Any]:
+        return self._request("PATCH", path, json=body, subject=subject)["data"]
+
     def pages(self, path: str, **params: Any) -> Iterator[Any]:
         """Every item of a v2 list, page by page (`cursor` until `next_cursor` is empty)."""
         cursor = None

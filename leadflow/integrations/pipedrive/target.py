@@ -143,6 +143,9 @@ def _convert_one(client: PipedriveClient, conversion: Conversion) -> Converted:
             Conversion.objects.filter(pk=conversion.pk).update(
                 **{f"{reference}_id": record.record_id, f"{reference}_action": record.action}
             )
+        elif record.updates:  # setting the same Organization again on a retry changes nothing
+            body = {name: links[name] for name in record.updates}
+            client.patch(f"{PATHS[reference]}/{record.record_id}", body, subject=f"the update of the {record.sobject}")
         if record.record_id and reference in LINK_FIELDS:
             links[LINK_FIELDS[reference]] = int(record.record_id)
     return Converted(
@@ -232,12 +235,15 @@ class Planner:
         if lead.email:
             for item in self.client.search("persons", lead.email, fields="email", exact=True):
                 if lead.email.casefold() in (e.casefold() for e in item.get("emails", [])):
+                    # A Person without an Organization joins the one this conversion creates or links.
+                    updates = {} if item.get("organization") else {"org_id": "the Organization of this conversion"}
                     return PipedriveRecord(
                         "contact",
                         RecordAction.LINKED,
                         record_id=str(item["id"]),
                         label=item.get("name", ""),
                         reason="same email",
+                        updates=updates,
                     )
         values: dict[str, Any] = {
             "name": name,

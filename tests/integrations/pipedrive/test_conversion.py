@@ -131,13 +131,27 @@ def test_an_existing_organization_is_linked_not_created(pipedrive_standin, shop_
     assert person["org_id"] == existing["id"]
 
 
-def test_an_existing_person_with_the_same_email_is_linked(pipedrive_standin, shop_lead):
+def test_an_existing_person_with_the_same_email_is_linked_and_joins_the_organization(pipedrive_standin, shop_lead):
     existing = pipedrive_standin.add("person", name="A. de Vries", emails=[{"value": "ANNA@acme-trading.nl"}])
 
+    plan = services.lead_conversion_preview(lead=shop_lead)
     conversion = convert(shop_lead)
 
+    assert plan.contact.updates == {"org_id": "the Organization of this conversion"}
     assert (conversion.contact_id, conversion.contact_action) == (str(existing["id"]), RecordAction.LINKED)
-    assert len(pipedrive_standin.all("person")) == 1
+    [person] = pipedrive_standin.all("person")
+    assert (person["name"], person["org_id"]) == ("A. de Vries", int(conversion.account_id))
+
+
+def test_an_existing_person_keeps_the_organization_they_have(pipedrive_standin, shop_lead):
+    theirs = pipedrive_standin.add("organization", name="Other Employer")
+    pipedrive_standin.add("person", name="A. de Vries", emails=[{"value": "anna@acme-trading.nl"}], org_id=theirs["id"])
+
+    convert(shop_lead)
+
+    [person] = pipedrive_standin.all("person")
+    assert person["org_id"] == theirs["id"]
+    assert not [c for c in pipedrive_standin.calls if c["method"] == "PATCH"]
 
 
 def test_a_429_is_waited_out_as_retry_after_asks_and_the_conversion_completes(pipedrive_standin, shop_lead):
