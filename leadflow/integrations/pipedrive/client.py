@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from urllib3.exceptions import NewConnectionError
 
 from leadflow.core.exceptions import ExternalServiceError
 
@@ -55,7 +56,10 @@ def rate_limited(seconds: float) -> ExternalServiceError:
 
 
 def connection_error(exc: requests.RequestException) -> ExternalServiceError:
-    if isinstance(exc, requests.ConnectionError) and "Connection refused" in str(exc):
+    """Tell a request that never reached Pipedrive from one whose answer was lost: only the second may have been
+    carried out (the retry's search by Leadflow's key makes that harmless)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError):
         message = "Pipedrive cannot be reached; retried automatically."
         return ExternalServiceError(message, permanent=False, extra={"code": "UNREACHABLE"})
     message = (

@@ -232,3 +232,13 @@ def test_the_workspace_lead_page_offers_conversion_to_pipedrive_and_then_links_t
     assert "On conversion in Pipedrive" in before
     assert f"{pipedrive_standin.url}/deal/{conversion.opportunity_id}" in after
     assert f"{pipedrive_standin.url}/organization/{conversion.account_id}" in after
+
+
+def test_an_unreachable_pipedrive_is_retried_later_and_says_so(pipedrive_standin, shop_lead, settings):
+    settings.PIPEDRIVE_API_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    conversion = convert(shop_lead)
+
+    assert (conversion.status, conversion.error_code) == (ConversionStatus.REQUESTED, "UNREACHABLE")
+    assert conversion.last_error == "Pipedrive cannot be reached; retried automatically."
+    assert conversion.next_attempt_at > timezone.now()
