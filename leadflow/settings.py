@@ -62,13 +62,14 @@ INSTALLED_APPS = [
     "leadflow.integrations.webhook",
     "leadflow.integrations.exact",
     "leadflow.integrations.woocommerce",
+    "leadflow.integrations.pipedrive",
 ]
 # Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
 # `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
 # nor this switch on.
 LEADFLOW_DEV_TOOLS = env.bool("LEADFLOW_DEV_TOOLS", default=True)
 if LEADFLOW_DEV_TOOLS:
-    INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.devtools"]
+    INSTALLED_APPS += ["standins.salesforce", "standins.exact", "standins.pipedrive", "standins.devtools"]
 
 MIDDLEWARE = [
     "leadflow.core.middleware.shed_load",  # first: refuses before any database work, never after a commit
@@ -453,6 +454,15 @@ SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=20.0)
 SALESFORCE_EXTERNAL_ID_FIELD = env.str("SALESFORCE_EXTERNAL_ID_FIELD", default="Leadflow_Id__c")
 # Calls left in the org's rolling 24-hour quota that conversions never touch (kept for people and other tools).
 SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
+# The CRMs a lead can convert into (name -> leadflow.crm.targets.CrmTarget subclass), and which one a lead source
+# converts into: LEADFLOW_CRM_BY_SOURCE maps shell-style source patterns to a CRM name, first match wins
+# (env: "woocommerce:*=pipedrive,form:*=salesforce"); other sources take LEADFLOW_CRM_DEFAULT.
+LEADFLOW_CRM_TARGETS = {
+    "salesforce": "leadflow.integrations.salesforce.target.SalesforceTarget",
+    "pipedrive": "leadflow.integrations.pipedrive.target.PipedriveTarget",
+}
+LEADFLOW_CRM_DEFAULT = env.str("LEADFLOW_CRM_DEFAULT", default="salesforce")
+LEADFLOW_CRM_BY_SOURCE = env.dict("LEADFLOW_CRM_BY_SOURCE", default={})
 # Transient failures are retried this many times, with exponential backoff, before the conversion fails.
 LEADFLOW_CONVERSION_MAX_ATTEMPTS = env.int("LEADFLOW_CONVERSION_MAX_ATTEMPTS", default=8)
 # A conversion claimed by a worker but not finished after this long is re-enqueued (the retry upserts).
@@ -465,6 +475,40 @@ SALESFORCE_CURRENCY = env.str("SALESFORCE_CURRENCY", default="EUR")
 CELERY_BEAT_SCHEDULE["poll-salesforce-won-deals"] = {
     "task": "leadflow.integrations.salesforce.tasks.poll_salesforce_won_deals",
     "schedule": SALESFORCE_WON_DEALS_POLL_SECONDS,
+}
+
+# --- Pipedrive (leadflow.integrations.pipedrive, docs/pipedrive.md) ------------------------------------------
+# The defaults talk to the local stand-in (manage.py pipedrive_standin). PIPEDRIVE_API_URL is the API host
+# (https://api.pipedrive.com or https://<company>.pipedrive.com); PIPEDRIVE_APP_URL the web app, for links.
+PIPEDRIVE_API_URL = env.str(
+    "PIPEDRIVE_API_URL", default=f"http://127.0.0.1:{env.int('PIPEDRIVE_STANDIN_PORT', default=8767)}"
+).rstrip("/")
+PIPEDRIVE_APP_URL = env.str("PIPEDRIVE_APP_URL", default=PIPEDRIVE_API_URL).rstrip("/")
+# An API token (sent as x-api-token) or an OAuth access token (sent as a bearer; it wins when both are set).
+PIPEDRIVE_API_TOKEN = env.str("PIPEDRIVE_API_TOKEN", default="standin-api-token")
+PIPEDRIVE_ACCESS_TOKEN = env.str("PIPEDRIVE_ACCESS_TOKEN", default="")
+PIPEDRIVE_TIMEOUT = env.float("PIPEDRIVE_TIMEOUT", default=20.0)
+# A rate-limit wait up to this long is spent in the worker; a longer one reschedules the conversion.
+PIPEDRIVE_MAX_WAIT_SECONDS = env.float("PIPEDRIVE_MAX_WAIT_SECONDS", default=10.0)
+# Keys (40-character hashes, Settings > Data fields) of the text custom fields holding Leadflow's conversion key
+# on Organizations, Persons and Deals, and of the Organization fields matched on (empty: not matched on).
+PIPEDRIVE_ORGANIZATION_KEY_FIELD = env.str(
+    "PIPEDRIVE_ORGANIZATION_KEY_FIELD", default="5f1c6b0a1e4d2c3b4a5968778695a4b3c2d1e0f1"
+)
+PIPEDRIVE_PERSON_KEY_FIELD = env.str("PIPEDRIVE_PERSON_KEY_FIELD", default="8c4f9e3d4170506e7d8c9baab928d7e6f5041324")
+PIPEDRIVE_DEAL_KEY_FIELD = env.str("PIPEDRIVE_DEAL_KEY_FIELD", default="9d50af4e5281617f8e9dacbbca39e8f706152435")
+PIPEDRIVE_KVK_FIELD = env.str("PIPEDRIVE_KVK_FIELD", default="6a2d7c1b2f5e3d4c5b6a79889706b5c4d3e2f102")
+PIPEDRIVE_DOMAIN_FIELD = env.str("PIPEDRIVE_DOMAIN_FIELD", default="7b3e8d2c306f4e5d6c7b8a99a817c6d5e4f30213")
+PIPEDRIVE_CURRENCY = env.str("PIPEDRIVE_CURRENCY", default="EUR")
+# The basic-auth credentials set on the Pipedrive webhook (http_auth_user / http_auth_password); no password: refused.
+PIPEDRIVE_WEBHOOK_USER = env.str("PIPEDRIVE_WEBHOOK_USER", default="leadflow")
+PIPEDRIVE_WEBHOOK_PASSWORD = env.str("PIPEDRIVE_WEBHOOK_PASSWORD", default="")
+# Won deals are also polled (a webhook can be missed): this often, for conversions of this many days.
+PIPEDRIVE_WON_DEALS_POLL_SECONDS = env.float("PIPEDRIVE_WON_DEALS_POLL_SECONDS", default=60.0)
+PIPEDRIVE_WON_DEALS_WINDOW_DAYS = env.int("PIPEDRIVE_WON_DEALS_WINDOW_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["poll-pipedrive-won-deals"] = {
+    "task": "leadflow.integrations.pipedrive.tasks.poll_pipedrive_won_deals",
+    "schedule": PIPEDRIVE_WON_DEALS_POLL_SECONDS,
 }
 
 # --- review (sales workspace) -------------------------------------------------------------------

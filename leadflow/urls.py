@@ -11,5 +11,6 @@ urlpatterns = [
     path("sync/exact/", include("leadflow.integrations.exact.urls")),
     path("sync/", include("leadflow.sync.urls")),
     path("integrations/woocommerce/", include("leadflow.integrations.woocommerce.urls")),
+    path("integrations/pipedrive/", include("leadflow.integrations.pipedrive.urls")),
     path("", include("leadflow.intake.urls")),
 ]

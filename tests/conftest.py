@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.plugins.exact_standin",
     "tests.plugins.receiver",
     "tests.plugins.salesforce_sandbox",
+    "tests.plugins.pipedrive_standin",
     "tests.plugins.woocommerce_standin",
 ]
 

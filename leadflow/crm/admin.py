@@ -14,7 +14,7 @@ from leadflow.leads.models import Lead
 
 
 class ConversionInline(admin.StackedInline):
-    """The lead page's Salesforce box: conversion status, links to the records, and the Convert button."""
+    """The lead page's CRM box: conversion status, links to the records, and the Convert button."""
 
     model = Conversion
     template = "admin/crm/conversion_inline.html"
@@ -22,7 +22,7 @@ class ConversionInline(admin.StackedInline):
     max_num = 1
     can_delete = False
     fields = ()
-    verbose_name = verbose_name_plural = "Salesforce"
+    verbose_name = verbose_name_plural = "CRM"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -31,7 +31,7 @@ class ConversionInline(admin.StackedInline):
         return False
 
 
-@admin.action(description="Convert selected to Salesforce (bulk)", permissions=["change"])
+@admin.action(description="Convert selected to their CRM (bulk)", permissions=["change"])
 def convert_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Lead]) -> None:
     requested, refused = services.leads_convert_request(leads=queryset, actor=request.user)
     modeladmin.message_user(request, f"{len(requested)} conversion(s) queued.", messages.SUCCESS)
@@ -42,8 +42,17 @@ def convert_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
 
 @admin.register(Conversion)
 class ConversionAdmin(admin.ModelAdmin):
-    list_display = ("lead", "status", "account_action", "contact_action", "attempts", "api_calls", "requested_at")
-    list_filter = ("status", "error_code")
+    list_display = (
+        "lead",
+        "crm",
+        "status",
+        "account_action",
+        "contact_action",
+        "attempts",
+        "api_calls",
+        "requested_at",
+    )
+    list_filter = ("crm", "status", "error_code")
     list_select_related = ("lead",)
     search_fields = ("lead__email", "lead__company", "account_id", "contact_id", "opportunity_id", "external_key")
     raw_id_fields = ("lead", "requested_by")
@@ -79,11 +88,15 @@ class ConversionAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, " ".join([exc.message, *exc.extra.get("reasons", [])]), messages.ERROR)
             else:
-                self.message_user(request, f"Lead {lead.pk}: conversion to Salesforce queued.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Lead {lead.pk}: conversion to {services.lead_crm(lead=lead).label} queued.",
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(lead_page)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Convert {lead} to Salesforce",
+            "title": f"Convert {lead} to {services.lead_crm(lead=lead).label}",
             "lead": lead,
             "lead_page": lead_page,
             "opts": Lead._meta,

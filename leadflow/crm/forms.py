@@ -1,4 +1,5 @@
-"""The deal a person sets when converting: the Opportunity's name, amount, close date and stage, or none."""
+"""The deal a person sets when converting (Salesforce: the Opportunity; Pipedrive: the Deal): name, amount, close
+date and stage, or none."""
 
 from datetime import timedelta
 
@@ -23,8 +24,9 @@ class ConversionDealForm(forms.Form):
     close_date = forms.DateField(label="Close date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     stage = forms.ChoiceField(label="Stage", required=False)
 
-    def __init__(self, *args, lead: Lead, stages: list[str], **kwargs) -> None:
-        """`stages`: the org's Opportunity stages (from its describe); defaults come from the admin settings."""
+    def __init__(self, *args, lead: Lead, stages: list[str], deal_name: str = "Opportunity", **kwargs) -> None:
+        """`stages`: the CRM's deal stages (Salesforce: from its describe); `deal_name` what the CRM calls a deal.
+        Defaults come from the admin settings."""
         options = OpportunitySettings.current()
         today = timezone.localdate()
         kwargs.setdefault(
@@ -39,11 +41,18 @@ class ConversionDealForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(stage, stage) for stage in stages]
+        self.deal_name = f"{'an' if deal_name[:1] in 'AEIOU' else 'a'} {deal_name}"  # "an Opportunity", "a Deal"
+        self.fields["opportunity"].label = deal_name
+        self.fields["opportunity"].choices = [
+            (CREATE, f"Create {self.deal_name}"),
+            (SKIP, f"No {deal_name} yet (a relevant contact, no deal)"),
+        ]
+        self.fields["name"].label = f"{deal_name} name"
 
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("opportunity") == CREATE and not (cleaned.get("name") or "").strip():
-            self.add_error("name", "An Opportunity needs a name.")
+            self.add_error("name", f"{self.deal_name[0].upper()}{self.deal_name[1:]} needs a name.")
         return cleaned
 
     def deal(self) -> Deal:

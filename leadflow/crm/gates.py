@@ -4,10 +4,11 @@ from leadflow.leads.models import Lead
 
 
 class SalesforceCommittedGate(Gate):
-    """A lead is converted only once Salesforce holds its Account and Contact (see crm.services)."""
+    """A lead is converted only once its CRM holds its account and contact (see crm.services); the name is kept
+    for the settings that list it."""
 
     def reasons(self, lead: Lead) -> list[str]:
         conversion = Conversion.objects.filter(lead=lead).only("account_id", "contact_id").first()
         if conversion is None or not conversion.committed:
-            return ["Not in Salesforce yet: use Convert, which creates the Account and Contact first."]
+            return ["Not in the CRM yet: use Convert, which creates the account and contact there first."]
         return []

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from leadflow.core.models import TimeStampedModel
-from leadflow.integrations.salesforce.client import record_link
+from leadflow.crm.targets import REFERENCES, crm_target
 from leadflow.integrations.salesforce.models import RecordAction
 from leadflow.integrations.salesforce.payload import Deal
 from leadflow.leads.models import Lead
@@ -23,16 +23,20 @@ class ConversionStatus(models.TextChoices):
 
 
 class Conversion(TimeStampedModel):
-    """A lead's way into Salesforce: one row per lead, the database record of pending and finished work.
+    """A lead's way into its CRM: one row per lead, the database record of pending and finished work.
 
-    `external_key` is written to every record the conversion creates (SALESFORCE_EXTERNAL_ID_FIELD) and used
-    for upserts, so a retry after a lost response updates those records instead of creating new ones.
+    `crm` names the target (settings.LEADFLOW_CRM_TARGETS), chosen from the lead's source when conversion is
+    requested. The account/contact/opportunity columns hold that CRM's records (in Pipedrive: Organization,
+    Person, Deal). `external_key` is written to every record the conversion creates (Salesforce's
+    SALESFORCE_EXTERNAL_ID_FIELD, Pipedrive's Leadflow-id custom fields), so a retry after a lost response
+    finds those records instead of creating new ones.
     """
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="conversion")
     status = models.CharField(
         max_length=16, choices=ConversionStatus.choices, default=ConversionStatus.REQUESTED, db_index=True
     )
+    crm = models.CharField("CRM", max_length=32, default="salesforce", help_text="The CRM the lead converts into.")
     external_key = models.CharField(max_length=64, unique=True, default=new_external_key, editable=False)
     account_id = models.CharField("Account Id", max_length=18, blank=True)
     account_action = models.CharField(max_length=8, choices=RecordAction.choices, blank=True)
@@ -43,10 +47,10 @@ class Conversion(TimeStampedModel):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started the current attempt.")
-    last_error = models.TextField(blank=True, help_text="Salesforce's reason for the last failure, shown to users.")
+    last_error = models.TextField(blank=True, help_text="The CRM's reason for the last failure, shown to users.")
     error_code = models.CharField(max_length=64, blank=True)
     api_calls = models.FloatField(
-        default=0, help_text="Salesforce API calls spent on this conversion (its share when converted in bulk)."
+        default=0, help_text="CRM API calls spent on this conversion (its share when converted in bulk)."
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     requested_by_label = models.CharField(max_length=150, blank=True)
@@ -73,8 +77,12 @@ class Conversion(TimeStampedModel):
         return self.status in (ConversionStatus.REQUESTED, ConversionStatus.IN_PROGRESS)
 
     @property
+    def crm_label(self) -> str:
+        return crm_target(self.crm).label
+
+    @property
     def committed(self) -> bool:
-        """Salesforce holds the records: the Account and Contact ids are known."""
+        """The CRM holds the records: the account and contact ids are known."""
         return bool(self.account_id and self.contact_id)
 
     def deal(self) -> Deal:
@@ -87,15 +95,16 @@ class Conversion(TimeStampedModel):
             stage=self.opportunity_stage,
         )
 
-    def salesforce_records(self) -> list[dict[str, str]]:
-        """The records this conversion created or linked, with their Lightning links, for people."""
-        records = (
-            ("Account", self.account_id, self.get_account_action_display()),
-            ("Contact", self.contact_id, self.get_contact_action_display()),
-            ("Opportunity", self.opportunity_id, self.get_opportunity_action_display()),
-        )
+    def crm_records(self) -> list[dict[str, str]]:
+        """The records this conversion created or linked, with their links in the CRM, for people."""
+        target = crm_target(self.crm)
         return [
-            {"sobject": sobject, "id": record_id, "action": action, "url": record_link(sobject, record_id)}
-            for sobject, record_id, action in records
-            if record_id
+            {
+                "sobject": target.record_name(reference),
+                "id": getattr(self, f"{reference}_id"),
+                "action": getattr(self, f"get_{reference}_action_display")(),
+                "url": target.record_link(reference, getattr(self, f"{reference}_id")),
+            }
+            for reference in REFERENCES
+            if getattr(self, f"{reference}_id")
         ]

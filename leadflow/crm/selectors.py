@@ -6,8 +6,6 @@ from leadflow.core.exceptions import ExternalServiceError
 from leadflow.crm import services
 from leadflow.crm.forms import ConversionDealForm
 from leadflow.crm.models import Conversion, ConversionStatus
-from leadflow.integrations.salesforce.client import SalesforceClient
-from leadflow.integrations.salesforce.models import OpportunitySettings
 from leadflow.leads.models import Lead, LeadState
 
 
@@ -19,26 +17,17 @@ def lead_can_request_conversion(*, lead: Lead, conversion: Conversion | None) ->
     return lead.state == LeadState.QUALIFIED and (conversion is None or conversion.status == ConversionStatus.FAILED)
 
 
-def opportunity_stages() -> list[str]:
-    """The org's Opportunity stages from its describe (cached); the configured stage alone if it cannot be asked."""
-    try:
-        description = SalesforceClient().describe(["Opportunity"])["Opportunity"]
-    except ExternalServiceError:
-        description = None
-    stage = description.field("StageName") if description else None
-    if stage and stage.picklist_values:
-        return list(stage.picklist_values)
-    return [OpportunitySettings.current().stage_name]
-
-
 def conversion_deal_form(*, lead: Lead, data: QueryDict | None = None) -> ConversionDealForm:
-    return ConversionDealForm(data, lead=lead, stages=opportunity_stages())
+    """The deal form, its stages those of the lead's CRM."""
+    crm = services.lead_crm(lead=lead)
+    return ConversionDealForm(data, lead=lead, stages=crm.deal_stages(), deal_name=crm.record_name("opportunity"))
 
 
 def conversion_preview_context(*, lead: Lead) -> dict[str, Any]:
-    """The preview and the deal form for a confirmation page, or the reason Salesforce could not be asked."""
+    """The preview and the deal form for a confirmation page, or the reason the CRM could not be asked."""
     conversion = conversion_for(lead=lead)
     context: dict[str, Any] = {
+        "crm_label": services.lead_crm(lead=lead).label,
         "conversion": conversion,
         "can_convert": lead_can_request_conversion(lead=lead, conversion=conversion),
     }

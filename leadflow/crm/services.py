@@ -1,9 +1,10 @@
-"""Conversion of qualified leads into Salesforce: preview, request, the worker's run, retries and the sweeper.
+"""Conversion of qualified leads into the CRM: preview, request, the worker's run, retries and the sweeper.
 
-Guarantees: a lead is marked converted only in the transaction that stores the ids Salesforce returned
-after committing; all records of one lead are written in one all-or-nothing request of upserts keyed by
-the conversion's external key, so a retry after a lost answer updates instead of duplicating; the
-`Conversion` row is the record of pending work, claimed by one worker at a time.
+Which CRM (Salesforce, Pipedrive) is the lead source's setting, fixed on the `Conversion` row when it is
+requested; the CRM itself is behind `leadflow.crm.targets.CrmTarget`. Guarantees, whatever the CRM: a lead is
+marked converted only in the transaction that stores the ids the CRM returned after committing; a target's run
+is safe to repeat after a lost answer (it finds what the earlier attempt made); the `Conversion` row is the
+record of pending work, claimed by one worker at a time.
 """
 
 import logging
@@ -22,57 +23,40 @@ from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
 from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
-from leadflow.integrations.salesforce.client import (
-    MAX_GRAPHS_PER_REQUEST,
-    ROLLED_BACK,
-    SalesforceClient,
-    api_budget,
-    failure_from,
-)
-from leadflow.integrations.salesforce.payload import (
-    ConversionPlan,
-    ConversionPlanner,
-    Deal,
-    deferred_for_shared_accounts,
-)
+from leadflow.crm.targets import REFERENCES, Converted, CrmTarget, crm_name_for_source, crm_target
+from leadflow.integrations.salesforce.payload import Deal
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 
 logger = logging.getLogger(__name__)
 
-# Leads per lookup and per Composite Graph call: one graph per lead, and Salesforce takes at most 75 graphs
-# per request (at most 5 nodes each stays well below the 500-node limit).
-BATCH_SIZE = MAX_GRAPHS_PER_REQUEST
+# Leads per convert_leads task: the largest batch a target takes (Salesforce: 75 graphs per Composite Graph call).
+BATCH_SIZE = 75
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
-QUOTA_WAIT_SECONDS = 900  # the org's quota is a rolling 24 hours: waiting minutes, not seconds, helps
+QUOTA_WAIT_SECONDS = 900  # a CRM's daily quota: waiting minutes, not seconds, helps
 NOT_PICKED_UP_SECONDS = 60  # a fresh request whose task has not claimed it by then is re-enqueued
-REFERENCES = ("account", "contact", "opportunity")
-# What each write of a conversion is, for people reading why Salesforce refused it.
-WRITE_SUBJECTS = {
-    "account": "the Account",
-    "contact": "the Contact",
-    "opportunity": "the Opportunity",
-    "accountUpdate": "the update of the existing Account",
-    "contactUpdate": "the update of the existing Contact",
-    "contactRole": "the Contact's role on the Opportunity",
-}
-DOES_NOT_FIT = "DOES_NOT_FIT_ORG"  # error code of a conversion stopped before sending (see ConversionPlan.problems)
 
 
 # Preview and request: called by people (admin, sales workspace)
 
 
-def lead_conversion_preview(*, lead: Lead, deal: Deal | None = None) -> ConversionPlan:
-    """What converting the lead would create or link in Salesforce now, and what Salesforce would refuse.
-    One API call (plus the describe, cached for an hour); writes nothing."""
+def lead_crm(*, lead: Lead) -> CrmTarget:
+    """The CRM the lead converts (or converted) into: its conversion's, else its source's."""
+    name = Conversion.objects.filter(lead=lead).values_list("crm", flat=True).first()
+    return crm_target(name or crm_name_for_source(lead.source))
+
+
+def lead_conversion_preview(*, lead: Lead, deal: Deal | None = None) -> Any:
+    """What converting the lead would create or link in its CRM now, and what the CRM would refuse (see
+    CrmTarget.preview); writes nothing."""
     key = Conversion.objects.filter(lead=lead).values_list("external_key", flat=True).first() or new_external_key()
-    return ConversionPlanner(SalesforceClient()).plan([(lead, key, deal or Deal())])[0]
+    return lead_crm(lead=lead).preview(lead=lead, external_key=key, deal=deal or Deal())
 
 
 def lead_convert_request(*, lead: Lead, actor: Actor, deal: Deal | None = None) -> Conversion:
     """Queue the lead's conversion, with the person's choices for the Opportunity (`deal`; None: the admin's
-    defaults). The lead stays qualified until Salesforce has committed the records.
+    defaults). The lead stays qualified until the CRM has committed the records.
 
     Asking again while a conversion is pending returns it unchanged; after a failure it starts afresh.
     """
@@ -121,6 +105,8 @@ def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None)
         return conversion
     who = actor_fields(actor)
     conversion = conversion or Conversion(lead=lead)
+    if not conversion.account_id:  # records already made stay in their CRM
+        conversion.crm = crm_name_for_source(lead.source)
     conversion.status = ConversionStatus.REQUESTED
     conversion.requested_by, conversion.requested_by_label = who["actor"], who["actor_label"]
     conversion.requested_at = timezone.now()
@@ -132,7 +118,10 @@ def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None)
     conversion.opportunity_amount, conversion.opportunity_close_date = deal.amount, deal.close_date
     conversion.save()
     lead_event_record(
-        lead=lead, kind=LeadEvent.Kind.CONVERSION, actor=actor, reason="Conversion to Salesforce requested."
+        lead=lead,
+        kind=LeadEvent.Kind.CONVERSION,
+        actor=actor,
+        reason=f"Conversion to {conversion.crm_label} requested.",
     )
     return conversion
 
@@ -162,9 +151,27 @@ def leads_convert_run(*, lead_ids: Sequence[int]) -> list[Conversion]:
 
 
 def _run_batch(lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
-    """Returns the conversions handled and the lead ids to run in a later batch (they share a new Account)."""
-    if not _quota_allows(calls=2):
-        _postpone_for_quota(lead_ids)
+    """Returns the conversions handled and the lead ids to run in a later batch (e.g. they share a new Account)."""
+    handled: list[Conversion] = []
+    later: list[int] = []
+    by_crm: dict[str, list[int]] = {}
+    for lead_id, crm in Conversion.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "crm"):
+        by_crm.setdefault(crm, []).append(lead_id)
+    for crm, ids in by_crm.items():
+        done, deferred = _run_target_batch(crm_target(crm), ids)
+        handled += done
+        later += deferred
+    return handled, later
+
+
+def _run_target_batch(target: CrmTarget, lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
+    wait = target.quota_wait(calls=2)
+    if wait is not None:
+        Conversion.objects.filter(_due(timezone.now()), lead_id__in=lead_ids).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=wait.seconds),
+            last_error=wait.message,
+            error_code=wait.code,
+        )
         return [], []
     claimed = _claim(lead_ids)
     ready = []
@@ -177,26 +184,16 @@ def _run_batch(lead_ids: Sequence[int]) -> tuple[list[Conversion], list[int]]:
             _record_failure(conversion, error, calls=0)
     if not ready:
         return claimed, []
-    client = SalesforceClient()
-    deferred: list[Conversion] = []
-    try:
-        plans = ConversionPlanner(client).plan([(c.lead, c.external_key, c.deal()) for c in ready])
-        later = deferred_for_shared_accounts(plans)
-        deferred = [ready[i] for i in later]
-        _release(deferred)
-        ready = [c for i, c in enumerate(ready) if i not in later]
-        plans = [p for i, p in enumerate(plans) if i not in later]
-        outcomes = _write(client, plans)
-    except ExternalServiceError as exc:
-        for conversion in ready:
-            _record_failure(conversion, exc, calls=client.calls / len(ready))
-        return ready, [c.lead_id for c in deferred]
-    share = client.calls / len(ready) if ready else 0
-    for conversion, plan, outcome in zip(ready, plans, outcomes, strict=True):
+    result = target.convert(ready)
+    deferred = [c for c, outcome in zip(ready, result.outcomes, strict=True) if outcome is None]
+    _release(deferred)
+    attempted = len(ready) - len(deferred)
+    share = result.calls / attempted if attempted else 0
+    for conversion, outcome in zip(ready, result.outcomes, strict=True):
         if isinstance(outcome, ExternalServiceError):
             _record_failure(conversion, outcome, calls=share)
-        else:
-            _record_success(conversion, plan, outcome, calls=share)
+        elif isinstance(outcome, Converted):
+            _record_success(conversion, outcome, calls=share)
     handled = [c for c in claimed if c not in deferred]
     return handled, [c.lead_id for c in deferred]
 
@@ -228,59 +225,7 @@ def _due(now: Any) -> Q:
     return Q(status=ConversionStatus.REQUESTED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def _write(client: SalesforceClient, plans: list[ConversionPlan]) -> list[dict[str, str] | ExternalServiceError]:
-    """Send every plan's writes: a Composite for one lead, Composite Graphs (a graph per lead, 75 per call) for
-    more. A plan Salesforce would refuse (see ConversionPlan.problems) is not sent.
-
-    Returns per plan the record ids by reference, or the error that rolled that lead's writes back.
-    """
-    outcomes: list[dict[str, str] | ExternalServiceError] = [{} for _ in plans]
-    pending = []
-    for index, plan in enumerate(plans):
-        if plan.problems:
-            outcomes[index] = ExternalServiceError(
-                "Not sent to Salesforce, which would refuse it: " + " ".join(plan.problems),
-                permanent=True,
-                extra={"code": DOES_NOT_FIT},
-            )
-        elif plan.subrequests():
-            pending.append(index)
-    if len(pending) == 1:
-        outcomes[pending[0]] = _outcome(client.composite(plans[pending[0]].subrequests(), all_or_none=True))
-        return outcomes
-    while pending:
-        graphs = [{"graphId": f"lead{plans[i].lead.pk}", "compositeRequest": plans[i].subrequests()} for i in pending]
-        halted = []
-        for index, graph in zip(pending, client.composite_graph(graphs), strict=True):
-            answer = graph["graphResponse"]["compositeResponse"]
-            if all(_rolled_back(node) for node in answer):
-                halted.append(index)  # never attempted: Salesforce stopped after too many failed graphs
-            else:
-                outcomes[index] = _outcome(answer)
-        if len(halted) == len(pending):
-            error = failure_from(400, answer[0]["body"]).as_error()
-            for index in halted:
-                outcomes[index] = error
-            break
-        pending = halted
-    return outcomes
-
-
-def _outcome(answer: list[dict]) -> dict[str, str] | ExternalServiceError:
-    failed = [each for each in answer if each["httpStatusCode"] >= 300]
-    if not failed:
-        return {each["referenceId"]: each["body"]["id"] for each in answer if each["referenceId"] in REFERENCES}
-    real = next((each for each in failed if not _rolled_back(each)), failed[0])
-    failure = failure_from(real["httpStatusCode"], real["body"])
-    return failure.as_error(WRITE_SUBJECTS.get(real["referenceId"], ""))
-
-
-def _rolled_back(subresponse: dict) -> bool:
-    body = subresponse.get("body")
-    return isinstance(body, list) and all(isinstance(e, dict) and e.get("errorCode") == ROLLED_BACK for e in body)
-
-
-def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str, str], *, calls: float) -> None:
+def _record_success(conversion: Conversion, converted: Converted, *, calls: float) -> None:
     """Store the ids and mark the lead converted, hooks included, in one transaction."""
     with transaction.atomic():
         conversion = (
@@ -288,9 +233,9 @@ def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str,
             .select_related("lead", "requested_by")
             .get(pk=conversion.pk)
         )
-        for reference, record in zip(REFERENCES, plan.records, strict=True):
-            setattr(conversion, f"{reference}_id", ids.get(reference, record.record_id))
-            setattr(conversion, f"{reference}_action", record.action)
+        for reference, (record_id, action) in converted.records.items():
+            setattr(conversion, f"{reference}_id", record_id)
+            setattr(conversion, f"{reference}_action", action)
         conversion.api_calls += calls
         conversion.completed_at = timezone.now()
         conversion.claimed_at = conversion.next_attempt_at = None
@@ -308,10 +253,10 @@ def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str,
                 for hook in load_objects("LEADFLOW_CONVERSION_HOOKS"):
                     hook(lead=lead, conversion=conversion)
         except (TransitionNotAllowed, TransitionBlocked) as exc:
-            # Salesforce committed but the lead moved on meanwhile: keep the ids, tell people, do not convert.
+            # The CRM committed but the lead moved on meanwhile: keep the ids, tell people, do not convert.
             conversion.status = ConversionStatus.FAILED
             conversion.last_error = (
-                f"Salesforce holds the records, but the lead could not be marked converted: {exc.message}"
+                f"{conversion.crm_label} holds the records, but the lead could not be marked converted: {exc.message}"
             )
             conversion.save()
             lead_event_record(
@@ -327,7 +272,8 @@ def _record_failure(conversion: Conversion, error: ExternalServiceError, *, call
     """A transient error schedules a retry with backoff; a permanent one (or too many) leaves the lead qualified."""
     code = error.extra.get("code", "")
     give_up = error.permanent or conversion.attempts >= settings.LEADFLOW_CONVERSION_MAX_ATTEMPTS
-    next_attempt = None if give_up else timezone.now() + timedelta(seconds=_retry_delay(conversion.attempts, code))
+    delay = max(_retry_delay(conversion.attempts, code), error.extra.get("retry_after") or 0)
+    next_attempt = None if give_up else timezone.now() + timedelta(seconds=delay)
     Conversion.objects.filter(pk=conversion.pk, status=ConversionStatus.IN_PROGRESS).update(
         status=ConversionStatus.FAILED if give_up else ConversionStatus.REQUESTED,
         next_attempt_at=next_attempt,
@@ -353,31 +299,15 @@ def _retry_delay(attempts: int, code: str) -> float:
     return min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS) * random.uniform(0.8, 1.2)
 
 
-def _quota_allows(*, calls: int) -> bool:
-    budget = api_budget()
-    return budget is None or budget.remaining >= settings.SALESFORCE_API_RESERVE + calls
-
-
-def _postpone_for_quota(lead_ids: Sequence[int]) -> None:
-    budget = api_budget()
-    message = (
-        f"Salesforce's daily API quota is nearly used up ({budget.remaining} of {budget.limit} calls left); "
-        "the conversion waits and is retried automatically."
-    )
-    Conversion.objects.filter(_due(timezone.now()), lead_id__in=lead_ids).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=QUOTA_WAIT_SECONDS),
-        last_error=message,
-        error_code="REQUEST_LIMIT_EXCEEDED",
-    )
-
-
 def _summary(conversion: Conversion) -> str:
+    target = crm_target(conversion.crm)
     parts = [
-        f"{sobject} {getattr(conversion, f'{reference}_id')} {getattr(conversion, f'{reference}_action')}"
-        for reference, sobject in zip(REFERENCES, ("Account", "Contact", "Opportunity"), strict=True)
+        f"{target.record_name(reference)} {getattr(conversion, f'{reference}_id')} "
+        f"{getattr(conversion, f'{reference}_action')}"
+        for reference in REFERENCES
         if getattr(conversion, f"{reference}_id")
     ]
-    return "Converted in Salesforce: " + ", ".join(parts) + "."
+    return f"Converted in {target.label}: " + ", ".join(parts) + "."
 
 
 def _event_data(conversion: Conversion) -> dict[str, Any]:
@@ -393,7 +323,7 @@ def _event_data(conversion: Conversion) -> dict[str, Any]:
 
 def conversions_requeue_due(*, stuck_after_seconds: int, limit: int = 1000) -> list[int]:
     """Lead ids whose conversion is due: retries whose time has come, requests never picked up, and
-    attempts a killed worker left in progress (reset here; the retry upserts, so nothing doubles)."""
+    attempts a killed worker left in progress (reset here; the retry finds what it made, so nothing doubles)."""
     now = timezone.now()
     Conversion.objects.filter(
         status=ConversionStatus.IN_PROGRESS, claimed_at__lt=now - timedelta(seconds=stuck_after_seconds)

@@ -6,6 +6,7 @@ No database, no network: validators, matchers, intake and the CRM code import th
 import re
 import unicodedata
 from functools import cache, lru_cache
+from typing import Any
 
 import phonenumbers
 import tldextract
@@ -410,3 +411,12 @@ _COUNTRY_ALIASES = {
     "united states of america": "US",
     "america": "US",
 }
+
+
+def company_domain(lead: Any) -> str:
+    """The company's own domain: the website's, else the email's unless it is a mailbox provider."""
+    domain = registrable_domain(lead.website)
+    if domain:
+        return domain
+    email_domain = registrable_domain(lead.email)
+    return "" if not email_domain or is_free_mail_domain(email_domain) else email_domain

@@ -387,7 +387,7 @@ def lead_existing_customers(lead: Lead, user: AbstractBaseUser) -> list[Customer
             matches.append(CustomerMatch(candidate, candidate.remote_label or candidate.remote_id, [record]))
         elif other.pk in reachable:
             conversion = getattr(other, "conversion", None)
-            records = conversion.salesforce_records() if conversion else []
+            records = conversion.crm_records() if conversion else []
             matches.append(CustomerMatch(candidate, f"{other.display_name} (lead {other.pk})", records))
         else:
             matches.append(CustomerMatch(candidate, "", []))

@@ -296,14 +296,14 @@ def _convert(request: HttpRequest, lead: Any) -> HttpResponse:
     except ApplicationError as exc:
         _report(request, exc)
     else:
-        messages.success(request, f"Lead {lead.pk}: conversion to Salesforce queued.")
+        messages.success(request, f"Lead {lead.pk}: conversion to {crm_services.lead_crm(lead=lead).label} queued.")
     return _back_to_lead(lead.pk, "#salesforce")
 
 
 @require_GET
 @workspace_view()
 def lead_conversion(request: HttpRequest, lead_id: int) -> HttpResponse:
-    """The Salesforce box, polled by htmx while the conversion runs; once it has finished the whole page
+    """The CRM box, polled by htmx while the conversion runs; once it has finished the whole page
     reloads, so badge, actions and timeline show the outcome together."""
     lead = sel.get_lead_for_user(request.user, lead_id)
     conversion = conversion_for(lead=lead)

@@ -16,7 +16,7 @@ CUSTOMER_CONVERTED = "customer.converted"
 CUSTOMER_UPDATED = "customer.updated"
 DEAL_WON = "deal.won"
 EVENTS = {
-    CUSTOMER_CONVERTED: "A qualified lead became a customer in Salesforce",
+    CUSTOMER_CONVERTED: "A qualified lead became a customer in the CRM",
     LEAD_CREATED: "A lead arrived (form, API, import, web shop)",
     LEAD_QUALIFIED: "A lead met the conversion criteria",
     LEAD_REJECTED: "A lead was rejected",
@@ -43,18 +43,22 @@ CUSTOMER_FIELDS = (
     "city",
     "country",
 )
-# Attributes read from the conversion record (leadflow.crm.models.Conversion: the Salesforce record ids);
+# Attributes read from the conversion record (leadflow.crm.models.Conversion: the CRM's record ids);
 # a missing one is sent as "".
 CONVERSION_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 
 def customer_payload(*, lead: Any, conversion: Any) -> dict[str, Any]:
-    """The stable JSON document sent downstream for a converted lead."""
+    """The stable JSON document sent downstream for a converted lead. `salesforce` keeps its Salesforce ids for
+    receivers written before Pipedrive; `crm` names the CRM the customer is in, whichever it is."""
+    crm = getattr(conversion, "crm", "") or ""
+    ids = {name: str(getattr(conversion, name, "") or "") for name in CONVERSION_FIELDS}
     return {
         "schema_version": PAYLOAD_SCHEMA_VERSION,
         "lead_id": lead.pk,
         "customer": customer_fields(lead),
-        "salesforce": {name: str(getattr(conversion, name, "") or "") for name in CONVERSION_FIELDS},
+        "salesforce": ids if crm == "salesforce" else dict.fromkeys(CONVERSION_FIELDS, ""),
+        "crm": {"name": crm, **ids},
     }
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from leadflow.core.exceptions import TransitionBlocked, TransitionNotAllowed
 from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.crm.targets import DOES_NOT_FIT
 from leadflow.integrations.salesforce.client import org_cache
 from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings, RecordAction
 from leadflow.integrations.salesforce.payload import ConversionPlanner, Deal
@@ -136,7 +137,7 @@ def test_value_too_long_for_the_org_stops_the_conversion_before_any_write_naming
     assert plan.problems == [
         "Email does not fit Salesforce Contact.Email: 81 characters, at most 80 fit.",
     ]
-    assert (conversion.status, conversion.error_code) == (ConversionStatus.FAILED, services.DOES_NOT_FIT)
+    assert (conversion.status, conversion.error_code) == (ConversionStatus.FAILED, DOES_NOT_FIT)
     assert "Contact.Email" in conversion.last_error and "81 characters" in conversion.last_error
     assert salesforce.stats()["calls_by_endpoint"].get("POST /composite/graph") is None
     assert salesforce.records("Account") == salesforce.records("Contact") == []
@@ -409,7 +410,7 @@ def test_required_field_the_org_describes_is_named_before_sending_then_converts_
     failed = convert(qualified_lead)
 
     assert failed.status == ConversionStatus.FAILED
-    assert failed.error_code == services.DOES_NOT_FIT
+    assert failed.error_code == DOES_NOT_FIT
     assert "Salesforce requires Account.Region__c" in failed.last_error
     assert salesforce.records("Account") == []
 
@@ -678,7 +679,7 @@ def test_stage_the_org_does_not_have_is_named_in_the_preview_and_nothing_is_sent
     conversion = convert(qualified_lead)
 
     assert any("Salesforce Opportunity.StageName" in problem and "Signed" in problem for problem in plan.problems)
-    assert conversion.error_code == services.DOES_NOT_FIT
+    assert conversion.error_code == DOES_NOT_FIT
     assert salesforce.records("Account") == []
 
 

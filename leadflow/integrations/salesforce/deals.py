@@ -24,7 +24,7 @@ def salesforce_won_deals_poll(*, client: SalesforceClient | None = None) -> int:
     since = timezone.now() - timedelta(days=settings.SALESFORCE_WON_DEALS_WINDOW_DAYS)
     conversions = {
         c.opportunity_id: c
-        for c in Conversion.objects.filter(status=ConversionStatus.DONE, created_at__gte=since)
+        for c in Conversion.objects.filter(crm="salesforce", status=ConversionStatus.DONE, created_at__gte=since)
         .exclude(opportunity_id="")
         .exclude(lead__events__data__deal_won__crm="salesforce")
         .select_related("lead")

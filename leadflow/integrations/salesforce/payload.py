@@ -40,7 +40,7 @@ from leadflow.integrations.salesforce.soql import (
     identifier_key,
 )
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import company_key, is_free_mail_domain, registrable_domain
+from leadflow.quality.normalize import company_domain, company_key, registrable_domain
 
 
 @dataclass
@@ -438,15 +438,6 @@ def lead_account_keys(lead: Lead, account_fields: dict[str, str] | None = None) 
         (f"name:{company_key(lead.company)}", "same company name"),
     ]
     return [(key, reason) for key, reason in pairs if not key.endswith(":")]
-
-
-def company_domain(lead: Lead) -> str:
-    """The company's own domain: the website's, else the email's unless it is a mailbox provider."""
-    domain = registrable_domain(lead.website)
-    if domain:
-        return domain
-    email_domain = registrable_domain(lead.email)
-    return "" if not email_domain or is_free_mail_domain(email_domain) else email_domain
 
 
 def deferred_for_shared_accounts(plans: Sequence[ConversionPlan]) -> set[int]:
