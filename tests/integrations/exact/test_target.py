@@ -19,25 +19,6 @@ from tests.sync.factories import ExactTargetFactory, converted_lead
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def connect(exact_standin, target) -> ExactConnection:
-    """Store tokens the way the admin's connect flow does (tested through the views below)."""
-    tokens = exact_standin.obtain_tokens()
-    return ExactConnection.objects.create(
-        target=target,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-        access_expires_at=timezone.now() + timezone.timedelta(seconds=int(tokens["expires_in"])),
-        connected_at=timezone.now(),
-    )
-
-
-@pytest.fixture
-def target(exact_settings, exact_standin):
-    target = ExactTargetFactory()
-    connect(exact_standin, target)
-    return target
-
-
 def convert(**lead_fields) -> SyncJob:
     lead, conversion = converted_lead(**lead_fields)
     with transaction.atomic():
