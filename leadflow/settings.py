@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "leadflow.integrations.webhook",
     "leadflow.integrations.exact",
     "leadflow.integrations.woocommerce",
+    "leadflow.integrations.snelstart",
 ]
 # Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
 # `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
@@ -483,6 +484,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_pr
 SYNC_TARGET_KINDS = {
     "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
     "exact": "leadflow.integrations.exact.target.ExactTarget",
+    "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
 }
 # A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)

@@ -8,18 +8,15 @@ from leadflow.integrations.exact.models import ExactCustomer
 from leadflow.leads.services import lead_update
 from leadflow.sync import services
 from leadflow.sync.models import JobState, SyncConflict, SyncJob, SyncTarget
-from tests.sync.factories import converted_lead
+from tests.sync.factories import convert, converted_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def converted_debtor(**fields):
-    lead, conversion = converted_lead(**fields)
-    with transaction.atomic():
-        [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
-    job.refresh_from_db()
+    job = convert(**fields)
     assert job.state == JobState.DONE
-    return lead
+    return job.lead
 
 
 def update_job(lead) -> SyncJob:
