@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "leadflow.integrations.exact",
     "leadflow.integrations.woocommerce",
     "leadflow.integrations.snelstart",
+    "leadflow.integrations.businesscentral",
 ]
 # Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
 # `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
@@ -485,6 +486,7 @@ SYNC_TARGET_KINDS = {
     "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
     "exact": "leadflow.integrations.exact.target.ExactTarget",
     "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
+    "businesscentral": "leadflow.integrations.businesscentral.target.BusinessCentralTarget",
 }
 # A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)

@@ -12,20 +12,17 @@ permanent and transient errors.
 """
 
 import hashlib
-from datetime import timedelta
 from typing import Any
 
 import requests
-from django.utils import timezone
 
 from leadflow.integrations.snelstart.models import SnelStartConnection
-from leadflow.sync.budget import Budget, call_budget_wait
+from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
 from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.tokens import target_token
 
 TIMEOUT_SECONDS = 30
-# Renew this long before the token ends, so a call never starts with a token about to expire.
-RENEW_MARGIN = timedelta(seconds=60)
 # A little longer than the rate limit's minute, so clock skew and latency never let a minute hold more calls.
 BUDGET_WINDOW_SECONDS = 62.0
 BUDGET_WAIT_SECONDS = 5.0
@@ -82,27 +79,13 @@ class SnelStartClient:
             raise TargetError(f"Could not reach SnelStart ({error.__class__.__name__}).", permanent=False) from error
 
     def _take_call_slot(self) -> None:
-        limit = self.settings.get("calls_per_minute") or 60
+        # Keyed by a digest: the subscription key itself is a secret and stays out of the budget table.
         key = hashlib.sha256(self.settings["subscription_key"].encode()).hexdigest()[:16]
-        wait = call_budget_wait(
-            budget=Budget(f"snelstart:{key}", limit, BUDGET_WINDOW_SECONDS), longest_wait=BUDGET_WAIT_SECONDS
-        )
-        if wait:
-            raise TargetDeferred(
-                f"SnelStart's {limit} calls a minute are taken by other deliveries; waiting for a free one.",
-                retry_after=wait,
-            )
+        budget = Budget(f"snelstart:{key}", self.settings.get("calls_per_minute") or 60, BUDGET_WINDOW_SECONDS)
+        call_budget_take_or_defer(budget=budget, longest_wait=BUDGET_WAIT_SECONDS, system="SnelStart", per="minute")
 
     def _token(self, *, renew: bool = False) -> str:
-        self.connection.refresh_from_db(fields=["access_token", "access_expires_at"])
-        expires = self.connection.access_expires_at
-        if not renew and self.connection.access_token and expires and expires - RENEW_MARGIN > timezone.now():
-            return self.connection.access_token
-        tokens = self._token_request()
-        self.connection.access_token = tokens["access_token"]
-        self.connection.access_expires_at = timezone.now() + timedelta(seconds=int(tokens.get("expires_in") or 3599))
-        self.connection.save(update_fields=["access_token", "access_expires_at"])
-        return self.connection.access_token
+        return target_token(connection=self.connection, fetch=self._token_request, renew=renew)
 
     def _token_request(self) -> dict[str, Any]:
         form = {"grant_type": "clientkey", "clientkey": self.settings["client_key"]}
