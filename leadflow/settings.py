@@ -523,6 +523,12 @@ EXACT_REFRESH_INTERVAL_SECONDS = env.int("EXACT_REFRESH_INTERVAL_SECONDS", defau
 EXACT_CALLS_PER_MINUTE = env.int("EXACT_CALLS_PER_MINUTE", default=60)
 EXACT_BUDGET_WINDOW_SECONDS = env.float("EXACT_BUDGET_WINDOW_SECONDS", default=62.0)
 EXACT_BUDGET_WAIT_SECONDS = env.float("EXACT_BUDGET_WAIT_SECONDS", default=5.0)
+# What Exact's customers still owe (open sales items) is read back this often and shown on the lead page.
+EXACT_OPEN_ITEMS_SECONDS = env.float("EXACT_OPEN_ITEMS_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE["exact-open-items"] = {
+    "task": "leadflow.integrations.exact.tasks.refresh_exact_open_items",
+    "schedule": EXACT_OPEN_ITEMS_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
     "task": "leadflow.sync.tasks.sweep_sync_jobs",
     "schedule": SYNC_SWEEP_SECONDS,

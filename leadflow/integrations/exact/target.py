@@ -21,7 +21,7 @@ from leadflow.integrations.exact.accounts import (
     exact_account_suggestion,
     exact_accounts_refresh,
 )
-from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
+from leadflow.integrations.exact.models import ExactConnection, ExactCustomer, ExactOpenItems
 from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
 from leadflow.sync.leading import LeadingSystemsForm
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
@@ -172,6 +172,18 @@ class ExactTarget(Target):
             "Connect to Exact Online</button>",
             status,
             url,
+        )
+
+    def payment_status(self, *, target: "SyncTarget", lead: Any) -> str:
+        items = ExactOpenItems.objects.filter(target=target, lead=lead).first()
+        if items is None:
+            return ""
+        when = f"as read from Exact {timezone.localtime(items.read_at):%d-%m-%Y %H:%M}"
+        if not items.open_count:
+            return f"Nothing open in Exact ({when})."
+        overdue = f", {items.currency} {items.overdue:,.2f} overdue" if items.overdue else ", nothing overdue"
+        return (
+            f"Open in Exact: {items.currency} {items.outstanding:,.2f} in {items.open_count} item(s){overdue} ({when})."
         )
 
     def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
