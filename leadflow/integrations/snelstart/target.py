@@ -76,7 +76,7 @@ class SnelStartTarget(Target):
     events = (CUSTOMER_CONVERTED, DEAL_WON, CUSTOMER_UPDATED)
 
     def describe(self, *, target: "SyncTarget") -> str:
-        return f"administration of koppelingsleutel …{target.settings.get('client_key', '')[-4:]}"
+        return f"one administration via {target.settings.get('api_url', '')}"
 
     def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
         known = SnelStartCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
