@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "leadflow.integrations.exact",
     "leadflow.integrations.woocommerce",
     "leadflow.integrations.pipedrive",
+    "leadflow.integrations.snelstart",
+    "leadflow.integrations.businesscentral",
 ]
 # Local stand-ins for outside systems and the dev tools (`manage.py salesforce_sandbox`, `exact_standin`,
 # `seed_demo`, `take_screenshots`) live beside the product in standins/; the Docker image has neither the package
@@ -527,6 +529,8 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_pr
 SYNC_TARGET_KINDS = {
     "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
     "exact": "leadflow.integrations.exact.target.ExactTarget",
+    "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
+    "businesscentral": "leadflow.integrations.businesscentral.target.BusinessCentralTarget",
 }
 # A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)
@@ -563,6 +567,12 @@ EXACT_REFRESH_INTERVAL_SECONDS = env.int("EXACT_REFRESH_INTERVAL_SECONDS", defau
 EXACT_CALLS_PER_MINUTE = env.int("EXACT_CALLS_PER_MINUTE", default=60)
 EXACT_BUDGET_WINDOW_SECONDS = env.float("EXACT_BUDGET_WINDOW_SECONDS", default=62.0)
 EXACT_BUDGET_WAIT_SECONDS = env.float("EXACT_BUDGET_WAIT_SECONDS", default=5.0)
+# What Exact's customers still owe (open sales items) is read back this often and shown on the lead page.
+EXACT_OPEN_ITEMS_SECONDS = env.float("EXACT_OPEN_ITEMS_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE["exact-open-items"] = {
+    "task": "leadflow.integrations.exact.tasks.refresh_exact_open_items",
+    "schedule": EXACT_OPEN_ITEMS_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
     "task": "leadflow.sync.tasks.sweep_sync_jobs",
     "schedule": SYNC_SWEEP_SECONDS,

@@ -133,6 +133,11 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def is_editable(self) -> bool:
+        """Open leads, and customers: their data keeps changing after conversion and flows on downstream."""
+        return self.is_open or self.state == LeadState.CONVERTED
+
     # Transitions: bodies change only this row; services do the locking, saving and auditing.
 
     @transition(field=state, source=LeadState.NEW, target=LeadState.VALIDATED, conditions=[gate_open("validate")])

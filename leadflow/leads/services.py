@@ -160,24 +160,30 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: str = "") -> Lead:
-    """Edit a lead's fields; the checks run again in the background. Closed leads are read-only."""
+    """Edit a lead's fields; the checks run again in the background. A converted lead is a customer: its edit
+    is audited as a customer change (the outbox tells the systems downstream). Other closed leads are read-only."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        if not lead.is_open:
+        if not lead.is_editable:
             raise ApplicationError(f"A {lead.get_state_display().lower()} lead can no longer be edited.")
         changed = {f: [getattr(lead, f), v] for f, v in changes.items() if getattr(lead, f) != v}
         if not changed:
             return lead
         for field, (_, new) in changed.items():
             setattr(lead, field, new)
-        lead.checks_due_at = timezone.now()
+        data: dict[str, Any] = {"changed": changed}
+        if lead.is_open:
+            lead.checks_due_at = timezone.now()
+        else:
+            data["customer_change"] = "edit"
         lead.full_clean(exclude=["state", "owner", "duplicate_of"])
         lead.save()
-        lead_event_record(lead=lead, kind=LeadEvent.Kind.EDIT, actor=actor, reason=reason, data={"changed": changed})
-        _enqueue_processing(lead)
+        lead_event_record(lead=lead, kind=LeadEvent.Kind.EDIT, actor=actor, reason=reason, data=data)
+        if lead.is_open:
+            _enqueue_processing(lead)
     return lead
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from leadflow.sync import services
 from leadflow.sync.forms import SETTINGS_PREFIX, SyncTargetForm, target_form_for
-from leadflow.sync.models import DeliveryAttempt, SyncJob, SyncTarget
+from leadflow.sync.models import DeliveryAttempt, SyncConflict, SyncJob, SyncTarget
 from leadflow.sync.targets import target_for_kind
 
 
@@ -142,3 +142,38 @@ class LeadSyncJobInline(ReadOnlyInline):
     fields = ("target", "event", "state", "attempts", "last_error", "finished_at")
     verbose_name = "sync job"
     verbose_name_plural = "Downstream sync"
+
+
+@admin.register(SyncConflict)
+class SyncConflictAdmin(admin.ModelAdmin):
+    """Edits in Leadflow to data a target leads: a person sends Leadflow's value after all, or keeps the target's."""
+
+    list_display = ("lead", "target", "changed_fields", "changed_by", "state", "created_at", "resolved_by")
+    list_filter = ("state", "target")
+    list_select_related = ("lead", "target")
+    raw_id_fields = ("lead",)
+    readonly_fields = ("target", "lead", "changes", "changed_by", "state", "resolved_by", "resolved_at")
+    actions = ("send_leadflow_value", "keep_target_value")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Fields (before → Leadflow now)")
+    def changed_fields(self, conflict: SyncConflict) -> str:
+        return "; ".join(f"{name}: {old!r} → {new!r}" for name, (old, new) in conflict.changes.items())
+
+    @admin.action(description="Send Leadflow's value to the target after all")
+    def send_leadflow_value(self, request: HttpRequest, queryset: QuerySet[SyncConflict]) -> None:
+        self._resolve(request, queryset, push=True)
+
+    @admin.action(description="Keep the target's value (Leadflow's is not sent)")
+    def keep_target_value(self, request: HttpRequest, queryset: QuerySet[SyncConflict]) -> None:
+        self._resolve(request, queryset, push=False)
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[SyncConflict], *, push: bool) -> None:
+        open_conflicts = list(queryset.filter(state=SyncConflict.State.OPEN).select_related("lead", "target"))
+        for conflict in open_conflicts:
+            services.sync_conflict_resolve(conflict=conflict, push=push, actor=request.user)
+        skipped = queryset.count() - len(open_conflicts)
+        note = f" ({skipped} already resolved, left alone)" if skipped else ""
+        self.message_user(request, f"{len(open_conflicts)} conflict(s) resolved{note}.", messages.SUCCESS)

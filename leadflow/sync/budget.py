@@ -58,3 +58,15 @@ def _ensure_row(key: str) -> None:
             CallBudget.objects.create(key=key)
     except IntegrityError:
         pass  # Another worker created it first.
+
+
+def call_budget_take_or_defer(*, budget: Budget, longest_wait: float, system: str, per: str) -> None:
+    """Take a slot (waiting up to `longest_wait`), or defer the job until one frees: raises TargetDeferred."""
+    from leadflow.sync.targets import TargetDeferred
+
+    wait = call_budget_wait(budget=budget, longest_wait=longest_wait)
+    if wait:
+        raise TargetDeferred(
+            f"{system}'s {budget.limit} calls per {per} are taken by other deliveries; waiting for a free one.",
+            retry_after=wait,
+        )

@@ -20,7 +20,7 @@ EVENTS = {
     LEAD_CREATED: "A lead arrived (form, API, import, web shop)",
     LEAD_QUALIFIED: "A lead met the conversion criteria",
     LEAD_REJECTED: "A lead was rejected",
-    CUSTOMER_UPDATED: "Something new about a customer (a web-shop order, a merged duplicate)",
+    CUSTOMER_UPDATED: "Something new about a customer (its data edited, a web-shop order, a merged duplicate)",
     DEAL_WON: "The customer's deal was won in the CRM",
 }
 # What a lead's audit entry says, as an outbox event: (kind, state the transition reached) -> event.
@@ -90,10 +90,18 @@ def audit_entry_payload(*, entry: LeadEvent, event: str) -> dict[str, Any]:
     if event == CUSTOMER_UPDATED:
         details = {k: v for k, v in entry.data.items() if k != "customer_change"}
         kind = entry.data.get("customer_change") or "merge"
+        fields = sorted(changed_fields(entry))
         return customer_payload(lead=lead, conversion=getattr(lead, "conversion", None)) | {
-            "change": change | {"kind": kind, "details": details}
+            "change": change | {"kind": kind, "fields": fields, "details": details}
         }
     return {"schema_version": PAYLOAD_SCHEMA_VERSION, "lead_id": lead.pk, "lead": lead_summary(lead), "change": change}
+
+
+def changed_fields(entry: LeadEvent) -> dict[str, list[str]]:
+    """The customer fields an audit entry changed, {field: [before, after]}: an edit's, or what a merge took."""
+    if entry.kind == LeadEvent.Kind.MERGE:
+        return {name: [value["was"], value["now"]] for name, value in entry.data.get("taken", {}).items()}
+    return entry.data.get("changed", {})
 
 
 def lead_summary(lead: Any) -> dict[str, Any]:

@@ -117,3 +117,29 @@ class CallBudget(models.Model):
 
     def __str__(self) -> str:
         return f"Call budget {self.key}"
+
+
+class SyncConflict(TimeStampedModel):
+    """An edit in Leadflow to customer data a target leads (see `leadflow.sync.leading`): not pushed, kept for a
+    person to decide whether Leadflow's value should overwrite the target's after all."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        PUSHED = "pushed", "Leadflow's value sent"
+        KEPT = "kept", "Target's value kept"
+
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="conflicts")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="sync_conflicts")
+    # {field: [value before the edit, value Leadflow now has]}
+    changes = models.JSONField()
+    changed_by = models.CharField(max_length=150, help_text="Who made the edit in Leadflow.")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="syncconflict_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.changes)} of lead {self.lead_id} for {self.target.name} ({self.state})"

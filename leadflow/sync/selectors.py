@@ -74,10 +74,13 @@ def sync_retryable_jobs(*, target: SyncTarget | None = None, limit: int = 200) -
 
 
 def lead_sync_status(*, lead: Lead) -> list[SyncJob]:
-    """The newest job per target for one lead: what each downstream system knows about this customer."""
+    """The newest job per target for one lead: what each downstream system knows about this customer, with
+    `job.payment_status` (what the customer owes there, as read back; "" when nothing is)."""
     newest: dict[int, SyncJob] = {}
     for job in SyncJob.objects.filter(lead=lead).select_related("target").order_by("target__name", "-created_at"):
         newest.setdefault(job.target_id, job)
+    for job in newest.values():
+        job.payment_status = target_for_kind(job.target.kind).payment_status(target=job.target, lead=lead)
     return list(newest.values())
 
 

@@ -16,8 +16,17 @@ from django.utils import timezone
 from leadflow.core.exceptions import ApplicationError
 from leadflow.core.tasks import enqueue, enqueue_on_commit
 from leadflow.leads.models import Lead, LeadEvent, LeadState
-from leadflow.sync.events import CUSTOMER_CONVERTED, audit_entry_payload, customer_payload, event_for_audit_entry
-from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncJob, SyncTarget
+from leadflow.leads.services import actor_fields
+from leadflow.sync.events import (
+    CUSTOMER_CONVERTED,
+    CUSTOMER_UPDATED,
+    audit_entry_payload,
+    changed_fields,
+    customer_payload,
+    event_for_audit_entry,
+)
+from leadflow.sync.leading import is_system_of_record, split_changes
+from leadflow.sync.models import RETRYABLE_STATES, DeliveryAttempt, JobState, SyncConflict, SyncJob, SyncTarget
 from leadflow.sync.selectors import sync_due_job_ids
 from leadflow.sync.targets import DeliveryResult, TargetDeferred, TargetError, target_for_kind
 
@@ -47,10 +56,59 @@ def outbox_enqueue_audit_entries(*, entries: list[LeadEvent]) -> list[SyncJob]:
     jobs = []
     for entry, event in found:
         wanted = [t for t in targets if target_for_kind(t.kind).accepts(target=t, event=event)]
-        if wanted:
-            payload = audit_entry_payload(entry=entry, event=event)
+        if not wanted:
+            continue
+        payload = audit_entry_payload(entry=entry, event=event)
+        if event == CUSTOMER_UPDATED:
+            jobs += _customer_update_jobs(entry, payload, wanted)
+        else:
             jobs += [SyncJob(target=target, lead=entry.lead, event=event, payload=payload) for target in wanted]
     return _save_jobs(jobs)
+
+
+def _customer_update_jobs(entry: LeadEvent, payload: dict[str, Any], targets: list[SyncTarget]) -> list[SyncJob]:
+    """Each target is told the changed fields it does not lead (`change.fields`). An edit to data a target leads
+    is not sent there but opened as a conflict; a system of record hears nothing when no field is left for it."""
+    jobs, conflicts = [], []
+    for target in targets:
+        pushed, withheld = split_changes(target=target, changed=changed_fields(entry))
+        if withheld:
+            conflicts.append(
+                SyncConflict(target=target, lead=entry.lead, changes=withheld, changed_by=entry.actor_label)
+            )
+        if pushed or not is_system_of_record(target):
+            told = payload | {"change": payload["change"] | {"fields": sorted(pushed)}}
+            jobs.append(SyncJob(target=target, lead=entry.lead, event=CUSTOMER_UPDATED, payload=told))
+    SyncConflict.objects.bulk_create(conflicts)
+    return jobs
+
+
+def sync_conflict_resolve(*, conflict: SyncConflict, push: bool, actor: Any) -> SyncJob | None:
+    """A person decides an open conflict: send Leadflow's current value of those fields to the target after
+    all (`push`), or keep the target's. Returns the job that carries the value, if any."""
+    label = actor_fields(actor)["actor_label"]
+    with transaction.atomic():
+        state = SyncConflict.State.PUSHED if push else SyncConflict.State.KEPT
+        claimed = SyncConflict.objects.filter(pk=conflict.pk, state=SyncConflict.State.OPEN).update(
+            state=state, resolved_by=label, resolved_at=timezone.now()
+        )
+        if not claimed:
+            raise ApplicationError("This conflict was already resolved.")
+        conflict.refresh_from_db()
+        if not push:
+            return None
+        lead = conflict.lead
+        fields = sorted(conflict.changes)
+        change = {
+            "actor": label,
+            "reason": "Conflict resolved: Leadflow's value sent",
+            "at": timezone.now().isoformat(),
+        }
+        payload = customer_payload(lead=lead, conversion=getattr(lead, "conversion", None)) | {
+            "change": change | {"kind": "edit", "fields": fields, "details": {"changed": conflict.changes}}
+        }
+        [job] = _save_jobs([SyncJob(target=conflict.target, lead=lead, event=CUSTOMER_UPDATED, payload=payload)])
+    return job
 
 
 def outbox_enqueue(*, lead: Lead, event: str, payload: dict[str, Any], targets: Iterable[SyncTarget]) -> list[SyncJob]:

@@ -91,6 +91,11 @@ class Target:
         """Safe HTML for the target's admin page, e.g. an OAuth connection and its Connect button; "" for none."""
         return ""
 
+    def payment_status(self, *, target: "SyncTarget", lead: Any) -> str:
+        """What the customer still owes in this system, in plain words from data read back earlier (never a call
+        while a page renders); "" when the kind reads nothing back."""
+        return ""
+
 
 @cache
 def target_for_kind(kind: str) -> Target:

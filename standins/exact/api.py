@@ -5,6 +5,7 @@ ban, the daily and minutely limits; every answer carries X-RateLimit headers.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from . import accounts, odata
@@ -114,6 +115,56 @@ def sync_accounts(standin: Standin, request: Request) -> Action:
         return json_response(200, {"d": body})
 
     return action
+
+
+RECEIVABLE_TYPE = "Exact.Web.Api.Models.Financial.ReceivablesListItem"
+RECEIVABLE_PROPERTIES = {
+    "HID",
+    "AccountId",
+    "AccountCode",
+    "AccountName",
+    "Amount",
+    "CurrencyCode",
+    "Description",
+    "DueDate",
+    "InvoiceDate",
+    "InvoiceNumber",
+    "YourRef",
+}
+
+
+def receivables_list(standin: Standin, request: Request) -> Action:
+    """read/financial/ReceivablesList: the open sales items (what debtors still owe), one row per invoice."""
+
+    def action(division: int) -> Response:
+        try:
+            options = odata.parse_query_options(request.query, RECEIVABLE_PROPERTIES, RECEIVABLE_TYPE)
+        except odata.QueryError as error:
+            raise ApiError(400, str(error)) from error
+        rows = [_receivable(number, item) for number, item in enumerate(standin.receivables, start=1)]
+        wanted = options.apply(rows)
+        page = wanted[: standin.config.page_size]
+        body = {"results": [_plain(row, options.select) for row in page]}
+        if len(wanted) > len(page):
+            body["__next"] = _next_page_url(request, options, len(page))
+        return json_response(200, {"d": body})
+
+    return action
+
+
+def _receivable(number: int, item: dict) -> dict:
+    """A stored open item as Exact lists it: dates as /Date(epoch ms)/, the account id in lower case."""
+    row = {name: item.get(name) for name in RECEIVABLE_PROPERTIES} | {"HID": number}
+    row["AccountId"] = item["AccountId"].lower()
+    for name in ("DueDate", "InvoiceDate"):
+        if row[name]:
+            row[name] = accounts.odata_datetime(datetime.fromisoformat(row[name]).replace(tzinfo=UTC).timestamp())
+    return row
+
+
+def _plain(row: dict, select: list[str]) -> dict:
+    fields = {name: row[name] for name in select} if select else row
+    return {"__metadata": {"type": RECEIVABLE_TYPE}} | fields
 
 
 def get_account(standin: Standin, request: Request, account_id: str) -> Action:

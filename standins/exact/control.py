@@ -33,6 +33,16 @@ def stored_accounts(standin: Standin, request: Request) -> Response:
     return json_response(200, {"accounts": rows})
 
 
+def receivables(standin: Standin, request: Request) -> Response:
+    """POST one open item {AccountId, Amount, DueDate "YYYY-MM-DD", ...}; GET lists them."""
+    if request.method == "POST":
+        item = _json_object(request)
+        if not isinstance(item.get("AccountId"), str) or not isinstance(item.get("Amount"), int | float):
+            raise ControlError("AccountId (text) and Amount (number) are required")
+        standin.receivables.append(item)
+    return json_response(200, {"receivables": standin.receivables})
+
+
 def stats(standin: Standin, request: Request) -> Response:
     return json_response(200, standin.stats())
 

@@ -49,12 +49,19 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", ACCOUNT, "crm/Accounts", _exact(api.get_account)),
     ("GET", rf"/api/v1/{DIVISION}/sync/CRM/Accounts", "sync/CRM/Accounts", _exact(api.sync_accounts)),
     ("PUT", ACCOUNT, "crm/Accounts", _exact(api.update_account)),
+    (
+        "GET",
+        rf"/api/v1/{DIVISION}/read/financial/ReceivablesList",
+        "read/financial/ReceivablesList",
+        _exact(api.receivables_list),
+    ),
 ]
 CONTROL_ROUTES: dict[str, tuple[set[str], Handler]] = {
     "reset": ({"POST"}, control.reset),
     "config": ({"GET", "POST"}, control.config),
     "accounts": ({"GET"}, control.stored_accounts),
     "stats": ({"GET"}, control.stats),
+    "receivables": ({"GET", "POST"}, control.receivables),
     "calls": ({"GET"}, control.calls),
     "expire-tokens": ({"POST"}, control.expire_tokens),
     "faults": ({"GET", "POST", "DELETE"}, control.faults),

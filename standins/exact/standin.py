@@ -24,6 +24,8 @@ class Standin:
         self.faults = Faults()
         self._calls: list[dict] = []
         self._calls_lock = threading.Lock()
+        # Open sales invoices per debtor (read/financial/ReceivablesList); kept in memory, added by tests.
+        self.receivables: list[dict] = []
 
     def record_call(self, method: str, path: str, endpoint: str, status: int) -> None:
         call = {"method": method, "path": path, "endpoint": endpoint, "status": status}
@@ -55,5 +57,6 @@ class Standin:
         self.limiter.reset()
         self.error_ban.reset()
         self.faults.clear()
+        self.receivables.clear()
         with self._calls_lock:
             self._calls.clear()

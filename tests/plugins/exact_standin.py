@@ -49,6 +49,10 @@ class ExactStandin:
     def stats(self) -> dict:
         return self._control("GET", "stats")
 
+    def add_receivable(self, **item: object) -> None:
+        """An open sales invoice of a debtor ({AccountId, Amount, DueDate "YYYY-MM-DD", InvoiceNumber, ...})."""
+        self._control("POST", "receivables", json=item)
+
     def expire_access_tokens(self) -> None:
         self._control("POST", "expire-tokens")
 

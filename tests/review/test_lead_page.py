@@ -144,3 +144,20 @@ def test_stored_markup_is_rendered_escaped(manager_client):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<b>Bold</b>" not in manager_client.get("/").content.decode()
+
+
+def test_a_customers_data_stays_editable_on_its_page_and_the_edit_is_audited_as_a_customer_change(rep, rep_client):
+    lead = LeadFactory(owner=rep, state=LeadState.CONVERTED, city="Utrecht")
+    assert f"/leads/{lead.pk}/fields/city/?edit=1" in rep_client.get(f"/leads/{lead.pk}/").content.decode()
+
+    rep_client.post(f"/leads/{lead.pk}/fields/city/", {"city": "Delft"}, HTTP_HX_REQUEST="true")
+
+    lead.refresh_from_db()
+    assert (lead.city, lead.state) == ("Delft", LeadState.CONVERTED)
+    edit = lead.events.get(kind=LeadEvent.Kind.EDIT)
+    assert edit.data == {"changed": {"city": ["Utrecht", "Delft"]}, "customer_change": "edit"}
+
+
+def test_a_rejected_leads_page_offers_no_edit(rep, rep_client):
+    lead = LeadFactory(owner=rep, state=LeadState.REJECTED)
+    assert f"/leads/{lead.pk}/fields/city/?edit=1" not in rep_client.get(f"/leads/{lead.pk}/").content.decode()

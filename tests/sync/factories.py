@@ -1,11 +1,14 @@
 import factory
+from django.db import transaction
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.integrations.exact.target import DEFAULT_FIELD_MAPPING
 from leadflow.leads.models import Lead, LeadState
+from leadflow.sync import services
 from leadflow.sync.events import CUSTOMER_CONVERTED
-from leadflow.sync.models import SyncTarget
+from leadflow.sync.models import JobState, SyncJob, SyncTarget
 from tests.factories import LeadFactory
 
 
@@ -42,3 +45,21 @@ def converted_lead(**fields) -> tuple[Lead, Conversion]:
         opportunity_id=f"006AA{lead.pk:013d}",
     )
     return lead, conversion
+
+
+def convert(**lead_fields) -> SyncJob:
+    """Convert a lead for the one target there is; its job is delivered on commit (tasks run eagerly)."""
+    lead, conversion = converted_lead(**lead_fields)
+    with transaction.atomic():
+        [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
+    job.refresh_from_db()
+    return job
+
+
+def run_again(job: SyncJob) -> SyncJob:
+    """Deliver the job once more now, as a retry would (its target no longer paused)."""
+    SyncJob.objects.filter(pk=job.pk).update(state=JobState.PENDING, next_attempt_at=timezone.now())
+    SyncTarget.objects.filter(pk=job.target_id).update(paused_until=None)
+    services.sync_job_deliver(job_id=job.pk)
+    job.refresh_from_db()
+    return job

@@ -12,7 +12,14 @@ from referencing import Registry, Resource
 from leadflow.crm.deals import WonDeal, deal_won_record
 from leadflow.integrations.webhook.target import webhook_body
 from leadflow.leads.models import Lead, LeadEvent, LeadState
-from leadflow.leads.services import lead_create, lead_create_many, lead_event_record, lead_qualify, lead_reject
+from leadflow.leads.services import (
+    lead_create,
+    lead_create_many,
+    lead_event_record,
+    lead_qualify,
+    lead_reject,
+    lead_update,
+)
 from leadflow.sync import services
 from leadflow.sync.events import EVENTS
 from leadflow.sync.models import JobState, SyncJob
@@ -78,6 +85,7 @@ def emit_every_event() -> None:
         reason="Order 7",
         data={"customer_change": "order", "order_id": 7, "total": "12.50"},
     )
+    lead_update(lead=customer, changes={"phone": "+31207654321"}, actor="anna")
     deal_won_record(
         lead=customer,
         deal=WonDeal(
@@ -121,7 +129,7 @@ def test_a_target_gets_only_the_events_it_opted_into(receiver):
     assert list(SyncJob.objects.values_list("event", flat=True)) == ["lead.rejected"]
 
 
-def test_accounting_target_takes_conversions_and_won_deals_but_no_lead_events():
+def test_accounting_target_takes_conversions_won_deals_and_edits_but_no_lead_events_or_orders():
     exact = ExactTargetFactory(enabled=False)  # switched off: the jobs wait, nothing is sent
     exact.enabled = True
     with transaction.atomic():
@@ -129,8 +137,11 @@ def test_accounting_target_takes_conversions_and_won_deals_but_no_lead_events():
         emit_every_event()
         assert set(SyncJob.objects.filter(target=exact).values_list("event", flat=True)) == {
             "customer.converted",
+            "customer.updated",
             "deal.won",
         }
+        [update] = SyncJob.objects.filter(target=exact, event="customer.updated")
+        assert update.payload["change"]["kind"] == "edit"  # The web-shop order changed no data Exact keeps.
         transaction.set_rollback(True)
 
 

@@ -50,6 +50,10 @@ class ExactClient:
     def post(self, path: str, *, json_body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", path, json=json_body)
 
+    def put(self, path: str, *, json_body: dict[str, Any]) -> None:
+        """Exact answers a PUT with 204 and no body."""
+        self._call("PUT", path, json=json_body)
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         self._wait_for_budget()
         token = exact_access_token(connection_id=self.connection.pk)
@@ -72,7 +76,7 @@ class ExactClient:
                 permanent=False,
                 status_code=response.status_code,
             )
-        return response.json()
+        return response.json() if response.content else {}
 
     def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
         self._take_call_slot()

@@ -119,3 +119,22 @@ class ExactAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code.strip()})"
+
+
+class ExactOpenItems(models.Model):
+    """What a customer still owes according to Exact (its open sales items), as last read: shown to sales on the
+    lead page. Refreshed for the whole division at once by the beat task `refresh_exact_open_items`."""
+
+    target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="exact_open_items")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="exact_open_items")
+    outstanding = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    overdue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    open_count = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="exact_open_items_once")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.outstanding} open ({self.open_count} items)"

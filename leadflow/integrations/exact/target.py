@@ -21,8 +21,9 @@ from leadflow.integrations.exact.accounts import (
     exact_account_suggestion,
     exact_accounts_refresh,
 )
-from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
-from leadflow.sync.events import CUSTOMER_CONVERTED, DEAL_WON
+from leadflow.integrations.exact.models import ExactConnection, ExactCustomer, ExactOpenItems
+from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
+from leadflow.sync.leading import LeadingSystemsForm
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ MAPPABLE_PROPERTIES = [
 ]
 
 
-class ExactSettingsForm(forms.Form):
+class ExactSettingsForm(LeadingSystemsForm):
     division = forms.IntegerField(
         min_value=1, required=False, help_text="Exact company number; empty = the connecting user's current one."
     )
@@ -111,9 +112,7 @@ def exact_account(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str,
     """The crm/Accounts document for a customer payload, following the admin's field mapping."""
     account: dict[str, Any] = {"Status": "C"}
     for name, source in mapping.items():
-        section, _, field = source.partition(".")
-        value = str(payload.get(section, {}).get(field) or "").strip()
-        if value:
+        if value := _payload_value(payload, source):
             account[name] = value
     customer = payload["customer"]
     if not account.get("Name"):
@@ -131,12 +130,31 @@ def exact_account(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str,
     return account
 
 
+def _payload_value(payload: dict[str, Any], source: str) -> str:
+    section, _, field = source.partition(".")
+    return str(payload.get(section, {}).get(field) or "").strip()
+
+
+def exact_changes(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """The properties a customer.updated job changes: those fed by the fields it names (`change.fields`),
+    written as for a new debtor; an emptied field clears the property (null), a value Exact cannot take (a
+    country that is no ISO code) is left as it is."""
+    changed = {f"customer.{name}" for name in payload["change"].get("fields", [])}
+    account = exact_account(payload, mapping)
+    return {
+        name: account.get(name)
+        for name, source in mapping.items()
+        if source in changed and (name in account or not _payload_value(payload, source))
+    }
+
+
 class ExactTarget(Target):
     kind = "exact"
     label = "Exact Online"
     settings_form = ExactSettingsForm
-    # A won deal makes sure the customer is a debtor (its payload carries the same customer and ids).
-    events = (CUSTOMER_CONVERTED, DEAL_WON)
+    # A won deal makes sure the customer is a debtor (its payload carries the same customer and ids); an update
+    # changes the debtor.
+    events = (CUSTOMER_CONVERTED, DEAL_WON, CUSTOMER_UPDATED)
 
     def describe(self, *, target: "SyncTarget") -> str:
         division = target.settings.get("division")
@@ -156,14 +174,45 @@ class ExactTarget(Target):
             url,
         )
 
+    def payment_status(self, *, target: "SyncTarget", lead: Any) -> str:
+        items = ExactOpenItems.objects.filter(target=target, lead=lead).first()
+        if items is None:
+            return ""
+        when = f"as read from Exact {timezone.localtime(items.read_at):%d-%m-%Y %H:%M}"
+        if not items.open_count:
+            return f"Nothing open in Exact ({when})."
+        overdue = f", {items.currency} {items.overdue:,.2f} overdue" if items.overdue else ", nothing overdue"
+        return (
+            f"Open in Exact: {items.currency} {items.outstanding:,.2f} in {items.open_count} item(s){overdue} ({when})."
+        )
+
     def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
+        if job.event == CUSTOMER_UPDATED:
+            return self._update(target, job)
         known = ExactCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
         if known:
             return DeliveryResult(detail=f"Already in Exact as {known.code.strip()} ({known.exact_id}).")
-        division = target.settings.get("division")
-        if not division:
-            raise TargetError("Choose the Exact division (company) in the target's settings.", permanent=True)
-        account = exact_account(job.payload, target.settings.get("field_mapping") or DEFAULT_FIELD_MAPPING)
+        return self._create(target, job)
+
+    def _update(self, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
+        """PUT the changed properties on the customer's debtor (a PUT sent twice changes nothing more). A customer
+        not yet a debtor (its conversion job has not run) is created from today's data, which that job then finds."""
+        changes = exact_changes(job.payload, _mapping(target))
+        if not changes:
+            return DeliveryResult(detail="No field Exact keeps was changed.")
+        known = ExactCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
+        if known is None:
+            result = self._create(target, job)
+            if result.status_code == 201:
+                return result
+            known = ExactCustomer.objects.get(target=target, lead_id=job.lead_id)
+        client = exact_client.ExactClient(target)
+        client.put(f"/api/v1/{_division(target)}/crm/Accounts(guid'{known.exact_id}')", json_body=changes)
+        return DeliveryResult(status_code=204, detail=f"Updated debtor {known.code.strip()!r}: {', '.join(changes)}.")
+
+    def _create(self, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
+        division = _division(target)
+        account = exact_account(job.payload, _mapping(target))
         client = exact_client.ExactClient(target)
         exact_accounts_refresh(target=target, client=client, division=division)
         match = exact_account_match(target=target, account=account)
@@ -200,3 +249,14 @@ class ExactTarget(Target):
             return DeliveryResult(status_code=status, detail=f"Created debtor {code.strip()!r}. {review}"[:255])
         verb = "Matched existing" if match else "Created"
         return DeliveryResult(status_code=status, detail=f"{verb} debtor {json.dumps((code or '').strip())}.")
+
+
+def _mapping(target: "SyncTarget") -> dict[str, str]:
+    return target.settings.get("field_mapping") or DEFAULT_FIELD_MAPPING
+
+
+def _division(target: "SyncTarget") -> int:
+    division = target.settings.get("division")
+    if not division:
+        raise TargetError("Choose the Exact division (company) in the target's settings.", permanent=True)
+    return division

@@ -3,6 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadflow.integrations.exact.models import ExactConnection
+from tests.sync.factories import ExactTargetFactory
+
 
 @pytest.fixture
 def let_time_pass(exact_standin, monkeypatch):
@@ -21,3 +24,19 @@ def let_time_pass(exact_standin, monkeypatch):
 
     monkeypatch.setattr(timezone, "now", now)
     return let_pass
+
+
+@pytest.fixture
+def target(exact_settings, exact_standin):
+    """An Exact target connected with tokens stored the way the admin's connect flow does (tested through the
+    views in test_target.py)."""
+    target = ExactTargetFactory()
+    tokens = exact_standin.obtain_tokens()
+    ExactConnection.objects.create(
+        target=target,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        access_expires_at=timezone.now() + timedelta(seconds=int(tokens["expires_in"])),
+        connected_at=timezone.now(),
+    )
+    return target

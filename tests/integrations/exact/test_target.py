@@ -10,47 +10,12 @@ from django.utils import timezone
 
 from leadflow.integrations.exact.client import ExactClient, exact_access_token
 from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
-from leadflow.sync import services
-from leadflow.sync.models import JobState, SyncJob
+from leadflow.sync.models import JobState
 from leadflow.sync.targets import TargetDeferred
 from tests.factories import UserFactory
-from tests.sync.factories import ExactTargetFactory, converted_lead
+from tests.sync.factories import ExactTargetFactory, convert, run_again
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def connect(exact_standin, target) -> ExactConnection:
-    """Store tokens the way the admin's connect flow does (tested through the views below)."""
-    tokens = exact_standin.obtain_tokens()
-    return ExactConnection.objects.create(
-        target=target,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-        access_expires_at=timezone.now() + timezone.timedelta(seconds=int(tokens["expires_in"])),
-        connected_at=timezone.now(),
-    )
-
-
-@pytest.fixture
-def target(exact_settings, exact_standin):
-    target = ExactTargetFactory()
-    connect(exact_standin, target)
-    return target
-
-
-def convert(**lead_fields) -> SyncJob:
-    lead, conversion = converted_lead(**lead_fields)
-    with transaction.atomic():
-        [job] = services.outbox_enqueue_conversion(lead=lead, conversion=conversion)
-    job.refresh_from_db()
-    return job
-
-
-def run_again(job: SyncJob) -> SyncJob:
-    SyncJob.objects.filter(pk=job.pk).update(state=JobState.PENDING, next_attempt_at=timezone.now())
-    services.sync_job_deliver(job_id=job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def creates(exact_standin) -> int:
