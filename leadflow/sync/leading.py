@@ -30,17 +30,33 @@ LEADER_CHOICES = [(LEADFLOW, "Leadflow / CRM leads: changes are pushed"), (TARGE
 
 
 class LeadingSystemsForm(forms.Form):
-    """Base of the settings form of a system of record: one leading-system choice per field group."""
+    """Base of the settings form of a system of record: one leading-system choice per field group. A group left
+    out (settings written by code or saved before the choice existed) gets the usual split."""
 
     leading_contact = forms.ChoiceField(
-        choices=LEADER_CHOICES, initial=USUAL_LEADERS["contact"], help_text="Names, email, phone, job title."
+        choices=LEADER_CHOICES,
+        initial=USUAL_LEADERS["contact"],
+        required=False,
+        help_text="Names, email, phone, job title.",
     )
     leading_company = forms.ChoiceField(
-        choices=LEADER_CHOICES, initial=USUAL_LEADERS["company"], help_text="Company name, website, VAT, KvK."
+        choices=LEADER_CHOICES,
+        initial=USUAL_LEADERS["company"],
+        required=False,
+        help_text="Company name, website, VAT, KvK.",
     )
     leading_address = forms.ChoiceField(
-        choices=LEADER_CHOICES, initial=USUAL_LEADERS["address"], help_text="Street, postcode, city, country."
+        choices=LEADER_CHOICES,
+        initial=USUAL_LEADERS["address"],
+        required=False,
+        help_text="Street, postcode, city, country.",
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for group, leader in USUAL_LEADERS.items():
+            cleaned[f"leading_{group}"] = cleaned.get(f"leading_{group}") or leader
+        return cleaned
 
 
 def is_system_of_record(target: "SyncTarget") -> bool:

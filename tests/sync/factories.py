@@ -4,6 +4,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from leadflow.crm.models import Conversion, ConversionStatus
+from leadflow.integrations.exact.models import ExactConnection
 from leadflow.integrations.exact.target import DEFAULT_FIELD_MAPPING
 from leadflow.leads.models import Lead, LeadState
 from leadflow.sync import services
@@ -63,3 +64,16 @@ def run_again(job: SyncJob) -> SyncJob:
     services.sync_job_deliver(job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+def exact_connect(exact_standin, target: SyncTarget) -> ExactConnection:
+    """Store tokens for an Exact target the way the admin's connect flow does (that flow is tested through its
+    views in tests/integrations/exact/test_target.py)."""
+    tokens = exact_standin.obtain_tokens()
+    return ExactConnection.objects.create(
+        target=target,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        access_expires_at=timezone.now() + timezone.timedelta(seconds=int(tokens["expires_in"])),
+        connected_at=timezone.now(),
+    )

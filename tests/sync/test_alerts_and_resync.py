@@ -10,8 +10,7 @@ from leadflow.integrations.exact.models import ExactCustomer
 from leadflow.sync.alerts import sync_alerts_check
 from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob
 from tests.factories import LeadFactory
-from tests.integrations.exact.test_target import connect
-from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead, exact_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +73,7 @@ def test_healthy_targets_raise_no_alert(alert_settings):
 
 def test_resync_queues_every_converted_customer_and_exact_gets_each_once(exact_settings, exact_standin, capsys):
     target = ExactTargetFactory(name="exact-nl")
-    connect(exact_standin, target)
+    exact_connect(exact_standin, target)
     for _ in range(3):
         converted_lead()
     LeadFactory()  # Not converted: not a customer.

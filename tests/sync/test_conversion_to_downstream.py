@@ -8,9 +8,8 @@ from leadflow.integrations.webhook.target import SIGNATURE_HEADER
 from leadflow.leads.models import LeadState
 from leadflow.sync.models import JobState, SyncJob
 from tests.factories import LeadFactory
-from tests.integrations.exact.test_target import connect
 from tests.integrations.webhook.test_delivery import verify
-from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, exact_connect
 
 # Not transactional: the crm field mappings come from a data migration that transactional tests flush.
 pytestmark = pytest.mark.django_db
@@ -21,7 +20,7 @@ def test_converted_lead_reaches_the_webhook_and_exact_with_its_salesforce_accoun
     salesforce_sandbox, exact_settings, exact_standin, receiver, django_capture_on_commit_callbacks
 ):
     WebhookTargetFactory(settings={"url": receiver.url, "secret": "s3cret", "events": ["customer.converted"]})
-    connect(exact_standin, ExactTargetFactory())
+    exact_connect(exact_standin, ExactTargetFactory())
     lead = LeadFactory(
         state=LeadState.QUALIFIED,
         company="Acme Trading B.V.",

@@ -7,8 +7,7 @@ from leadflow.integrations.exact.models import ExactCustomer
 from leadflow.integrations.salesforce.deals import salesforce_won_deals_poll
 from leadflow.leads.models import LeadEvent
 from leadflow.sync.models import JobState, SyncJob
-from tests.integrations.exact.test_target import connect
-from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, converted_lead, exact_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +27,7 @@ def test_opportunity_closed_won_reaches_the_webhook_and_the_accounting_target(
 ):
     WebhookTargetFactory(settings={"url": receiver.url, "secret": "s", "events": ["deal.won"]})
     exact = ExactTargetFactory()
-    connect(exact_standin, exact)
+    exact_connect(exact_standin, exact)
     lead, opportunity_id = customer_with_opportunity(salesforce, company="Bakkerij Jansen B.V.")
 
     assert salesforce_won_deals_poll() == 0  # still a proposal

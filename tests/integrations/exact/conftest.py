@@ -3,8 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leadflow.integrations.exact.models import ExactConnection
-from tests.sync.factories import ExactTargetFactory
+from tests.sync.factories import ExactTargetFactory, exact_connect
 
 
 @pytest.fixture
@@ -28,15 +27,7 @@ def let_time_pass(exact_standin, monkeypatch):
 
 @pytest.fixture
 def target(exact_settings, exact_standin):
-    """An Exact target connected with tokens stored the way the admin's connect flow does (tested through the
-    views in test_target.py)."""
+    """An Exact target, connected."""
     target = ExactTargetFactory()
-    tokens = exact_standin.obtain_tokens()
-    ExactConnection.objects.create(
-        target=target,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-        access_expires_at=timezone.now() + timedelta(seconds=int(tokens["expires_in"])),
-        connected_at=timezone.now(),
-    )
+    exact_connect(exact_standin, target)
     return target

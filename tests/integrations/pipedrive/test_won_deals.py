@@ -10,8 +10,7 @@ from leadflow.integrations.pipedrive.deals import pipedrive_won_deals_poll
 from leadflow.leads.models import LeadEvent
 from leadflow.sync.events import EVENTS
 from leadflow.sync.models import JobState, SyncJob
-from tests.integrations.exact.test_target import connect
-from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory
+from tests.sync.factories import ExactTargetFactory, WebhookTargetFactory, exact_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +50,7 @@ def test_a_deal_won_in_pipedrive_reaches_operations_and_the_accounting_target_by
     pipedrive_standin, converted, webhook, operations, receiver, exact_settings, exact_standin
 ):
     accounting = ExactTargetFactory()
-    connect(exact_standin, accounting)
+    exact_connect(exact_standin, accounting)
 
     pipedrive_standin.win_deal(int(converted.opportunity_id))
 
