@@ -1,15 +1,14 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from leadflow.core.exceptions import ApplicationError
+from leadflow.core.plugins import load_objects
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadEvent, SourceKind
 
@@ -103,8 +102,8 @@ class LeadAdmin(admin.ModelAdmin):
     def get_actions(self, request: HttpRequest) -> dict:
         """Actions of other apps, named in settings.LEADFLOW_LEAD_ADMIN_ACTIONS, join the lead list."""
         actions = super().get_actions(request)
-        for action_path in getattr(settings, "LEADFLOW_LEAD_ADMIN_ACTIONS", []):
-            func, name, description = self.get_action(import_string(action_path))
+        for action in load_objects("LEADFLOW_LEAD_ADMIN_ACTIONS"):
+            func, name, description = self.get_action(action)
             needed = getattr(func, "allowed_permissions", ())
             if all(getattr(self, f"has_{permission}_permission")(request) for permission in needed):
                 actions[name] = (func, name, description)
@@ -113,7 +112,7 @@ class LeadAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list[type]:
         if obj is None:
             return []
-        return [*(import_string(p) for p in settings.LEADFLOW_LEAD_ADMIN_INLINES), LeadEventInline]
+        return [*load_objects("LEADFLOW_LEAD_ADMIN_INLINES"), LeadEventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Lead | None = None) -> tuple[str, ...]:
         if obj is None:

@@ -34,7 +34,4 @@ def crm(settings):
     """Switches remote matching on against an in-memory CRM; add RemoteRecords to `crm.records`."""
     InMemoryDirectory.records, InMemoryDirectory.unreachable, InMemoryDirectory.queries = [], False, []
     settings.LEADFLOW_REMOTE_DIRECTORY = "tests.quality.conftest.InMemoryDirectory"
-    from leadflow.quality.remote import _load_directory
-
-    _load_directory.cache_clear()
     return InMemoryDirectory

@@ -181,14 +181,3 @@ def test_unreachable_crm_is_a_warning_and_local_matching_still_runs(crm):
 def test_free_mail_domain_is_never_sent_to_the_crm_as_a_company_domain(crm):
     checked(**{**ANNA, "email": "anna@gmail.com", "website": ""})
     assert crm.queries[0].domains == ()
-
-
-def test_misconfigured_crm_directory_is_reported_by_the_system_checks(settings):
-    from leadflow.quality.checks import check_remote_directory
-
-    settings.LEADFLOW_REMOTE_DIRECTORY = "leadflow.nowhere.Directory"
-    assert [e.id for e in check_remote_directory()] == ["leadflow.quality.E001"]
-    settings.LEADFLOW_REMOTE_DIRECTORY = "leadflow.quality.normalize.company_key"
-    assert [e.id for e in check_remote_directory()] == ["leadflow.quality.E002"]
-    settings.LEADFLOW_REMOTE_DIRECTORY = "tests.quality.conftest.InMemoryDirectory"
-    assert check_remote_directory() == []
