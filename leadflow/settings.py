@@ -339,7 +339,10 @@ LEADFLOW_VALIDATORS = [
     "leadflow.quality.validators.RegistrationNumberValidator",
     "leadflow.quality.validators.PostcodeValidator",
 ]
-LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
+LEADFLOW_MATCHERS = [
+    "leadflow.quality.matching.matchers.LeadMatcher",
+    "leadflow.quality.matching.matchers.RemoteMatcher",
+]
 # Conversion criteria: each a leadflow.qualification.criteria.Criterion.
 LEADFLOW_CRITERIA = [
     "leadflow.qualification.criteria.CompanyAndPersonKnown",

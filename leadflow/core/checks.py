@@ -1,6 +1,7 @@
 """Project-wide system checks. Every check in Leadflow reports with ids `leadflow.E<nnn>` / `leadflow.W<nnn>`:
 
-- E001 to E002: plug-in settings (leadflow.core.plugins): a path that cannot be imported or does not keep the contract.
+- E001 to E003: plug-in settings (leadflow.core.plugins): a path that cannot be imported, does not keep the
+  contract, or has no (or the wrong) `name`.
 - E010 to E012: deploy checks: production must not talk to a local stand-in or use its secrets.
 - E020, W020: intake's rate limits (leadflow.intake.checks).
 - E501 to E508: the Salesforce connection (leadflow.integrations.salesforce.checks).
@@ -42,14 +43,14 @@ def plugin_paths_import(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
     """Every dotted path in a declared plug-in setting imports and keeps its contract."""
     errors = []
     for spec in plugins.declared():
-        for where, path in plugins.entries(spec):
-            problem = plugins.problem(spec, path)
+        for entry in plugins.entries(spec):
+            check_id, problem = plugins.problem(spec, entry)
             if problem:
                 errors.append(
                     checks.Error(
-                        f"{where} names {path!r}, which {problem}.",
-                        hint=f"Correct the dotted path in {spec.name} (see docs/plugins.md).",
-                        id="leadflow.E001" if problem.startswith("cannot be imported") else "leadflow.E002",
+                        f"{entry.where} names {entry.path!r}, which {problem}.",
+                        hint=f"Correct {spec.name} (see docs/plugins.md).",
+                        id=check_id,
                     )
                 )
     return errors

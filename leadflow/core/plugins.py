@@ -76,29 +76,44 @@ def _create(spec: PluginSetting, obj: Any) -> Any:
     return obj() if spec.instantiate and isinstance(obj, type) else obj
 
 
-def entries(spec: PluginSetting) -> Iterator[tuple[str, str]]:
-    """(where, dotted path) for every path the setting names, `where` as one would write it in settings.py."""
+@dataclass(frozen=True)
+class Entry:
+    """One dotted path a setting names. `where` is written as in settings.py; `key` is set for a dict that maps
+    each key to one plug-in (SYNC_TARGET_KINDS), where the key must be the plug-in's `name`."""
+
+    where: str
+    path: str
+    key: str | None = None
+
+
+def entries(spec: PluginSetting) -> Iterator[Entry]:
     value = getattr(settings, spec.name, None)
     groups = value.items() if isinstance(value, dict) else [(None, value)]
     for key, group in groups:
         where = spec.name if key is None else f"{spec.name}[{key!r}]"
-        paths = [group] if isinstance(group, str) else list(group or ())
-        for path in paths:
-            if path:
-                yield where, path
+        if isinstance(group, str):
+            if group:
+                yield Entry(where, group, key)
+        else:
+            yield from (Entry(where, path) for path in group or () if path)
 
 
-def problem(spec: PluginSetting, path: str) -> str:
-    """Why a path cannot serve as this setting's plug-in; '' when it can."""
+def problem(spec: PluginSetting, entry: Entry) -> tuple[str, str]:
+    """(check id, why) when the entry cannot serve as this setting's plug-in; ("", "") when it can."""
     try:
-        obj = import_string(path)
+        obj = import_string(entry.path)
     except ImportError as exc:
-        return f"cannot be imported ({exc})"
+        return "leadflow.E001", f"cannot be imported ({exc})"
     if spec.base is None:
-        return "" if callable(obj) else "is not callable"
+        return ("", "") if callable(obj) else ("leadflow.E002", "is not callable")
     if not (isinstance(obj, type) and issubclass(obj, spec.base)):
-        return f"is not a subclass of {spec.base.__module__}.{spec.base.__qualname__}"
-    return ""
+        return "leadflow.E002", f"is not a subclass of {spec.base.__module__}.{spec.base.__qualname__}"
+    name = getattr(obj, "name", None)
+    if spec.instantiate and not name:
+        return "leadflow.E003", "sets no `name`"
+    if entry.key is not None and name != entry.key:
+        return "leadflow.E003", f"is named {name!r}: the key must be the plug-in's name"
+    return "", ""
 
 
 def clear_cache() -> None:

@@ -112,7 +112,7 @@ def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None)
         reason
         for gate in load_objects("LEADFLOW_GATES", "convert")
         if not isinstance(gate, SalesforceCommittedGate)
-        for reason in gate.reasons(lead)
+        for reason in gate.reasons(lead=lead)
     ]
     if reasons:
         raise TransitionBlocked(f"Cannot convert lead {lead.pk} yet.", reasons=reasons)

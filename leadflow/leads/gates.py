@@ -6,7 +6,7 @@ Gates read stored results (findings, candidates, verdicts); they never call the 
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from leadflow.core.plugins import load_objects
 
@@ -17,12 +17,14 @@ if TYPE_CHECKING:
 class Gate:
     """One condition of a transition. `reasons` returns what blocks it, in words a sales rep understands."""
 
-    def reasons(self, lead: "Lead") -> list[str]:
+    name: ClassVar[str] = ""
+
+    def reasons(self, *, lead: "Lead") -> list[str]:
         raise NotImplementedError
 
 
 def blocking_reasons(lead: "Lead", transition: str) -> list[str]:
-    return [reason for gate in load_objects("LEADFLOW_GATES", transition) for reason in gate.reasons(lead)]
+    return [reason for gate in load_objects("LEADFLOW_GATES", transition) for reason in gate.reasons(lead=lead)]
 
 
 def gate_open(transition: str) -> Callable[["Lead"], bool]:

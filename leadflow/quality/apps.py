@@ -6,7 +6,7 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from leadflow.core import plugins
-        from leadflow.quality.matchers import Matcher
+        from leadflow.quality.matching.base import Matcher
         from leadflow.quality.remote import RemoteDirectory
         from leadflow.quality.validators import Validator
 

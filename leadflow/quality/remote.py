@@ -6,6 +6,7 @@ calls: callers never hold a row lock while searching.
 """
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from leadflow.core.plugins import load_object
 
@@ -54,7 +55,9 @@ class RemoteQuery:
 class RemoteDirectory:
     """Looks up records already in the CRM. Raises leadflow.core.exceptions.ExternalServiceError when unreachable."""
 
-    def search(self, query: RemoteQuery) -> list[RemoteRecord]:
+    name: ClassVar[str] = ""
+
+    def search(self, *, query: RemoteQuery) -> list[RemoteRecord]:
         raise NotImplementedError
 
 

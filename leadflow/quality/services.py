@@ -14,8 +14,8 @@ from leadflow.core.tasks import enqueue_on_commit
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_event_record, lead_transition
 from leadflow.quality import selectors
-from leadflow.quality.matchers import Candidate
 from leadflow.quality.matching import training
+from leadflow.quality.matching.base import Candidate
 from leadflow.quality.matching.profile import FINGERPRINT_VERSION, blocking_keys, profile_from_lead
 from leadflow.quality.models import (
     BLOCKING_KEYS,
@@ -273,7 +273,7 @@ def _validate_and_clean(lead: Lead) -> list[tuple[str, Finding, str]]:
     """Each validator sees the values cleaned by those before it. Returns (validator, finding, original)."""
     results = []
     for validator in load_objects("LEADFLOW_VALIDATORS"):
-        for finding in validator.validate(lead):
+        for finding in validator.validate(lead=lead):
             original = str(getattr(lead, finding.field, "") or "")
             if finding.cleaned_value is not None and finding.severity != Severity.ERROR:
                 setattr(lead, finding.field, finding.cleaned_value)
@@ -303,7 +303,7 @@ def _match(lead: Lead) -> tuple[list[tuple[str, Candidate]], list[str]]:
     candidates, warnings = [], []
     for matcher in load_objects("LEADFLOW_MATCHERS"):
         try:
-            candidates.extend((matcher.name, c) for c in matcher.match(lead))
+            candidates.extend((matcher.name, c) for c in matcher.match(lead=lead))
         except ExternalServiceError as exc:
             if not getattr(matcher, "network", False):
                 raise

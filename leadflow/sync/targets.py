@@ -64,8 +64,8 @@ class DeliveryResult:
 class Target:
     """One kind of downstream system. Instances are stateless; everything per target comes from the row."""
 
-    kind: ClassVar[str]
-    label: ClassVar[str]
+    name: ClassVar[str] = ""  # its key in settings.SYNC_TARGET_KINDS, stored as SyncTarget.kind
+    label: ClassVar[str] = ""
     settings_form: ClassVar[type[forms.Form]]
     # Events this kind of target takes (webhooks: the ones each target's settings list).
     events: ClassVar[tuple[str, ...]] = (CUSTOMER_CONVERTED,)

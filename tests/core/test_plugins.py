@@ -84,3 +84,20 @@ def test_unknown_target_kind_is_a_permanent_target_error():
 def test_reading_an_undeclared_setting_is_refused():
     with pytest.raises(Exception, match="LEADFLOW_NOTHING is not a declared plug-in setting"):
         plugins.load_objects("LEADFLOW_NOTHING")
+
+
+def test_sync_target_listed_under_another_key_than_its_name_is_refused(settings):
+    settings.SYNC_TARGET_KINDS = {**settings.SYNC_TARGET_KINDS, "snelstart": settings.SYNC_TARGET_KINDS["exact"]}
+
+    output = check_output()
+
+    assert "leadflow.E003" in output
+    assert "SYNC_TARGET_KINDS['snelstart'] names 'leadflow.integrations.exact.target.ExactTarget', which is named " in (
+        output
+    )
+
+
+def test_plugin_without_a_name_is_refused(settings):
+    settings.LEADFLOW_MATCHERS = ["leadflow.quality.matching.base.Matcher"]
+
+    assert "LEADFLOW_MATCHERS names 'leadflow.quality.matching.base.Matcher', which sets no `name`." in check_output()

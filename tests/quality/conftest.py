@@ -7,11 +7,12 @@ from leadflow.quality.remote import RemoteDirectory, RemoteQuery, RemoteRecord
 class InMemoryDirectory(RemoteDirectory):
     """The one test double allowed: the CRM's records, searched the way the real directory promises to."""
 
+    name = "memory"
     records: list[RemoteRecord] = []
     unreachable = False
     queries: list[RemoteQuery] = []
 
-    def search(self, query: RemoteQuery) -> list[RemoteRecord]:
+    def search(self, *, query: RemoteQuery) -> list[RemoteRecord]:
         type(self).queries.append(query)
         if self.unreachable:
             raise ExternalServiceError("Salesforce did not answer.", permanent=False)

@@ -137,10 +137,10 @@ def test_matching_a_lead_uses_indexed_lookups_not_a_scan(django_assert_max_num_q
     for index in range(30):
         checked(**{**ANNA, "first_name": f"Person{index}", "last_name": f"Other{index}", "email": f"p{index}@x.nl"})
     lead = checked(**ANNA)
-    from leadflow.quality.matchers import LeadMatcher
+    from leadflow.quality.matching.matchers import LeadMatcher
 
     with django_assert_max_num_queries(20):
-        LeadMatcher().match(lead)
+        LeadMatcher().match(lead=lead)
 
 
 # --- Records already in the CRM -----------------------------------------------------------------

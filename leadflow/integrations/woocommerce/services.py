@@ -240,7 +240,7 @@ def _crm_record(email: str) -> Any:
     directory = remote_directory()
     if directory is None:
         return None
-    records = directory.search(RemoteQuery(emails=(email.strip().lower(),)))
+    records = directory.search(query=RemoteQuery(emails=(email.strip().lower(),)))
     people = [
         r
         for r in records

@@ -18,7 +18,7 @@ class CountryValidator(Validator):
 
     name = "country"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.country.strip()
         if not typed:
             return []
@@ -33,7 +33,7 @@ class CountryValidator(Validator):
 class PostcodeValidator(Validator):
     name = "postcode"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.postcode.strip()
         country = country_of(lead)
         if not typed or country not in ("NL", "BE", "DE"):

@@ -42,7 +42,7 @@ class EmailValidator(Validator):
 
     name = "email"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.email.strip()
         if not typed:
             return []

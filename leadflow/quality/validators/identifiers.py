@@ -19,7 +19,7 @@ class VatNumberValidator(Validator):
 
     name = "vat"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.vat_number.strip()
         if not typed:
             return []
@@ -44,7 +44,7 @@ class RegistrationNumberValidator(Validator):
 
     name = "registration"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.registration_number.strip()
         country = country_of(lead)
         if not typed or country not in ("NL", "BE", "DE"):

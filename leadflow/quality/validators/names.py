@@ -99,7 +99,7 @@ def _capitalise(word: str) -> str:
 class PersonNameValidator(Validator):
     name = "names"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         findings = []
         for field in ("first_name", "last_name"):
             value = getattr(lead, field).strip()
@@ -120,7 +120,7 @@ class CompanyNameValidator(Validator):
 
     name = "company"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         value = lead.company.strip()
         if not value:
             return []

@@ -18,7 +18,7 @@ class TextHygieneValidator(Validator):
 
     name = "text"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         findings = []
         for name in EDITABLE_FIELDS:
             value = getattr(lead, name)

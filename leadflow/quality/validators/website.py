@@ -10,7 +10,7 @@ class WebsiteValidator(Validator):
 
     name = "website"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.website.strip()
         if not typed:
             return []
