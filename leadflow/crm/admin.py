@@ -77,7 +77,7 @@ class ConversionAdmin(admin.ModelAdmin):
             try:
                 services.lead_convert_request(lead=lead, actor=request.user, deal=deal_form.deal())
             except ApplicationError as exc:
-                self.message_user(request, " ".join([exc.message, *exc.extra.get("reasons", [])]), messages.ERROR)
+                self.message_user(request, exc.full_message, messages.ERROR)
             else:
                 self.message_user(request, f"Lead {lead.pk}: conversion to Salesforce queued.", messages.SUCCESS)
             return HttpResponseRedirect(lead_page)

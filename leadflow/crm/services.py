@@ -94,7 +94,7 @@ def leads_convert_request(*, leads: Iterable[Lead], actor: Actor) -> tuple[list[
             with transaction.atomic():
                 requested.append(_conversion_requested(lead=lead, actor=actor))
         except (TransitionNotAllowed, TransitionBlocked) as exc:
-            refused[lead.pk] = " ".join([exc.message, *exc.extra.get("reasons", [])])
+            refused[lead.pk] = exc.full_message
     lead_ids = [conversion.lead_id for conversion in requested]
     for start in range(0, len(lead_ids), BATCH_SIZE):
         enqueue_on_commit(convert_leads, lead_ids[start : start + BATCH_SIZE])

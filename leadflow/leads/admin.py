@@ -12,14 +12,6 @@ from leadflow.core.plugins import load_objects
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadEvent, SourceKind
 
-# Transitions a person may fire from the lead page; each maps to the service that runs it.
-MANUAL_TRANSITIONS = {
-    "validate": services.lead_validate,
-    "qualify": services.lead_qualify,
-    "reject": services.lead_reject,
-    "reopen": services.lead_reopen,
-}
-
 
 class LeadEventInline(admin.TabularInline):
     model = LeadEvent
@@ -121,7 +113,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
         """Saving goes through the services, so edits are audited and re-checked like any other."""
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in Lead.EDITABLE_FIELDS}
         if not change:
             extra = {f: form.cleaned_data[f] for f in ("external_id", "source") if form.cleaned_data.get(f)}
             created = services.lead_create(
@@ -145,25 +137,20 @@ class LeadAdmin(admin.ModelAdmin):
         lead = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if lead is not None and self.has_change_permission(request, lead):
-            extra_context["transitions"] = [
-                (name, reasons)
-                for name, reasons in services.lead_available_transitions(lead=lead)
-                if name in MANUAL_TRANSITIONS
-            ]
+            extra_context["transitions"] = services.lead_available_transitions(lead=lead)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
         lead = get_object_or_404(Lead, pk=lead_id)
-        if not self.has_change_permission(request, lead) or name not in MANUAL_TRANSITIONS:
+        manual = services.MANUAL_TRANSITIONS.get(name)
+        if not self.has_change_permission(request, lead) or manual is None:
             return HttpResponse(status=403)
-        kwargs = {"reason": request.POST.get("reason", "")}
         try:
-            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, **kwargs)
+            manual.service(lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
         except ApplicationError as exc:
-            reasons = exc.extra.get("reasons", [])
-            self.message_user(request, " ".join([exc.message, *reasons]), messages.ERROR)
+            self.message_user(request, exc.full_message, messages.ERROR)
         else:
-            self.message_user(request, f"Lead {lead.pk}: {name} done.", messages.SUCCESS)
+            self.message_user(request, f"Lead {lead.pk}: {manual.done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:leads_lead_change", args=[lead.pk]))
 
     @admin.action(description="Validate selected leads")
@@ -181,7 +168,7 @@ class LeadAdmin(admin.ModelAdmin):
                 service(lead=lead, actor=request.user)
                 done += 1
             except ApplicationError as exc:
-                refused.append(f"{lead.pk}: {' '.join([exc.message, *exc.extra.get('reasons', [])])}")
+                refused.append(f"{lead.pk}: {exc.full_message}")
         self.message_user(request, f"{done} lead(s) done.", messages.SUCCESS)
         if refused:
             self.message_user(request, f"{len(refused)} refused — " + " | ".join(refused[:20]), messages.WARNING)

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,6 +35,26 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
     The state changes only through the transition methods below (the field is protected); services in
     `leadflow.leads.services` run them under a row lock and write the audit trail.
     """
+
+    # Fields that people and intake may set; everything else is workflow state.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "language",
+        "company",
+        "website",
+        "company_size",
+        "vat_number",
+        "registration_number",
+        "street",
+        "postcode",
+        "city",
+        "country",
+        "message",
+    )
 
     # Person
     first_name = models.CharField(max_length=100, blank=True)

@@ -3,7 +3,6 @@ from typing import Any
 from django import forms
 
 from leadflow.leads.models import Lead, LeadState
-from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.review.models import Activity, BulkAction, SalesProfile
 from leadflow.review.selectors import SORTS, QueueFilters
 
@@ -86,7 +85,7 @@ class LeadFieldForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = EDITABLE_FIELDS
+        fields = Lead.EDITABLE_FIELDS
 
     def __init__(self, *args: Any, field_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
