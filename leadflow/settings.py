@@ -300,14 +300,15 @@ CELERY_TASK_QUEUES = {"celery": {}, "sweeps": {}}
 CELERY_TASK_ROUTES = {"leadflow.leads.tasks.sweep_stuck_leads": {"queue": "sweeps"}}
 
 # --- Lead pipeline ------------------------------------------------------------------------------
-# Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass.
+# Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass. "convert" may list
+# gates too: they are asked when a conversion is requested and again when it commits (leadflow.crm.services,
+# which also owns conversion's own precondition: Salesforce holds the records).
 LEADFLOW_GATES = {
     "validate": ["leadflow.quality.gates.ValidationGate"],
     "qualify": [
         "leadflow.quality.gates.DuplicateGate",
         "leadflow.qualification.gates.CriteriaGate",
     ],
-    "convert": ["leadflow.crm.gates.SalesforceCommittedGate"],
 }
 # Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
 # "checks" may call outside systems (a CRM look-up), so each commits on its own; "decisions" (the automatic

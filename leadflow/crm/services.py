@@ -20,7 +20,6 @@ from django.utils import timezone
 from leadflow.core.exceptions import ExternalServiceError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
-from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
 from leadflow.integrations.salesforce.client import (
     MAX_GRAPHS_PER_REQUEST,
@@ -35,6 +34,7 @@ from leadflow.integrations.salesforce.payload import (
     Deal,
     deferred_for_shared_accounts,
 )
+from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 
@@ -108,12 +108,7 @@ def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None)
             f"Only qualified leads can be converted; lead {lead.pk} is {lead.get_state_display().lower()}.",
             extra={"state": lead.state},
         )
-    reasons = [
-        reason
-        for gate in load_objects("LEADFLOW_GATES", "convert")
-        if not isinstance(gate, SalesforceCommittedGate)
-        for reason in gate.reasons(lead=lead)
-    ]
+    reasons = blocking_reasons(lead, "convert")
     if reasons:
         raise TransitionBlocked(f"Cannot convert lead {lead.pk} yet.", reasons=reasons)
     conversion = Conversion.objects.select_for_update().filter(lead=lead).first()
@@ -301,7 +296,7 @@ def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str,
             with transaction.atomic():
                 conversion.status = ConversionStatus.DONE
                 conversion.save()
-                lead = lead_transition(lead=conversion.lead, name="convert", actor=actor, reason=summary)
+                lead = _lead_mark_converted(conversion, actor=actor, reason=summary)
                 lead_event_record(
                     lead=lead, kind=LeadEvent.Kind.CONVERSION, actor=actor, reason=summary, data=_event_data(conversion)
                 )
@@ -321,6 +316,18 @@ def _record_success(conversion: Conversion, plan: ConversionPlan, ids: dict[str,
                 reason=conversion.last_error,
                 data=_event_data(conversion),
             )
+
+
+def _lead_mark_converted(conversion: Conversion, *, actor: Actor, reason: str) -> Lead:
+    """The one place a lead becomes converted: only once Salesforce holds its Account and Contact. The gates of
+    settings.LEADFLOW_GATES["convert"] (checked when the conversion was requested) are asked again by the
+    transition."""
+    if not conversion.committed:
+        raise TransitionBlocked(
+            f"Cannot convert lead {conversion.lead_id} yet.",
+            reasons=["Not in Salesforce yet: the Account and Contact ids are unknown."],
+        )
+    return lead_transition(lead=conversion.lead, name="convert", actor=actor, reason=reason)
 
 
 def _record_failure(conversion: Conversion, error: ExternalServiceError, *, calls: float) -> None:

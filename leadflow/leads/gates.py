@@ -5,7 +5,6 @@ live in their own apps and expose their verdicts as gates, so adding one never t
 Gates read stored results (findings, candidates, verdicts); they never call the network.
 """
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from leadflow.core.plugins import load_objects
@@ -25,11 +24,3 @@ class Gate:
 
 def blocking_reasons(lead: "Lead", transition: str) -> list[str]:
     return [reason for gate in load_objects("LEADFLOW_GATES", transition) for reason in gate.reasons(lead=lead)]
-
-
-def gate_open(transition: str) -> Callable[["Lead"], bool]:
-    def condition(lead: "Lead") -> bool:
-        return not blocking_reasons(lead, transition)
-
-    condition.__name__ = f"{transition}_gates_open"
-    return condition

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from leadflow.core.models import TimeStampedModel
-from leadflow.leads.gates import gate_open
 
 
 class LeadState(models.TextChoices):
@@ -155,17 +154,18 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
-    # Transitions: bodies change only this row; services do the locking, saving and auditing.
+    # Transitions: bodies change only this row; `leads.services.lead_transition` does the locking, asks the gates
+    # (settings.LEADFLOW_GATES, once per transition) and saves and audits.
 
-    @transition(field=state, source=LeadState.NEW, target=LeadState.VALIDATED, conditions=[gate_open("validate")])
+    @transition(field=state, source=LeadState.NEW, target=LeadState.VALIDATED)
     def validate(self) -> None:
         pass
 
-    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.QUALIFIED, conditions=[gate_open("qualify")])
+    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.QUALIFIED)
     def qualify(self) -> None:
         pass
 
-    @transition(field=state, source=LeadState.QUALIFIED, target=LeadState.CONVERTED, conditions=[gate_open("convert")])
+    @transition(field=state, source=LeadState.QUALIFIED, target=LeadState.CONVERTED)
     def convert(self) -> None:
         pass
 

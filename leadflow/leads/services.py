@@ -284,8 +284,13 @@ def lead_available_transitions(*, lead: Lead) -> list[tuple[str, list[str]]]:
 
 def lead_auto_validate(*, lead: Lead) -> None:
     """Pipeline step: validate a new lead whose checks passed; send a lead whose checks now fail back to new."""
-    if lead.state == LeadState.NEW and not blocking_reasons(lead, "validate"):
-        attempt_automatic(lead_validate, lead=lead, actor=None, reason="All validation checks passed.")
+    if lead.state == LeadState.NEW:
+        try:
+            lead_validate(lead=lead, actor=None, reason="All validation checks passed.")
+        except TransitionBlocked:
+            pass  # the checks found errors: the lead waits in new for an edit
+        except TransitionNotAllowed as exc:
+            logger.info("Automatic validation skipped for lead %s: %s", lead.pk, exc.message)
     elif lead.state in (LeadState.VALIDATED, LeadState.QUALIFIED):
         reasons = blocking_reasons(lead, "validate")
         if reasons:
