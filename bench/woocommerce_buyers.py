@@ -47,12 +47,12 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
+from leadflow.core.normalize import email_key  # noqa: E402
 from leadflow.core.plugins import clear_cache  # noqa: E402
 from leadflow.integrations.woocommerce.models import WebhookStatus, WooBuyer, WooOrder, WooStore, WooWebhook  # noqa: E402
 from leadflow.integrations.woocommerce.services import backfill_run, backfill_start, webhook_process  # noqa: E402
 from leadflow.leads.models import Lead, LeadEvent, LeadState  # noqa: E402
 from leadflow.leads.services import lead_create  # noqa: E402
-from leadflow.quality.normalize import email_key  # noqa: E402
 from standins.woocommerce import WooStandin  # noqa: E402
 
 SECRET = "bench-secret"

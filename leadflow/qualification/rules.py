@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 
+from leadflow.core.normalize import is_free_mail_domain
 from leadflow.leads.models import Lead
 from leadflow.qualification.criteria import CriterionResult
-from leadflow.quality.normalize import is_free_mail_domain
 
 CUSTOM_FIELD_PREFIX = "custom_fields."
 MAX_PATTERN_LENGTH = 200

@@ -5,8 +5,8 @@ import re
 from stdnum.exceptions import ValidationError
 from stdnum.nl import postcode as nl_postcode
 
+from leadflow.core.normalize import country_code
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import country_code
 from leadflow.quality.validators.base import Finding, Validator, cleaned, country_of, error, warning
 
 _BE_POSTCODE = re.compile(r"^(?:B-?)?([1-9]\d{3})$", re.IGNORECASE)

@@ -7,8 +7,8 @@ from stdnum.de import handelsregisternummer
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 
+from leadflow.core.normalize import identifier_key
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import identifier_key
 from leadflow.quality.validators.base import Finding, Validator, cleaned, country_of, error
 
 _KVK = re.compile(r"^\d{8}$")

@@ -2,8 +2,8 @@
 
 import re
 
+from leadflow.core.normalize import NAME_PARTICLES, plain_words, strip_diacritics
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import NAME_PARTICLES, plain_words, strip_diacritics
 from leadflow.quality.validators.base import Finding, Validator, cleaned, error, label
 
 # Entries people type to get past a form.
