@@ -72,6 +72,12 @@ class Conversion(TimeStampedModel):
     def is_pending(self) -> bool:
         return self.status in (ConversionStatus.REQUESTED, ConversionStatus.IN_PROGRESS)
 
+    def salesforce_ids(self) -> dict[str, str]:
+        """The ids Salesforce gave the records so far, by field name (account_id, contact_id, opportunity_id)."""
+        return {
+            name: value for name in ("account_id", "contact_id", "opportunity_id") if (value := getattr(self, name))
+        }
+
     @property
     def committed(self) -> bool:
         """Salesforce holds the records: the Account and Contact ids are known."""

@@ -133,7 +133,6 @@ FIELDS: dict[str, RuleField] = {
         NO_VALID_EMAIL,
     ),
 }
-FIELD_CHOICES = [(f.name, f.label) for f in FIELDS.values()]
 _CUSTOM_KEY = regex.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
