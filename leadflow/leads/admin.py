@@ -7,26 +7,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.core.exceptions import ApplicationError
 from leadflow.core.plugins import load_objects
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadEvent, SourceKind
 
 
-class LeadEventInline(admin.TabularInline):
+class LeadEventInline(ReadOnlyInline):
     model = LeadEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "from_state", "to_state", "actor_label", "reason", "data")
-    readonly_fields = fields
     verbose_name = "audit entry"
     verbose_name_plural = "Audit trail"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Lead)
