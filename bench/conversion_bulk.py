@@ -36,6 +36,7 @@ from leadflow.crm import services
 from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.crm.tasks import sweep_conversions
 from leadflow.leads.models import Lead, LeadState
+from tests.plugins.celery_worker import celery_worker_command, wait_until_ready
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 REFUSED = 20
@@ -120,13 +121,9 @@ def start_worker(org: str, log: Path) -> subprocess.Popen:
         "SALESFORCE_INSTANCE_URL": org,
         "LOG_LEVEL": "INFO",
     }
-    command = [sys.executable, "-m", "celery", "-A", "leadflow", "worker", "--pool=solo", "--without-gossip"]
-    command += ["--without-mingle", "--without-heartbeat", f"--hostname=bench-{time.monotonic_ns()}@%h"]
+    command = celery_worker_command(hostname="bench")
     worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    while "ready." not in log.read_text():
-        if worker.poll() is not None:
-            raise RuntimeError(log.read_text())
-        time.sleep(0.2)
+    wait_until_ready(worker, log)
     return worker
 
 

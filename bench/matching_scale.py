@@ -336,11 +336,11 @@ def probes(rng: random.Random, stored: list[dict], count: int) -> list:
 def measure(leads: list) -> tuple[float, float, float]:
     from django.db import connection
 
-    from leadflow.quality.matchers import LeadMatcher
+    from leadflow.quality.matching.matchers import LeadMatcher
 
     matcher = LeadMatcher()
     for lead in leads:  # one untimed pass: every size is timed with the same warm caches and connection
-        matcher.match(lead)
+        matcher.match(lead=lead)
     executed = []
 
     def count(execute, sql, params, many, context):
@@ -355,7 +355,7 @@ def measure(leads: list) -> tuple[float, float, float]:
             for lead in leads:
                 executed.clear()
                 started = time.perf_counter()
-                matcher.match(lead)
+                matcher.match(lead=lead)
                 timings.append(time.perf_counter() - started)
                 queries.append(len(executed))
             passes.append((statistics.mean(timings), timings, queries))

@@ -32,9 +32,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from leadflow.core.normalize import identifier_key  # noqa: E402
 from leadflow.crm.models import Conversion, ConversionStatus  # noqa: E402
 from leadflow.leads.models import Lead, LeadState  # noqa: E402
-from leadflow.quality.normalize import identifier_key  # noqa: E402
 from leadflow.sync import services  # noqa: E402
 from leadflow.sync.models import JobState, SyncJob, SyncTarget  # noqa: E402
 from leadflow.sync.selectors import sync_due_job_ids  # noqa: E402

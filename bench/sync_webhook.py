@@ -40,6 +40,7 @@ from leadflow.sync import services  # noqa: E402
 from leadflow.sync.events import CUSTOMER_CONVERTED, customer_payload  # noqa: E402
 from leadflow.sync.models import DeliveryAttempt, JobState, SyncJob, SyncTarget  # noqa: E402
 from leadflow.sync.tasks import deliver_sync_job  # noqa: E402
+from tests.plugins.celery_worker import celery_worker_command  # noqa: E402
 
 received: set[str] = set()
 lock = threading.Lock()
@@ -86,21 +87,7 @@ def with_workers(job_ids: list[int], concurrency: int, already_done: int) -> flo
     for job_id in job_ids:
         deliver_sync_job.delay(job_id)
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "leadflow",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--pool=prefork",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            f"--hostname=bench-{os.getpid()}@%h",
-        ],
+        celery_worker_command(hostname="bench", pool="prefork", loglevel="WARNING", concurrency=concurrency),
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,

@@ -47,12 +47,12 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from leadflow.core.plugins import load_objects  # noqa: E402
+from leadflow.core.normalize import email_key  # noqa: E402
+from leadflow.core.plugins import clear_cache  # noqa: E402
 from leadflow.integrations.woocommerce.models import WebhookStatus, WooBuyer, WooOrder, WooStore, WooWebhook  # noqa: E402
 from leadflow.integrations.woocommerce.services import backfill_run, backfill_start, webhook_process  # noqa: E402
 from leadflow.leads.models import Lead, LeadEvent, LeadState  # noqa: E402
 from leadflow.leads.services import lead_create  # noqa: E402
-from leadflow.quality.normalize import email_key  # noqa: E402
 from standins.woocommerce import WooStandin  # noqa: E402
 
 SECRET = "bench-secret"
@@ -115,8 +115,8 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=3_000)
     parser.add_argument("--customers", type=int, default=500)
     args = parser.parse_args()
-    settings.LEADFLOW_PIPELINE = []
-    load_objects.cache_clear()
+    settings.LEADFLOW_PIPELINE = {}
+    clear_cache()
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)  # BENCH_DATABASE_URL may hold an earlier run
     shop, server = WooStandin().start(), serve()

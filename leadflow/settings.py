@@ -18,8 +18,8 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 # Runtime files of the embedded default (SQLite database, broker folders, sandbox data).
+# Created when the project starts (leadflow.core.apps), never when settings are read.
 DATA_DIR = Path(env.str("LEADFLOW_DATA_DIR", default=str(BASE_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSECURE_DEV_SECRET_KEY = "django-insecure-leadflow-local-development-only"  # noqa: S105 (the refused default)
 DEBUG = env.bool("DEBUG", default=True)
@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "leadflow.review.context_processors.workspace",
             ],
         },
     },
@@ -155,7 +156,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch")]
@@ -175,8 +175,15 @@ STORAGES = {
     },
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadflow@localhost")
 
 # --- Reverse proxies ------------------------------------------------------------------------------
@@ -303,87 +310,16 @@ CELERY_TASK_QUEUES = {"celery": {}, "sweeps": {}}
 CELERY_TASK_ROUTES = {"leadflow.leads.tasks.sweep_stuck_leads": {"queue": "sweeps"}}
 
 # --- Lead pipeline ------------------------------------------------------------------------------
-# Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass.
-LEADFLOW_GATES = {
-    "validate": ["leadflow.quality.gates.ValidationGate"],
-    "qualify": [
-        "leadflow.quality.gates.DuplicateGate",
-        "leadflow.qualification.gates.CriteriaGate",
-    ],
-    "convert": ["leadflow.crm.gates.SalesforceCommittedGate"],
-}
-# Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
-# "checks" may call outside systems (a CRM look-up), so each commits on its own; "decisions" (the automatic
-# transitions) then run in one transaction that also clears the lead's `checks_due_at`, so no reader ever sees a
-# lead in its new state with its checks still marked as running.
-LEADFLOW_PIPELINE = {
-    "checks": ["leadflow.quality.services.lead_run_checks"],
-    "decisions": [
-        "leadflow.leads.services.lead_auto_validate",
-        "leadflow.qualification.services.lead_auto_qualify",
-        "leadflow.review.services.lead_auto_assign",
-    ],
-}
 # A lead whose checks are still due this long after being requested is re-enqueued by the sweeper.
 LEADFLOW_STUCK_AFTER_SECONDS = env.int("LEADFLOW_STUCK_AFTER_SECONDS", default=120)
 # ... unless a wake-up was sent for those checks: then only once that wake-up is this old (lost on the broker).
 LEADFLOW_WAKE_UP_OVERDUE_SECONDS = env.int("LEADFLOW_WAKE_UP_OVERDUE_SECONDS", default=1800)
-# Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
-LEADFLOW_VALIDATORS = [
-    "leadflow.quality.validators.TextHygieneValidator",
-    "leadflow.quality.validators.CountryValidator",
-    "leadflow.quality.validators.PersonNameValidator",
-    "leadflow.quality.validators.CompanyNameValidator",
-    "leadflow.quality.validators.RequiredFieldsValidator",
-    "leadflow.quality.validators.EmailValidator",
-    "leadflow.quality.validators.PhoneValidator",
-    "leadflow.quality.validators.WebsiteValidator",
-    "leadflow.quality.validators.VatNumberValidator",
-    "leadflow.quality.validators.RegistrationNumberValidator",
-    "leadflow.quality.validators.PostcodeValidator",
-]
-LEADFLOW_MATCHERS = ["leadflow.quality.matchers.LeadMatcher", "leadflow.quality.matchers.RemoteMatcher"]
-# Conversion criteria: each a leadflow.qualification.criteria.Criterion.
-LEADFLOW_CRITERIA = [
-    "leadflow.qualification.criteria.CompanyAndPersonKnown",
-    "leadflow.qualification.criteria.RuleCriteria",
-]
-# Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
 # Owners are told this many minutes before a lead's first-response target passes.
 LEADFLOW_RESPONSE_WARNING_MINUTES = env.int("LEADFLOW_RESPONSE_WARNING_MINUTES", default=60)
+# Email deliverability (DNS MX look-ups) reaches the network: off unless asked for.
 LEADFLOW_EMAIL_CHECK_DELIVERABILITY = env.bool("LEADFLOW_EMAIL_CHECK_DELIVERABILITY", default=False)
 # Region for phone numbers typed without a country code when the lead's country is unknown.
 LEADFLOW_DEFAULT_PHONE_REGION = env.str("LEADFLOW_DEFAULT_PHONE_REGION", default="NL")
-
-# Periodic wake-ups; the database holds the pending work, so a missed beat only delays it.
-CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "leadflow.core.tasks.beat_heartbeat", "schedule": 30.0},
-    "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
-    "resume-stalled-reclassifications": {
-        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
-        "schedule": 300.0,
-    },
-    "purge-intake-leftovers": {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0},
-    "sweep-conversions": {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0},
-    "check-sync-alerts": {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0},
-    "send-due-notifications": {"task": "leadflow.review.tasks.send_due_notifications", "schedule": 60.0},
-    "retrain-match-model": {"task": "leadflow.quality.tasks.retrain_match_model", "schedule": 6 * 3600.0},
-}
-# Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
-LEADFLOW_LEAD_ADMIN_INLINES = [
-    "leadflow.quality.admin.LeadFindingInline",
-    "leadflow.quality.admin.DuplicateCandidateInline",
-    "leadflow.qualification.admin.LeadAssessmentInline",
-    "leadflow.crm.admin.ConversionInline",
-    "leadflow.sync.admin.LeadSyncJobInline",
-]
-# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
-LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
-# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
-LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
-# Dotted paths to `hook(*, entries)`, called with the lead audit entries (LeadEvent) a service writes, inside its
-# transaction: the outbox turns new leads, qualifications, rejections, won deals and customer news into events.
-LEADFLOW_LEAD_EVENT_HOOKS = ["leadflow.sync.services.outbox_enqueue_audit_entries"]
 
 # --- qualification ------------------------------------------------------------------------------
 # Links on the conversion-criteria admin page to where the other conversion settings are edited:
@@ -392,11 +328,6 @@ LEADFLOW_CRITERIA_RELATED_ADMIN = [
     ("Opportunity defaults and Salesforce field mapping", "salesforce"),
     ("Duplicate thresholds", "quality.MatchSettings"),
 ]
-
-# --- quality ------------------------------------------------------------------------------------
-# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
-# (e.g. "leadflow.integrations.salesforce.directory.SalesforceDirectory"); empty switches remote duplicate matching off.
-LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
 
 # --- intake -------------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))  # uploaded import files
@@ -456,13 +387,9 @@ SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=20.0)
 SALESFORCE_EXTERNAL_ID_FIELD = env.str("SALESFORCE_EXTERNAL_ID_FIELD", default="Leadflow_Id__c")
 # Calls left in the org's rolling 24-hour quota that conversions never touch (kept for people and other tools).
 SALESFORCE_API_RESERVE = env.int("SALESFORCE_API_RESERVE", default=100)
-# The CRMs a lead can convert into (name -> leadflow.crm.targets.CrmTarget subclass), and which one a lead source
-# converts into: LEADFLOW_CRM_BY_SOURCE maps shell-style source patterns to a CRM name, first match wins
+# Which CRM (a name in LEADFLOW_CRM_TARGETS, see "Plug-in wiring") a lead source converts into:
+# LEADFLOW_CRM_BY_SOURCE maps shell-style source patterns to a CRM name, first match wins
 # (env: "woocommerce:*=pipedrive,form:*=salesforce"); other sources take LEADFLOW_CRM_DEFAULT.
-LEADFLOW_CRM_TARGETS = {
-    "salesforce": "leadflow.integrations.salesforce.target.SalesforceTarget",
-    "pipedrive": "leadflow.integrations.pipedrive.target.PipedriveTarget",
-}
 LEADFLOW_CRM_DEFAULT = env.str("LEADFLOW_CRM_DEFAULT", default="salesforce")
 LEADFLOW_CRM_BY_SOURCE = env.dict("LEADFLOW_CRM_BY_SOURCE", default={})
 # Transient failures are retried this many times, with exponential backoff, before the conversion fails.
@@ -474,10 +401,6 @@ LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = env.int("LEADFLOW_CONVERSION_STUCK_AFT
 SALESFORCE_WON_DEALS_POLL_SECONDS = env.float("SALESFORCE_WON_DEALS_POLL_SECONDS", default=30.0)
 SALESFORCE_WON_DEALS_WINDOW_DAYS = env.int("SALESFORCE_WON_DEALS_WINDOW_DAYS", default=365)
 SALESFORCE_CURRENCY = env.str("SALESFORCE_CURRENCY", default="EUR")
-CELERY_BEAT_SCHEDULE["poll-salesforce-won-deals"] = {
-    "task": "leadflow.integrations.salesforce.tasks.poll_salesforce_won_deals",
-    "schedule": SALESFORCE_WON_DEALS_POLL_SECONDS,
-}
 
 # --- Pipedrive (leadflow.integrations.pipedrive, docs/pipedrive.md) ------------------------------------------
 # The defaults talk to the local stand-in (manage.py pipedrive_standin). PIPEDRIVE_API_URL is the API host
@@ -508,10 +431,6 @@ PIPEDRIVE_WEBHOOK_PASSWORD = env.str("PIPEDRIVE_WEBHOOK_PASSWORD", default="")
 # Won deals are also polled (a webhook can be missed): this often, for conversions of this many days.
 PIPEDRIVE_WON_DEALS_POLL_SECONDS = env.float("PIPEDRIVE_WON_DEALS_POLL_SECONDS", default=60.0)
 PIPEDRIVE_WON_DEALS_WINDOW_DAYS = env.int("PIPEDRIVE_WON_DEALS_WINDOW_DAYS", default=365)
-CELERY_BEAT_SCHEDULE["poll-pipedrive-won-deals"] = {
-    "task": "leadflow.integrations.pipedrive.tasks.poll_pipedrive_won_deals",
-    "schedule": PIPEDRIVE_WON_DEALS_POLL_SECONDS,
-}
 
 # --- review (sales workspace) -------------------------------------------------------------------
 LOGIN_URL = "review:login"
@@ -522,16 +441,8 @@ LEADFLOW_FIRST_RESPONSE_HOURS = env.int("LEADFLOW_FIRST_RESPONSE_HOURS", default
 # Open leads no person has touched for this many days are marked stale in the queue.
 LEADFLOW_STALE_AFTER_DAYS = env.int("LEADFLOW_STALE_AFTER_DAYS", default=7)
 LEADFLOW_QUEUE_PAGE_SIZE = env.int("LEADFLOW_QUEUE_PAGE_SIZE", default=50)
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("leadflow.review.context_processors.workspace")
 
 # --- sync ---------------------------------------------------------------------------------------
-# Kinds of downstream targets an admin can configure: kind -> leadflow.sync.targets.Target subclass.
-SYNC_TARGET_KINDS = {
-    "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
-    "exact": "leadflow.integrations.exact.target.ExactTarget",
-    "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
-    "businesscentral": "leadflow.integrations.businesscentral.target.BusinessCentralTarget",
-}
 # A job that keeps failing is `dead` after this many attempts or once this long has passed since it was queued.
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=20)
 SYNC_RETRY_WINDOW_SECONDS = env.int("SYNC_RETRY_WINDOW_SECONDS", default=3 * 86400)
@@ -569,14 +480,6 @@ EXACT_BUDGET_WINDOW_SECONDS = env.float("EXACT_BUDGET_WINDOW_SECONDS", default=6
 EXACT_BUDGET_WAIT_SECONDS = env.float("EXACT_BUDGET_WAIT_SECONDS", default=5.0)
 # What Exact's customers still owe (open sales items) is read back this often and shown on the lead page.
 EXACT_OPEN_ITEMS_SECONDS = env.float("EXACT_OPEN_ITEMS_SECONDS", default=900.0)
-CELERY_BEAT_SCHEDULE["exact-open-items"] = {
-    "task": "leadflow.integrations.exact.tasks.refresh_exact_open_items",
-    "schedule": EXACT_OPEN_ITEMS_SECONDS,
-}
-CELERY_BEAT_SCHEDULE["sweep-sync-jobs"] = {
-    "task": "leadflow.sync.tasks.sweep_sync_jobs",
-    "schedule": SYNC_SWEEP_SECONDS,
-}
 
 # --- WooCommerce (leadflow.integrations.woocommerce, docs/woocommerce.md) --------------------------
 WOOCOMMERCE_TIMEOUT_SECONDS = env.float("WOOCOMMERCE_TIMEOUT_SECONDS", default=30.0)
@@ -590,7 +493,116 @@ WOOCOMMERCE_MAX_BODY_BYTES = env.int("WOOCOMMERCE_MAX_BODY_BYTES", default=2 * 1
 WOOCOMMERCE_REQUEUE_AFTER_SECONDS = env.int("WOOCOMMERCE_REQUEUE_AFTER_SECONDS", default=60)
 # Webhook requests (refused, ignored, processed) are forgotten after this many days; what they made stays.
 WOOCOMMERCE_WEBHOOK_RETENTION_DAYS = env.int("WOOCOMMERCE_WEBHOOK_RETENTION_DAYS", default=30)
-CELERY_BEAT_SCHEDULE["sweep-woocommerce"] = {
-    "task": "leadflow.integrations.woocommerce.tasks.sweep_woocommerce",
-    "schedule": 60.0,
+
+# --- Periodic tasks (beat) -----------------------------------------------------------------------
+# Periodic wake-ups; the database holds the pending work, so a missed beat only delays it.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "leadflow.core.tasks.beat_heartbeat", "schedule": 30.0},
+    "sweep-stuck-leads": {"task": "leadflow.leads.tasks.sweep_stuck_leads", "schedule": 60.0},
+    "resume-stalled-reclassifications": {
+        "task": "leadflow.qualification.tasks.resume_stalled_reclassifications",
+        "schedule": 300.0,
+    },
+    "purge-intake-leftovers": {"task": "leadflow.intake.tasks.purge_leftovers", "schedule": 3600.0},
+    "sweep-conversions": {"task": "leadflow.crm.tasks.sweep_conversions", "schedule": 30.0},
+    "check-sync-alerts": {"task": "leadflow.sync.tasks.check_sync_alerts", "schedule": 300.0},
+    "send-due-notifications": {"task": "leadflow.review.tasks.send_due_notifications", "schedule": 60.0},
+    "retrain-match-model": {"task": "leadflow.quality.tasks.retrain_match_model", "schedule": 6 * 3600.0},
+    "poll-salesforce-won-deals": {
+        "task": "leadflow.integrations.salesforce.tasks.poll_salesforce_won_deals",
+        "schedule": SALESFORCE_WON_DEALS_POLL_SECONDS,
+    },
+    "sweep-sync-jobs": {"task": "leadflow.sync.tasks.sweep_sync_jobs", "schedule": SYNC_SWEEP_SECONDS},
+    "sweep-woocommerce": {"task": "leadflow.integrations.woocommerce.tasks.sweep_woocommerce", "schedule": 60.0},
+    "exact-open-items": {
+        "task": "leadflow.integrations.exact.tasks.refresh_exact_open_items",
+        "schedule": EXACT_OPEN_ITEMS_SECONDS,
+    },
+    "poll-pipedrive-won-deals": {
+        "task": "leadflow.integrations.pipedrive.tasks.poll_pipedrive_won_deals",
+        "schedule": PIPEDRIVE_WON_DEALS_POLL_SECONDS,
+    },
+}
+
+
+# === Plug-in wiring ================================================================================
+# Which implementations this deployment uses, each a dotted path checked at start-up (`manage.py check`,
+# leadflow.E001-E003); the contracts and the one loader are described in docs/plugins.md. Everything above is
+# configuration read from the environment.
+
+# Gate checks per transition: each a dotted path to a leadflow.leads.gates.Gate subclass. "convert" may list
+# gates too: they are asked when a conversion is requested and again when it commits (leadflow.crm.services,
+# which also owns conversion's own precondition: Salesforce holds the records).
+LEADFLOW_GATES = {
+    "validate": ["leadflow.quality.gates.ValidationGate"],
+    "qualify": [
+        "leadflow.quality.gates.DuplicateGate",
+        "leadflow.qualification.gates.CriteriaGate",
+    ],
+}
+# Steps the background pipeline runs, in order, for a new or edited lead: each `step(*, lead)`.
+# "checks" may call outside systems (a CRM look-up), so each commits on its own; "decisions" (the automatic
+# transitions) then run in one transaction that also clears the lead's `checks_due_at`, so no reader ever sees a
+# lead in its new state with its checks still marked as running.
+LEADFLOW_PIPELINE = {
+    "checks": ["leadflow.quality.services.lead_run_checks"],
+    "decisions": [
+        "leadflow.leads.services.lead_auto_validate",
+        "leadflow.qualification.services.lead_auto_qualify",
+        "leadflow.review.services.lead_auto_assign",
+    ],
+}
+# Validators and duplicate matchers run by leadflow.quality.services.lead_run_checks, in order.
+LEADFLOW_VALIDATORS = [
+    "leadflow.quality.validators.TextHygieneValidator",
+    "leadflow.quality.validators.CountryValidator",
+    "leadflow.quality.validators.PersonNameValidator",
+    "leadflow.quality.validators.CompanyNameValidator",
+    "leadflow.quality.validators.RequiredFieldsValidator",
+    "leadflow.quality.validators.EmailValidator",
+    "leadflow.quality.validators.PhoneValidator",
+    "leadflow.quality.validators.WebsiteValidator",
+    "leadflow.quality.validators.VatNumberValidator",
+    "leadflow.quality.validators.RegistrationNumberValidator",
+    "leadflow.quality.validators.PostcodeValidator",
+]
+LEADFLOW_MATCHERS = [
+    "leadflow.quality.matching.matchers.LeadMatcher",
+    "leadflow.quality.matching.matchers.RemoteMatcher",
+]
+# Conversion criteria: each a leadflow.qualification.criteria.Criterion.
+LEADFLOW_CRITERIA = [
+    "leadflow.qualification.criteria.CompanyAndPersonKnown",
+    "leadflow.qualification.criteria.RuleCriteria",
+]
+# Dotted path to a leadflow.quality.remote.RemoteDirectory that finds records already in the CRM
+# (e.g. "leadflow.integrations.salesforce.directory.SalesforceDirectory"); empty switches remote duplicate matching off.
+LEADFLOW_REMOTE_DIRECTORY = env.str("LEADFLOW_REMOTE_DIRECTORY", default="")
+# Inlines other apps add to the lead's admin page (dotted paths to InlineModelAdmin classes).
+LEADFLOW_LEAD_ADMIN_INLINES = [
+    "leadflow.quality.admin.LeadFindingInline",
+    "leadflow.quality.admin.DuplicateCandidateInline",
+    "leadflow.qualification.admin.LeadAssessmentInline",
+    "leadflow.crm.admin.ConversionInline",
+    "leadflow.sync.admin.LeadSyncJobInline",
+]
+# Actions other apps add to the lead list in the admin (dotted paths to admin action functions).
+LEADFLOW_LEAD_ADMIN_ACTIONS = ["leadflow.crm.admin.convert_selected"]
+# Dotted paths to `hook(*, lead, conversion)`, called inside the transaction that marks a lead converted.
+LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
+# Dotted paths to `hook(*, entries)`, called with the lead audit entries (LeadEvent) a service writes, inside its
+# transaction: the outbox turns new leads, qualifications, rejections, won deals and customer news into events.
+LEADFLOW_LEAD_EVENT_HOOKS = ["leadflow.sync.services.outbox_enqueue_audit_entries"]
+# The CRMs a lead can convert into: name (the target's `name`) -> leadflow.crm.targets.CrmTarget subclass.
+LEADFLOW_CRM_TARGETS = {
+    "salesforce": "leadflow.integrations.salesforce.target.SalesforceTarget",
+    "pipedrive": "leadflow.integrations.pipedrive.target.PipedriveTarget",
+}
+# Kinds of downstream targets an admin can configure: kind (the target's `name`) -> leadflow.sync.targets.Target
+# subclass. An integration package adds its line here (docs/sync.md, "Adding a target").
+SYNC_TARGET_KINDS = {
+    "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
+    "exact": "leadflow.integrations.exact.target.ExactTarget",
+    "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
+    "businesscentral": "leadflow.integrations.businesscentral.target.BusinessCentralTarget",
 }

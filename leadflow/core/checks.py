@@ -1,7 +1,13 @@
-"""Deploy checks (`manage.py check --deploy`): production must not talk to a local stand-in or use its secrets.
+"""Project-wide system checks. Every check in Leadflow reports with ids `leadflow.E<nnn>` / `leadflow.W<nnn>`:
 
-Compose runs this check before migrating, and web and workers start only after that succeeded, so a production
-stack configured with a stand-in URL or secret refuses to start instead of silently sending leads nowhere.
+- E001 to E003: plug-in settings (leadflow.core.plugins): a path that cannot be imported, does not keep the
+  contract, or has no (or the wrong) `name`.
+- E010 to E012: deploy checks: production must not talk to a local stand-in or use its secrets.
+- E020, W020: intake's rate limits (leadflow.intake.checks).
+- E501 to E508: the Salesforce connection (leadflow.integrations.salesforce.checks).
+
+Compose runs `check --deploy` before migrating, and web and workers start only after that succeeded, so a
+production stack configured with a stand-in URL or secret refuses to start instead of silently sending leads nowhere.
 """
 
 import ipaddress
@@ -10,6 +16,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
+
+from leadflow.core import plugins
 
 # Secrets the local stand-ins accept; never valid anywhere real.
 STAND_IN_SECRETS = {
@@ -28,6 +36,24 @@ def is_local_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@checks.register()
+def plugin_paths_import(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every dotted path in a declared plug-in setting imports and keeps its contract."""
+    errors = []
+    for spec in plugins.declared():
+        for entry in plugins.entries(spec):
+            check_id, problem = plugins.problem(spec, entry)
+            if problem:
+                errors.append(
+                    checks.Error(
+                        f"{entry.where} names {entry.path!r}, which {problem}.",
+                        hint=f"Correct {spec.name} (see docs/plugins.md).",
+                        id=check_id,
+                    )
+                )
+    return errors
 
 
 @checks.register(checks.Tags.security, deploy=True)

@@ -14,6 +14,11 @@ class ApplicationError(Exception):
         self.message = message
         self.extra = extra or {}
 
+    @property
+    def full_message(self) -> str:
+        """The message followed by the reasons a gate gave, as people read it on a page or in a list."""
+        return " ".join([self.message, *self.extra.get("reasons", [])])
+
 
 class NotFound(ApplicationError):
     status_code = 404

@@ -7,28 +7,21 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.core.exceptions import ApplicationError
 from leadflow.crm import selectors, services
 from leadflow.crm.models import Conversion
 from leadflow.leads.models import Lead
 
 
-class ConversionInline(admin.StackedInline):
+class ConversionInline(ReadOnlyInline):
     """The lead page's CRM box: conversion status, links to the records, and the Convert button."""
 
     model = Conversion
     template = "admin/crm/conversion_inline.html"
-    extra = 0
     max_num = 1
-    can_delete = False
     fields = ()
     verbose_name = verbose_name_plural = "CRM"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.action(description="Convert selected to their CRM (bulk)", permissions=["change"])
@@ -86,7 +79,7 @@ class ConversionAdmin(admin.ModelAdmin):
             try:
                 services.lead_convert_request(lead=lead, actor=request.user, deal=deal_form.deal())
             except ApplicationError as exc:
-                self.message_user(request, " ".join([exc.message, *exc.extra.get("reasons", [])]), messages.ERROR)
+                self.message_user(request, exc.full_message, messages.ERROR)
             else:
                 self.message_user(
                     request,

@@ -6,4 +6,8 @@ class CrmConfig(AppConfig):
     verbose_name = "Conversions"
 
     def ready(self) -> None:
-        from leadflow.crm import targets  # noqa: F401 (registers the system check)
+        from leadflow.core import plugins
+        from leadflow.crm.targets import CrmTarget  # also registers the CRM system check
+
+        plugins.declare("LEADFLOW_CONVERSION_HOOKS")
+        plugins.declare("LEADFLOW_CRM_TARGETS", base=CrmTarget)

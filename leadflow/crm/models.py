@@ -76,6 +76,12 @@ class Conversion(TimeStampedModel):
     def is_pending(self) -> bool:
         return self.status in (ConversionStatus.REQUESTED, ConversionStatus.IN_PROGRESS)
 
+    def salesforce_ids(self) -> dict[str, str]:
+        """The ids Salesforce gave the records so far, by field name (account_id, contact_id, opportunity_id)."""
+        return {
+            name: value for name in ("account_id", "contact_id", "opportunity_id") if (value := getattr(self, name))
+        }
+
     @property
     def crm_label(self) -> str:
         return crm_target(self.crm).label

@@ -21,10 +21,10 @@ from django.utils import timezone
 from leadflow.core.exceptions import ExternalServiceError, TransitionBlocked, TransitionNotAllowed
 from leadflow.core.plugins import load_objects
 from leadflow.core.tasks import enqueue_on_commit
-from leadflow.crm.gates import SalesforceCommittedGate
 from leadflow.crm.models import Conversion, ConversionStatus, new_external_key
 from leadflow.crm.targets import REFERENCES, Converted, CrmTarget, crm_name_for_source, crm_target
 from leadflow.integrations.salesforce.payload import Deal
+from leadflow.leads.gates import blocking_reasons
 from leadflow.leads.models import Lead, LeadEvent, LeadState
 from leadflow.leads.services import Actor, actor_fields, lead_event_record, lead_transition
 
@@ -78,7 +78,7 @@ def leads_convert_request(*, leads: Iterable[Lead], actor: Actor) -> tuple[list[
             with transaction.atomic():
                 requested.append(_conversion_requested(lead=lead, actor=actor))
         except (TransitionNotAllowed, TransitionBlocked) as exc:
-            refused[lead.pk] = " ".join([exc.message, *exc.extra.get("reasons", [])])
+            refused[lead.pk] = exc.full_message
     lead_ids = [conversion.lead_id for conversion in requested]
     for start in range(0, len(lead_ids), BATCH_SIZE):
         enqueue_on_commit(convert_leads, lead_ids[start : start + BATCH_SIZE])
@@ -92,12 +92,7 @@ def _conversion_requested(*, lead: Lead, actor: Actor, deal: Deal | None = None)
             f"Only qualified leads can be converted; lead {lead.pk} is {lead.get_state_display().lower()}.",
             extra={"state": lead.state},
         )
-    reasons = [
-        reason
-        for gate in load_objects("LEADFLOW_GATES", "convert")
-        if not isinstance(gate, SalesforceCommittedGate)
-        for reason in gate.reasons(lead)
-    ]
+    reasons = blocking_reasons(lead, "convert")
     if reasons:
         raise TransitionBlocked(f"Cannot convert lead {lead.pk} yet.", reasons=reasons)
     conversion = Conversion.objects.select_for_update().filter(lead=lead).first()
@@ -246,7 +241,7 @@ def _record_success(conversion: Conversion, converted: Converted, *, calls: floa
             with transaction.atomic():
                 conversion.status = ConversionStatus.DONE
                 conversion.save()
-                lead = lead_transition(lead=conversion.lead, name="convert", actor=actor, reason=summary)
+                lead = _lead_mark_converted(conversion, actor=actor, reason=summary)
                 lead_event_record(
                     lead=lead, kind=LeadEvent.Kind.CONVERSION, actor=actor, reason=summary, data=_event_data(conversion)
                 )
@@ -266,6 +261,18 @@ def _record_success(conversion: Conversion, converted: Converted, *, calls: floa
                 reason=conversion.last_error,
                 data=_event_data(conversion),
             )
+
+
+def _lead_mark_converted(conversion: Conversion, *, actor: Actor, reason: str) -> Lead:
+    """The one place a lead becomes converted: only once its CRM holds its account and contact. The gates of
+    settings.LEADFLOW_GATES["convert"] (checked when the conversion was requested) are asked again by the
+    transition."""
+    if not conversion.committed:
+        raise TransitionBlocked(
+            f"Cannot convert lead {conversion.lead_id} yet.",
+            reasons=["Not in the CRM yet: the account and contact ids are unknown."],
+        )
+    return lead_transition(lead=conversion.lead, name="convert", actor=actor, reason=reason)
 
 
 def _record_failure(conversion: Conversion, error: ExternalServiceError, *, calls: float) -> None:

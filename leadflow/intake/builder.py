@@ -5,10 +5,10 @@ from django import forms
 
 from leadflow.core.forms import PlainLabelsMixin
 from leadflow.intake.models import FormField, LeadForm
-from leadflow.leads.services import EDITABLE_FIELDS
+from leadflow.leads.models import Lead
 
 FIELD_NAMES_LIST_ID = "form-field-names"
-LEAD_FIELD_NAMES = EDITABLE_FIELDS
+LEAD_FIELD_NAMES = Lead.EDITABLE_FIELDS
 
 
 class LeadFormSettingsForm(PlainLabelsMixin, forms.ModelForm):

@@ -23,7 +23,7 @@ def rate_limit_cache_is_shared(app_configs: Any, **kwargs: Any) -> list[checks.C
             f"Rate limits use the {backend.rsplit('.', 1)[-1]} cache, which processes do not share or cannot "
             "increment atomically: each worker counts on its own.",
             hint="Set CACHE_URL to a Redis cache, e.g. redis://127.0.0.1:6379/1.",
-            id="intake.W001",
+            id="leadflow.W020",
         )
     ]
 
@@ -35,5 +35,5 @@ def rate_limits_are_readable(app_configs: Any, **kwargs: Any) -> list[checks.Che
         try:
             rate_parse(getattr(settings, name))
         except ValueError as exc:
-            errors.append(checks.Error(f"{name}: {exc}", id="intake.E001"))
+            errors.append(checks.Error(f"{name}: {exc}", id="leadflow.E020"))
     return errors

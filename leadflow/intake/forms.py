@@ -12,7 +12,6 @@ from django.utils.functional import lazy
 from leadflow.intake.models import LeadForm
 from leadflow.intake.texts import text
 from leadflow.leads.models import Lead
-from leadflow.leads.services import EDITABLE_FIELDS
 
 HONEYPOT_FIELD = "lf_fax"
 TIMESTAMP_FIELD = "lf_ts"
@@ -41,7 +40,7 @@ def _django_field(name: str, required: bool) -> forms.Field:
         return forms.IntegerField(required=required, min_value=0, max_value=10_000_000)
     if name == "phone":
         return forms.CharField(required=required, max_length=64, validators=[_validate_phone])
-    if name in EDITABLE_FIELDS:
+    if name in Lead.EDITABLE_FIELDS:
         max_length = Lead._meta.get_field(name).max_length
         return forms.CharField(required=required, max_length=max_length, strip=True)
     return forms.CharField(required=required, max_length=CUSTOM_FIELD_MAX_LENGTH, strip=True)

@@ -2,17 +2,14 @@
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 
 from leadflow.core.cache import cache_attempt
 from leadflow.intake.models import ApiToken, LeadForm, Submission, SubmissionStatus
 from leadflow.leads.models import Lead
-
-SALESFORCE_ID_FIELDS = ("account_id", "contact_id", "opportunity_id")
 
 
 def form_get_active(*, key: str) -> LeadForm | None:
@@ -67,21 +64,7 @@ def leads_for_token(*, token: ApiToken, filters: dict[str, Any] | None = None) -
     queryset = Lead.objects.filter(source=token.source).prefetch_related(
         "findings", Prefetch("duplicate_candidates", queryset=candidates)
     )
-    if conversion_relation():
-        queryset = queryset.select_related(conversion_relation())
-    return queryset.filter(**(filters or {}))
-
-
-def conversion_relation() -> str | None:
-    """Extension point: the CRM app (built in parallel) may add a one-to-one `conversion` on Lead holding the
-    Salesforce ids. Included only when that relation exists, so intake runs with or without it."""
-    if not apps.is_installed("leadflow.crm"):
-        return None
-    try:
-        field = Lead._meta.get_field("conversion")
-    except FieldDoesNotExist:
-        return None
-    return "conversion" if field.one_to_one else None
+    return queryset.select_related("conversion").filter(**(filters or {}))
 
 
 def lead_mark_fresh(lead: Lead) -> None:
@@ -91,23 +74,12 @@ def lead_mark_fresh(lead: Lead) -> None:
         "findings": lead.findings.none(),
         "duplicate_candidates": lead.duplicate_candidates.none(),
     }
-    relation = conversion_relation()
-    if relation:
-        Lead._meta.get_field(relation).set_cached_value(lead, None)
+    Lead._meta.get_field("conversion").set_cached_value(lead, None)
 
 
 def lead_salesforce_ids(lead: Lead) -> dict[str, str]:
-    """Whatever `*_id`-style Salesforce fields the conversion row has (account, contact, opportunity)."""
-    relation = conversion_relation()
+    """The Salesforce ids of the lead's conversion (none before one was requested)."""
     try:
-        conversion = getattr(lead, relation) if relation else None
+        return lead.conversion.salesforce_ids()
     except ObjectDoesNotExist:
-        conversion = None
-    if conversion is None:
         return {}
-    return {
-        f.name: str(getattr(conversion, f.name))
-        for f in conversion._meta.concrete_fields
-        if ("salesforce" in f.name or f.name.endswith("_sf_id") or f.name in SALESFORCE_ID_FIELDS)
-        and getattr(conversion, f.name)
-    }

@@ -8,11 +8,10 @@ from rest_framework import serializers
 from leadflow.intake.forms import HIDDEN_FIELDS, phone_is_dialable
 from leadflow.intake.selectors import lead_salesforce_ids
 from leadflow.leads.models import Lead, LeadState
-from leadflow.leads.services import EDITABLE_FIELDS
 
 # A lead nobody could contact or recognise is not a lead: at least one of these must be sent.
 IDENTIFYING_FIELDS = ("email", "phone", "first_name", "last_name", "company")
-WRITABLE_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
+WRITABLE_FIELDS = (*Lead.EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
 
 class SharedPerThread:

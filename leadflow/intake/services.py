@@ -35,12 +35,12 @@ from leadflow.intake.models import (
     hash_token,
 )
 from leadflow.intake.selectors import lead_mark_fresh
-from leadflow.leads.models import SourceKind
-from leadflow.leads.services import EDITABLE_FIELDS, Actor, actor_fields, lead_create
+from leadflow.leads.models import Lead, SourceKind
+from leadflow.leads.services import Actor, actor_fields, lead_create
 
 logger = logging.getLogger(__name__)
 TIMESTAMP_SALT = "leadflow.intake.form-shown"
-LEAD_INPUT_FIELDS = (*EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
+LEAD_INPUT_FIELDS = (*Lead.EDITABLE_FIELDS, *HIDDEN_FIELDS, "external_id", "consent_given", "consent_text")
 
 
 @dataclass

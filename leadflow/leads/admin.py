@@ -1,41 +1,24 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.core.exceptions import ApplicationError
+from leadflow.core.plugins import load_objects
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadEvent, SourceKind
 
-# Transitions a person may fire from the lead page; each maps to the service that runs it.
-MANUAL_TRANSITIONS = {
-    "validate": services.lead_validate,
-    "qualify": services.lead_qualify,
-    "reject": services.lead_reject,
-    "reopen": services.lead_reopen,
-}
 
-
-class LeadEventInline(admin.TabularInline):
+class LeadEventInline(ReadOnlyInline):
     model = LeadEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "from_state", "to_state", "actor_label", "reason", "data")
-    readonly_fields = fields
     verbose_name = "audit entry"
     verbose_name_plural = "Audit trail"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Lead)
@@ -103,8 +86,8 @@ class LeadAdmin(admin.ModelAdmin):
     def get_actions(self, request: HttpRequest) -> dict:
         """Actions of other apps, named in settings.LEADFLOW_LEAD_ADMIN_ACTIONS, join the lead list."""
         actions = super().get_actions(request)
-        for action_path in getattr(settings, "LEADFLOW_LEAD_ADMIN_ACTIONS", []):
-            func, name, description = self.get_action(import_string(action_path))
+        for action in load_objects("LEADFLOW_LEAD_ADMIN_ACTIONS"):
+            func, name, description = self.get_action(action)
             needed = getattr(func, "allowed_permissions", ())
             if all(getattr(self, f"has_{permission}_permission")(request) for permission in needed):
                 actions[name] = (func, name, description)
@@ -113,7 +96,7 @@ class LeadAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list[type]:
         if obj is None:
             return []
-        return [*(import_string(p) for p in settings.LEADFLOW_LEAD_ADMIN_INLINES), LeadEventInline]
+        return [*load_objects("LEADFLOW_LEAD_ADMIN_INLINES"), LeadEventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Lead | None = None) -> tuple[str, ...]:
         if obj is None:
@@ -122,7 +105,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
         """Saving goes through the services, so edits are audited and re-checked like any other."""
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in Lead.EDITABLE_FIELDS}
         if not change:
             extra = {f: form.cleaned_data[f] for f in ("external_id", "source") if form.cleaned_data.get(f)}
             created = services.lead_create(
@@ -146,25 +129,20 @@ class LeadAdmin(admin.ModelAdmin):
         lead = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if lead is not None and self.has_change_permission(request, lead):
-            extra_context["transitions"] = [
-                (name, reasons)
-                for name, reasons in services.lead_available_transitions(lead=lead)
-                if name in MANUAL_TRANSITIONS
-            ]
+            extra_context["transitions"] = services.lead_available_transitions(lead=lead)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
         lead = get_object_or_404(Lead, pk=lead_id)
-        if not self.has_change_permission(request, lead) or name not in MANUAL_TRANSITIONS:
+        manual = services.MANUAL_TRANSITIONS.get(name)
+        if not self.has_change_permission(request, lead) or manual is None:
             return HttpResponse(status=403)
-        kwargs = {"reason": request.POST.get("reason", "")}
         try:
-            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, **kwargs)
+            manual.service(lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
         except ApplicationError as exc:
-            reasons = exc.extra.get("reasons", [])
-            self.message_user(request, " ".join([exc.message, *reasons]), messages.ERROR)
+            self.message_user(request, exc.full_message, messages.ERROR)
         else:
-            self.message_user(request, f"Lead {lead.pk}: {name} done.", messages.SUCCESS)
+            self.message_user(request, f"Lead {lead.pk}: {manual.done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:leads_lead_change", args=[lead.pk]))
 
     @admin.action(description="Validate selected leads")
@@ -182,7 +160,7 @@ class LeadAdmin(admin.ModelAdmin):
                 service(lead=lead, actor=request.user)
                 done += 1
             except ApplicationError as exc:
-                refused.append(f"{lead.pk}: {' '.join([exc.message, *exc.extra.get('reasons', [])])}")
+                refused.append(f"{lead.pk}: {exc.full_message}")
         self.message_user(request, f"{done} lead(s) done.", messages.SUCCESS)
         if refused:
             self.message_user(request, f"{len(refused)} refused — " + " | ".join(refused[:20]), messages.WARNING)

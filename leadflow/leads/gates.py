@@ -5,8 +5,7 @@ live in their own apps and expose their verdicts as gates, so adding one never t
 Gates read stored results (findings, candidates, verdicts); they never call the network.
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from leadflow.core.plugins import load_objects
 
@@ -17,17 +16,11 @@ if TYPE_CHECKING:
 class Gate:
     """One condition of a transition. `reasons` returns what blocks it, in words a sales rep understands."""
 
-    def reasons(self, lead: "Lead") -> list[str]:
+    name: ClassVar[str] = ""
+
+    def reasons(self, *, lead: "Lead") -> list[str]:
         raise NotImplementedError
 
 
 def blocking_reasons(lead: "Lead", transition: str) -> list[str]:
-    return [reason for gate in load_objects("LEADFLOW_GATES", transition) for reason in gate.reasons(lead)]
-
-
-def gate_open(transition: str) -> Callable[["Lead"], bool]:
-    def condition(lead: "Lead") -> bool:
-        return not blocking_reasons(lead, transition)
-
-    condition.__name__ = f"{transition}_gates_open"
-    return condition
+    return [reason for gate in load_objects("LEADFLOW_GATES", transition) for reason in gate.reasons(lead=lead)]

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,7 +7,6 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from leadflow.core.models import TimeStampedModel
-from leadflow.leads.gates import gate_open
 
 
 class LeadState(models.TextChoices):
@@ -33,6 +34,26 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
     The state changes only through the transition methods below (the field is protected); services in
     `leadflow.leads.services` run them under a row lock and write the audit trail.
     """
+
+    # Fields that people and intake may set; everything else is workflow state.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "language",
+        "company",
+        "website",
+        "company_size",
+        "vat_number",
+        "registration_number",
+        "street",
+        "postcode",
+        "city",
+        "country",
+        "message",
+    )
 
     # Person
     first_name = models.CharField(max_length=100, blank=True)
@@ -138,17 +159,18 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
         """Open leads, and customers: their data keeps changing after conversion and flows on downstream."""
         return self.is_open or self.state == LeadState.CONVERTED
 
-    # Transitions: bodies change only this row; services do the locking, saving and auditing.
+    # Transitions: bodies change only this row; `leads.services.lead_transition` does the locking, asks the gates
+    # (settings.LEADFLOW_GATES, once per transition) and saves and audits.
 
-    @transition(field=state, source=LeadState.NEW, target=LeadState.VALIDATED, conditions=[gate_open("validate")])
+    @transition(field=state, source=LeadState.NEW, target=LeadState.VALIDATED)
     def validate(self) -> None:
         pass
 
-    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.QUALIFIED, conditions=[gate_open("qualify")])
+    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.QUALIFIED)
     def qualify(self) -> None:
         pass
 
-    @transition(field=state, source=LeadState.QUALIFIED, target=LeadState.CONVERTED, conditions=[gate_open("convert")])
+    @transition(field=state, source=LeadState.QUALIFIED, target=LeadState.CONVERTED)
     def convert(self) -> None:
         pass
 

@@ -1,6 +1,8 @@
 """Writes to leads: creation, edits, assignment and every state transition, each audited."""
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -25,26 +27,6 @@ logger = logging.getLogger(__name__)
 
 # Who acts: a user, a label for a non-user caller ("api:partner-x", "import:leads.csv"), or None for the system.
 Actor: TypeAlias = "AbstractBaseUser | str | None"
-
-# Lead fields that people and intake may set; everything else is workflow state.
-EDITABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "language",
-    "company",
-    "website",
-    "company_size",
-    "vat_number",
-    "registration_number",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "message",
-)
 
 
 def actor_fields(actor: Actor) -> dict[str, Any]:
@@ -86,7 +68,9 @@ def lead_create(
     """
     now = timezone.now()
     lead = Lead(source_kind=source_kind, source=source, checks_due_at=now, wake_up_sent_at=now, **fields)
-    lead.submission = submission if submission is not None else {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+    lead.submission = (
+        submission if submission is not None else {f: fields[f] for f in Lead.EDITABLE_FIELDS if f in fields}
+    )
     # The constraint check costs a SELECT and ~1 ms of CPU; its only constraint (external id unique per source)
     # cannot fail for a blank id, and the database's unique index enforces it anyway: validated callers catch
     # the IntegrityError of the INSERT instead.
@@ -121,7 +105,7 @@ def lead_create_many(
         submission = fields.pop("submission", None)
         _check_fields(fields)
         if submission is None:
-            submission = {f: fields[f] for f in EDITABLE_FIELDS if f in fields}
+            submission = _submission_of(fields)
         rows.append(
             {
                 **fields,
@@ -147,6 +131,11 @@ def lead_create_many(
     return lead_ids
 
 
+def _submission_of(fields: dict[str, Any]) -> dict[str, Any]:
+    """The submission a caller without an original input sent: the person's fields as given."""
+    return {f: fields[f] for f in Lead.EDITABLE_FIELDS if f in fields}
+
+
 def _check_fields(fields: dict[str, Any]) -> None:
     """The checks `full_clean` makes for these fields (length, type, choices), without a model instance."""
     errors = {}
@@ -162,7 +151,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
 def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: str = "") -> Lead:
     """Edit a lead's fields; the checks run again in the background. A converted lead is a customer: its edit
     is audited as a customer change (the outbox tells the systems downstream). Other closed leads are read-only."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(changes) - set(Lead.EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
@@ -185,6 +174,15 @@ def lead_update(*, lead: Lead, changes: dict[str, Any], actor: Actor, reason: st
         if lead.is_open:
             _enqueue_processing(lead)
     return lead
+
+
+def lead_checks_request(*, lead: Lead) -> None:
+    """Run the lead's checks and automatic steps again, e.g. after a merge or a duplicate set apart changed what
+    they read. Recorded on the row (`checks_due_at`, in the caller's transaction); the worker is woken after
+    commit without waiting for the broker, and the sweeper re-sends a lost wake-up."""
+    lead.checks_due_at = timezone.now()
+    lead.save(update_fields=["checks_due_at", "updated_at"])
+    _enqueue_processing(lead)
 
 
 def lead_assign(*, lead: Lead, owner: "AbstractBaseUser | None", actor: Actor, reason: str = "") -> Lead:
@@ -262,24 +260,43 @@ def lead_reopen(*, lead: Lead, actor: Actor, reason: str = "") -> Lead:
     return lead
 
 
-def lead_available_transitions(*, lead: Lead) -> list[tuple[str, list[str]]]:
-    """Transitions that start from the lead's state, each with the reasons that block it now (empty: allowed).
+@dataclass(frozen=True)
+class ManualTransition:
+    """A transition a person fires from a lead page: the service that runs it and the word that reports it."""
 
-    Only transitions a person fires are listed: `invalidate` and `mark_duplicate` follow from checks and merges,
-    and `convert` is offered by the CRM app, which owns its side effect.
-    """
-    offered = ("validate", "qualify", "reject", "reopen")
+    service: Callable[..., Lead]
+    done: str
+
+
+# Only these are a person's: `invalidate` and `mark_duplicate` follow from checks and merges, and `convert` is
+# requested through the CRM app, which owns its side effect. Each service takes `lead`, `actor` and `reason`.
+MANUAL_TRANSITIONS = {
+    "validate": ManualTransition(lead_validate, "validated"),
+    "qualify": ManualTransition(lead_qualify, "qualified"),
+    "reject": ManualTransition(lead_reject, "rejected"),
+    "reopen": ManualTransition(lead_reopen, "reopened"),
+}
+
+
+def lead_available_transitions(*, lead: Lead) -> list[tuple[str, list[str]]]:
+    """The manual transitions that start from the lead's state, each with the reasons that block it now (empty:
+    allowed)."""
     return [
         (t.name, blocking_reasons(lead, t.name))
         for t in lead.get_all_state_transitions()
-        if t.name in offered and t.source == lead.state
+        if t.name in MANUAL_TRANSITIONS and t.source == lead.state
     ]
 
 
 def lead_auto_validate(*, lead: Lead) -> None:
     """Pipeline step: validate a new lead whose checks passed; send a lead whose checks now fail back to new."""
-    if lead.state == LeadState.NEW and not blocking_reasons(lead, "validate"):
-        attempt_automatic(lead_validate, lead=lead, actor=None, reason="All validation checks passed.")
+    if lead.state == LeadState.NEW:
+        try:
+            lead_validate(lead=lead, actor=None, reason="All validation checks passed.")
+        except TransitionBlocked:
+            pass  # the checks found errors: the lead waits in new for an edit
+        except TransitionNotAllowed as exc:
+            logger.info("Automatic validation skipped for lead %s: %s", lead.pk, exc.message)
     elif lead.state in (LeadState.VALIDATED, LeadState.QUALIFIED):
         reasons = blocking_reasons(lead, "validate")
         if reasons:

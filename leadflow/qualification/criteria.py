@@ -1,6 +1,7 @@
 """Conversion criteria: each says whether a lead is fit to become a customer, and why."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from leadflow.leads.models import Lead
 
@@ -19,14 +20,18 @@ class CriterionResult:
 class Criterion:
     """Contract for criteria (settings.LEADFLOW_CRITERIA). One criterion may yield several results."""
 
-    def evaluate(self, lead: Lead) -> list[CriterionResult]:
+    name: ClassVar[str] = ""
+
+    def evaluate(self, *, lead: Lead) -> list[CriterionResult]:
         raise NotImplementedError
 
 
 class CompanyAndPersonKnown(Criterion):
     """Salesforce needs a company (Account name) and a last name (Contact) to create a customer."""
 
-    def evaluate(self, lead: Lead) -> list[CriterionResult]:
+    name = "company_and_person"
+
+    def evaluate(self, *, lead: Lead) -> list[CriterionResult]:
         return [
             CriterionResult(
                 name="company_known",
@@ -48,7 +53,9 @@ class CompanyAndPersonKnown(Criterion):
 class RuleCriteria(Criterion):
     """The qualification rules admins maintain as data (QualificationRule), evaluated in their order."""
 
-    def evaluate(self, lead: Lead) -> list[CriterionResult]:
+    name = "rules"
+
+    def evaluate(self, *, lead: Lead) -> list[CriterionResult]:
         # Imported here: the models import the rule language, which builds CriterionResults from this module.
         from leadflow.qualification.selectors import criteria_config_scope
 

@@ -6,5 +6,7 @@ from leadflow.qualification.services import lead_assess
 class CriteriaGate(Gate):
     """The hard conversion criteria must hold before a lead is qualified."""
 
-    def reasons(self, lead: Lead) -> list[str]:
+    name = "criteria"
+
+    def reasons(self, *, lead: Lead) -> list[str]:
         return [result.reason for result in lead_assess(lead=lead).hard_failures]

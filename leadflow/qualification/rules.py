@@ -15,10 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 
+from leadflow.core.normalize import is_free_mail_domain
 from leadflow.leads.models import Lead
-from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.qualification.criteria import CriterionResult
-from leadflow.quality.normalize import is_free_mail_domain
 
 CUSTOM_FIELD_PREFIX = "custom_fields."
 MAX_PATTERN_LENGTH = 200
@@ -103,7 +102,7 @@ def _lead_attribute(name: str) -> Callable[[Lead], Any]:
 
 # Lead fields rules may test: what people and intake fill in, plus where the lead came from.
 _LEAD_FIELDS = (
-    *EDITABLE_FIELDS,
+    *Lead.EDITABLE_FIELDS,
     "source_kind",
     "source",
     "utm_source",

@@ -84,7 +84,9 @@ class Assessment:
 def lead_assess(*, lead: Lead) -> Assessment:
     """Evaluate every criterion of settings.LEADFLOW_CRITERIA against the lead. Reads only."""
     with criteria_config_scope() as config:
-        results = [result for criterion in load_objects("LEADFLOW_CRITERIA") for result in criterion.evaluate(lead)]
+        results = [
+            result for criterion in load_objects("LEADFLOW_CRITERIA") for result in criterion.evaluate(lead=lead)
+        ]
         return Assessment(results, qualify_at=config.qualify_at, reject_below=config.reject_below)
 
 

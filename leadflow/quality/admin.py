@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.quality.models import (
     ComparisonLevel,
     DuplicateCandidate,
@@ -15,21 +16,9 @@ from leadflow.quality.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class LeadFindingInline(ReadOnlyInline):
     model = LeadFinding
     fields = ("severity", "field", "message", "original_value", "cleaned_value")
-    readonly_fields = fields
     verbose_name_plural = "Validation findings"
 
 
@@ -37,7 +26,6 @@ class DuplicateCandidateInline(ReadOnlyInline):
     model = DuplicateCandidate
     fk_name = "lead"
     fields = ("other_lead", "remote_object", "remote_id", "score", "decision", "status", "reasons")
-    readonly_fields = fields
     verbose_name_plural = "Duplicate candidates"
 
 

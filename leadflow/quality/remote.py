@@ -6,10 +6,9 @@ calls: callers never hold a row lock while searching.
 """
 
 from dataclasses import dataclass, field
-from functools import cache
+from typing import ClassVar
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from leadflow.core.plugins import load_object
 
 # Leadflow field names a RemoteRecord's `fields` may carry.
 REMOTE_FIELDS = (
@@ -56,17 +55,12 @@ class RemoteQuery:
 class RemoteDirectory:
     """Looks up records already in the CRM. Raises leadflow.core.exceptions.ExternalServiceError when unreachable."""
 
-    def search(self, query: RemoteQuery) -> list[RemoteRecord]:
+    name: ClassVar[str] = ""
+
+    def search(self, *, query: RemoteQuery) -> list[RemoteRecord]:
         raise NotImplementedError
 
 
 def remote_directory() -> RemoteDirectory | None:
-    """The configured directory, created once per dotted path; None when remote matching is off."""
-    path = getattr(settings, "LEADFLOW_REMOTE_DIRECTORY", "")
-    return _load_directory(path) if path else None
-
-
-@cache
-def _load_directory(path: str) -> RemoteDirectory:
-    directory = import_string(path)
-    return directory() if isinstance(directory, type) else directory
+    """The configured directory; None when remote matching is off."""
+    return load_object("LEADFLOW_REMOTE_DIRECTORY")

@@ -11,8 +11,6 @@ from leadflow.quality.matching.comparisons import TERM_FREQUENCY_FIELDS, term_fr
 from leadflow.quality.matching.profile import FINGERPRINT_VERSION, LEAD_PROFILE_FIELDS, Profile
 from leadflow.quality.matching.scoring import DEFAULT_PRIOR, Weights
 from leadflow.quality.models import (
-    CandidateStatus,
-    DuplicateCandidate,
     LeadFingerprint,
     MatchSettings,
     NotDuplicatePair,
@@ -177,11 +175,6 @@ def stale_fingerprint_leads(*, source: str | None = None) -> QuerySet[Lead]:
         | ~Q(fingerprint__version=FINGERPRINT_VERSION)
         | ~Q(fingerprint__lead_updated_at=F("updated_at"))
     )
-
-
-def open_candidates(*, lead: Lead) -> QuerySet[DuplicateCandidate]:
-    """What the review workspace shows: open candidates, best first, with the other lead loaded."""
-    return lead.duplicate_candidates.filter(status=CandidateStatus.OPEN).select_related("other_lead")
 
 
 def required_field_rule(*, source: str) -> RequiredFieldRule | None:

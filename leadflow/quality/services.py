@@ -10,12 +10,11 @@ from django.utils import timezone
 
 from leadflow.core.exceptions import ApplicationError, ExternalServiceError
 from leadflow.core.plugins import load_objects
-from leadflow.core.tasks import enqueue_on_commit
 from leadflow.leads.models import Lead, LeadEvent, LeadState
-from leadflow.leads.services import EDITABLE_FIELDS, Actor, lead_event_record, lead_transition
+from leadflow.leads.services import Actor, lead_checks_request, lead_event_record, lead_transition
 from leadflow.quality import selectors
-from leadflow.quality.matchers import Candidate
 from leadflow.quality.matching import training
+from leadflow.quality.matching.base import Candidate
 from leadflow.quality.matching.profile import FINGERPRINT_VERSION, blocking_keys, profile_from_lead
 from leadflow.quality.models import (
     BLOCKING_KEYS,
@@ -171,7 +170,7 @@ def fingerprint_statistics_refresh() -> None:
 def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], actor: Actor, reason: str = "") -> Lead:
     """Merge `loser` into `survivor`: per field, keep the survivor's value or take the loser's.
 
-    `field_choices` maps a field of EDITABLE_FIELDS to "survivor" or "loser"; a field not named keeps the
+    `field_choices` maps a field of Lead.EDITABLE_FIELDS to "survivor" or "loser"; a field not named keeps the
     survivor's value, or takes the loser's when the survivor has none. No value is lost: every non-empty loser
     value that was not taken is kept in the survivor's `custom_fields["merged_values"]` and in the merge events.
     The loser becomes `duplicate` of the survivor and keeps its submission and audit trail.
@@ -196,8 +195,6 @@ def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], ac
         survivor.custom_fields = {**loser.custom_fields, **survivor.custom_fields}
         if kept or aside:
             survivor.custom_fields["merged_values"] = {**aside, **({str(loser.pk): kept} if kept else {})}
-        if survivor.is_open:
-            survivor.checks_due_at = timezone.now()
         survivor.full_clean(exclude=["state", "owner", "duplicate_of"])
         survivor.save()
         lead_transition(lead=loser, name="mark_duplicate", actor=actor, reason=reason, survivor=survivor)
@@ -205,7 +202,7 @@ def lead_merge(*, survivor: Lead, loser: Lead, field_choices: dict[str, str], ac
             lead_event_record(lead=lead, kind=LeadEvent.Kind.MERGE, actor=actor, reason=reason, data=data)
         _resolve_pair(survivor, loser, CandidateStatus.MERGED, actor)
         if survivor.is_open:
-            _enqueue_processing(survivor)
+            lead_checks_request(lead=survivor)
     return survivor
 
 
@@ -249,9 +246,7 @@ def _candidate_set_apart(candidate: DuplicateCandidate, status: str, actor: Acto
             reason=reason,
             data={"not_duplicate_of": candidate.other_lead_id or f"{candidate.remote_object}:{candidate.remote_id}"},
         )
-        candidate.lead.checks_due_at = timezone.now()
-        candidate.lead.save(update_fields=["checks_due_at", "updated_at"])
-        _enqueue_processing(candidate.lead)
+        lead_checks_request(lead=candidate.lead)
     candidate.refresh_from_db()
     return candidate
 
@@ -273,7 +268,7 @@ def _validate_and_clean(lead: Lead) -> list[tuple[str, Finding, str]]:
     """Each validator sees the values cleaned by those before it. Returns (validator, finding, original)."""
     results = []
     for validator in load_objects("LEADFLOW_VALIDATORS"):
-        for finding in validator.validate(lead):
+        for finding in validator.validate(lead=lead):
             original = str(getattr(lead, finding.field, "") or "")
             if finding.cleaned_value is not None and finding.severity != Severity.ERROR:
                 setattr(lead, finding.field, finding.cleaned_value)
@@ -303,7 +298,7 @@ def _match(lead: Lead) -> tuple[list[tuple[str, Candidate]], list[str]]:
     candidates, warnings = [], []
     for matcher in load_objects("LEADFLOW_MATCHERS"):
         try:
-            candidates.extend((matcher.name, c) for c in matcher.match(lead))
+            candidates.extend((matcher.name, c) for c in matcher.match(lead=lead))
         except ExternalServiceError as exc:
             if not getattr(matcher, "network", False):
                 raise
@@ -388,7 +383,7 @@ def _hint_label(c: Candidate) -> str:
 
 
 def _check_choices(field_choices: dict[str, str]) -> None:
-    unknown = set(field_choices) - set(EDITABLE_FIELDS)
+    unknown = set(field_choices) - set(Lead.EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
     bad = {name for name, side in field_choices.items() if side not in ("survivor", "loser")}
@@ -422,7 +417,7 @@ def _merge_values(survivor: Lead, loser: Lead, field_choices: dict[str, str]) ->
     custom fields both leads have with different values count too ("custom_fields.<name>").
     """
     taken, kept = {}, {}
-    for name in EDITABLE_FIELDS:
+    for name in Lead.EDITABLE_FIELDS:
         mine, theirs = getattr(survivor, name), getattr(loser, name)
         if _is_empty(theirs) or mine == theirs:
             continue
@@ -456,9 +451,3 @@ def _resolve(rows: Any, status: str, actor: Actor) -> None:
 
 def _user(actor: Actor, field_name: str) -> dict[str, Any]:
     return {field_name: actor} if actor is not None and not isinstance(actor, str) else {}
-
-
-def _enqueue_processing(lead: Lead) -> None:
-    from leadflow.leads.tasks import process_lead
-
-    enqueue_on_commit(process_lead, lead.pk)

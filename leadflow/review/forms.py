@@ -5,7 +5,6 @@ from django import forms
 from leadflow.core.forms import PlainLabelsMixin
 from leadflow.intake.models import LANGUAGE_CODES
 from leadflow.leads.models import Lead, LeadState
-from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.review.models import Activity, AssignmentRule, BulkAction, ResponseTarget, SalesProfile
 from leadflow.review.selectors import SORTS, QueueFilters, assignable_users
 
@@ -88,7 +87,7 @@ class LeadFieldForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = EDITABLE_FIELDS
+        fields = Lead.EDITABLE_FIELDS
 
     def __init__(self, *args: Any, field_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

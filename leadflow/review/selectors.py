@@ -19,7 +19,6 @@ from leadflow.intake.importing.columns import column_mapping_guess
 from leadflow.intake.models import ApiToken, LeadForm
 from leadflow.integrations.salesforce.client import record_link
 from leadflow.leads.models import OPEN_STATES, Lead, LeadEvent, LeadState, SourceKind
-from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.models import CandidateStatus, DuplicateCandidate, LeadFinding, Severity
 from leadflow.review.models import BulkJob, ResponseTarget
 from leadflow.review.roles import Role, role_of
@@ -312,7 +311,7 @@ def _submitted_values(lead: Lead) -> dict[str, Any]:
         return submission
     headers = [str(header) for header in submission]
     mapping = column_mapping_guess(headers)
-    by_field = {target: submission[header] for header, target in mapping.describe() if target in EDITABLE_FIELDS}
+    by_field = {target: submission[header] for header, target in mapping.describe() if target in Lead.EDITABLE_FIELDS}
     return {**submission, **by_field}
 
 
@@ -320,7 +319,7 @@ def lead_field_rows(lead: Lead) -> list[FieldRow]:
     """Each editable field's cleaned value beside what the submission said, flagged where cleaning changed it."""
     rows = []
     submitted = _submitted_values(lead)
-    for name in EDITABLE_FIELDS:
+    for name in Lead.EDITABLE_FIELDS:
         value = getattr(lead, name)
         original = submitted.get(name)
         changed = original is not None and str(original) != str(value if value is not None else "")
@@ -409,7 +408,7 @@ def lead_duplicate_comparisons(lead: Lead, user: AbstractBaseUser) -> DuplicateV
             view.out_of_reach.append(candidate)
             continue
         rows = []
-        for name in EDITABLE_FIELDS:
+        for name in Lead.EDITABLE_FIELDS:
             mine, theirs = getattr(lead, name), getattr(other, name)
             label = str(Lead._meta.get_field(name).verbose_name).capitalize()
             rows.append((name, label, mine, theirs, (mine or "") != (theirs or "")))

@@ -246,7 +246,7 @@ def bulk_job_run(*, job_id: int) -> None:
             action(lead)
             job.succeeded += 1
         except ApplicationError as exc:
-            job.failures.append([lead_id, " ".join([exc.message, *exc.extra.get("reasons", [])])])
+            job.failures.append([lead_id, exc.full_message])
         job.processed += 1
         job.save(update_fields=["processed", "succeeded", "failures", "updated_at"])
     job.status = BulkJob.Status.DONE

@@ -23,7 +23,7 @@ from leadflow.crm.selectors import conversion_deal_form, conversion_for, convers
 from leadflow.intake import services as intake_services
 from leadflow.intake.selectors import held_submissions
 from leadflow.leads import services as lead_services
-from leadflow.leads.models import LeadState
+from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.selectors import lead_audit_trail
 from leadflow.qualification.models import Verdict
 from leadflow.qualification.services import lead_assess
@@ -47,14 +47,6 @@ from leadflow.review.notifications import notifications_for as notices_for
 from leadflow.review.notifications import notifications_mark_read as notices_mark_read
 from leadflow.review.roles import Role, is_manager, role_of
 from leadflow.sync.selectors import lead_sync_status
-
-MANUAL_TRANSITIONS = {
-    "validate": lead_services.lead_validate,
-    "qualify": lead_services.lead_qualify,
-    "reject": lead_services.lead_reject,
-    "reopen": lead_services.lead_reopen,
-}
-
 
 ROLE_LABELS = {Role.REP: "sales rep", Role.MANAGER: "sales manager", Role.ADMIN: "admin"}
 
@@ -93,7 +85,7 @@ def forbidden(request: HttpRequest, *, needed: Role | None = None, message: str 
 
 
 def _report(request: HttpRequest, exc: ApplicationError) -> None:
-    messages.error(request, " ".join([exc.message, *exc.extra.get("reasons", [])]))
+    messages.error(request, exc.full_message)
 
 
 def _back_to_lead(lead_id: int, anchor: str = "") -> HttpResponse:
@@ -181,11 +173,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "assessment": assessment,
         "verdict": Verdict(assessment.verdict).label,
         **conversion_preview_context(lead=lead),
-        "transitions": [
-            (name, reasons)
-            for name, reasons in lead_services.lead_available_transitions(lead=lead)
-            if name in MANUAL_TRANSITIONS
-        ],
+        "transitions": lead_services.lead_available_transitions(lead=lead),
         "events": lead_audit_trail(lead=lead),
         "sync_jobs": lead_sync_status(lead=lead),
         "notes": lead.notes.select_related("author"),
@@ -209,7 +197,7 @@ def _plan_initial(lead: Any) -> dict[str, Any]:
 def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
     """Inline editor for one field: GET shows it (or its form with ?edit=1); POST saves through `lead_edit`."""
     lead = sel.get_lead_for_user(request.user, lead_id)
-    if field not in lead_services.EDITABLE_FIELDS:
+    if field not in Lead.EDITABLE_FIELDS:
         raise Http404("No such field.")
     row = next(r for r in sel.lead_field_rows(lead) if r.name == field)
     context = {"lead": lead, "row": row}
@@ -228,31 +216,24 @@ def lead_field(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
     return render(request, "review/partials/_field_form.html", {**context, "form": form})
 
 
-TRANSITION_DONE = {
-    "validate": "validated",
-    "qualify": "qualified",
-    "reject": "rejected",
-    "reopen": "reopened",
-}
-
-
 @require_POST
 @workspace_view()
 def lead_transition(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
     lead = sel.get_lead_for_user(request.user, lead_id)
     if name == "convert":
         return _convert(request, lead)
-    if name not in TRANSITION_DONE:
+    manual = lead_services.MANUAL_TRANSITIONS.get(name)
+    if manual is None:
         raise Http404("No such transition.")
     try:
         if name == "qualify":
             _qualify(request, lead)
         else:
-            MANUAL_TRANSITIONS[name](lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
+            manual.service(lead=lead, actor=request.user, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         _report(request, exc)
         return _back_to_lead(lead.pk)
-    messages.success(request, f"{lead.display_name}: {TRANSITION_DONE[name]}.")
+    messages.success(request, f"{lead.display_name}: {manual.done}.")
     if name in ("qualify", "reject"):
         return _to_next_lead(request, lead)
     return _back_to_lead(lead.pk)

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.sync import services
 from leadflow.sync.forms import SETTINGS_PREFIX, SyncTargetForm, target_form_for
 from leadflow.sync.models import DeliveryAttempt, SyncConflict, SyncJob, SyncTarget
@@ -76,22 +77,6 @@ class SyncTargetAdmin(admin.ModelAdmin):
     def switch_on(self, request: HttpRequest, queryset: QuerySet[SyncTarget]) -> None:
         count = sum(services.sync_target_enable(target=target, actor=request.user) for target in queryset)
         self.message_user(request, f"Switched on; {count} held job(s) are being delivered.", messages.SUCCESS)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """A record of what happened: shown, never added or edited by hand."""
-
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DeliveryAttemptInline(ReadOnlyInline):

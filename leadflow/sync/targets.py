@@ -1,18 +1,17 @@
-"""The contract every sync target implements, and the registry that finds a target by its kind.
+"""The contract every sync target implements, and finding the target of a kind (through leadflow.core.plugins).
 
 A target turns one outbox job into a delivery to one outside system. Adding a system (SnelStart, an ERP) means
 one module with a `Target` subclass and its settings form, plus a line in `settings.SYNC_TARGET_KINDS`.
 """
 
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.conf import settings
-from django.utils.module_loading import import_string
 
 from leadflow.core.exceptions import ExternalServiceError
+from leadflow.core.plugins import load_object
 from leadflow.sync.events import CUSTOMER_CONVERTED
 
 if TYPE_CHECKING:
@@ -66,8 +65,8 @@ class DeliveryResult:
 class Target:
     """One kind of downstream system. Instances are stateless; everything per target comes from the row."""
 
-    kind: ClassVar[str]
-    label: ClassVar[str]
+    name: ClassVar[str] = ""  # its key in settings.SYNC_TARGET_KINDS, stored as SyncTarget.kind
+    label: ClassVar[str] = ""
     settings_form: ClassVar[type[forms.Form]]
     # Events this kind of target takes (webhooks: the ones each target's settings list).
     events: ClassVar[tuple[str, ...]] = (CUSTOMER_CONVERTED,)
@@ -97,17 +96,16 @@ class Target:
         return ""
 
 
-@cache
 def target_for_kind(kind: str) -> Target:
     """The Target for a kind named in `settings.SYNC_TARGET_KINDS`."""
     try:
-        path = settings.SYNC_TARGET_KINDS[kind]
-    except KeyError as error:
+        return load_object("SYNC_TARGET_KINDS", kind)
+    except LookupError as error:
         raise TargetError(f"No sync target of kind {kind!r} is installed.", permanent=True) from error
-    return import_string(path)()
 
 
 def kind_choices() -> list[tuple[str, str]]:
+    """(kind, label) of every installed target kind, for a person choosing one."""
     return [(kind, target_for_kind(kind).label) for kind in settings.SYNC_TARGET_KINDS]
 
 

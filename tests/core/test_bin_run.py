@@ -5,11 +5,12 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 # Guards against a hang only: every wait below returns as soon as its condition holds.
@@ -24,11 +25,8 @@ def _free_port() -> int:
 
 
 def _wait_until(condition, guard_seconds: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + guard_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not after {guard_seconds} s.\n--- bin/run log (tail) ---\n{log.read_text()[-4000:]}")
-        time.sleep(0.2)
+    if not wait_for(condition, timeout=guard_seconds, interval=0.2):
+        pytest.fail(f"{what}: not after {guard_seconds} s.\n--- bin/run log (tail) ---\n{log.read_text()[-4000:]}")
 
 
 def _answers(url: str) -> bool:

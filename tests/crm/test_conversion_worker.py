@@ -7,7 +7,7 @@ from leadflow.crm.models import Conversion, ConversionStatus
 from leadflow.crm.tasks import sweep_conversions
 from leadflow.leads.models import Lead, LeadState
 from tests.factories import LeadFactory
-from tests.leads.test_worker import wait_for
+from tests.helpers import wait_for
 from tests.plugins.celery_worker import start_celery_worker, stop_celery_worker
 
 pytestmark = [pytest.mark.redis]

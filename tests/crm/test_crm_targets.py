@@ -2,6 +2,7 @@
 
 import pytest
 
+from leadflow.core.checks import plugin_paths_import
 from leadflow.crm.targets import crm_name_for_source, crm_target, crm_targets_check
 from leadflow.integrations.pipedrive.checks import pipedrive_settings_check
 from leadflow.integrations.pipedrive.target import PipedriveTarget
@@ -35,7 +36,7 @@ def test_the_shipped_crm_settings_pass_the_checks():
 def test_a_misspelt_target_path_fails_the_check(settings):
     settings.LEADFLOW_CRM_TARGETS = {**settings.LEADFLOW_CRM_TARGETS, "hubspot": "leadflow.integrations.hubspot.Nope"}
 
-    assert ids(crm_targets_check(None)) == ["leadflow.E520"]
+    assert ids(plugin_paths_import(None)) == ["leadflow.E001"]
 
 
 def test_a_target_registered_under_another_name_fails_the_check(settings):
@@ -43,7 +44,7 @@ def test_a_target_registered_under_another_name_fails_the_check(settings):
     settings.LEADFLOW_CRM_TARGETS = {"salesforce": salesforce, "pipedrive": salesforce}
     settings.LEADFLOW_CRM_BY_SOURCE = {}
 
-    assert ids(crm_targets_check(None)) == ["leadflow.E521"]
+    assert ids(plugin_paths_import(None)) == ["leadflow.E003"]
 
 
 def test_a_source_mapped_to_an_unknown_crm_fails_the_check(settings):

@@ -14,6 +14,7 @@ from leadflow.crm.targets import DOES_NOT_FIT
 from leadflow.integrations.salesforce.client import org_cache
 from leadflow.integrations.salesforce.models import FieldMapping, OpportunitySettings, RecordAction
 from leadflow.integrations.salesforce.payload import ConversionPlanner, Deal
+from leadflow.leads.gates import Gate
 from leadflow.leads.models import LeadEvent, LeadState
 from leadflow.leads.services import lead_transition
 from tests.factories import LeadFactory
@@ -204,9 +205,31 @@ def test_lead_that_is_not_qualified_cannot_be_converted(salesforce):
     assert not Conversion.objects.exists()
 
 
-def test_lead_cannot_be_marked_converted_without_salesforce_ids(qualified_lead):
-    with pytest.raises(TransitionBlocked):
-        lead_transition(lead=qualified_lead, name="convert", actor="tests")
+class HeldByFinanceGate(Gate):
+    name = "finance"
+
+    def reasons(self, *, lead):
+        return ["Finance has not approved this customer."]
+
+
+def test_requesting_a_conversion_leaves_the_lead_qualified_until_salesforce_holds_the_records(qualified_lead):
+    conversion = services.lead_convert_request(lead=qualified_lead, actor="tests")
+
+    qualified_lead.refresh_from_db()
+    assert qualified_lead.state == LeadState.QUALIFIED
+    assert not conversion.committed
+
+
+def test_convert_gates_in_settings_refuse_the_request_with_their_reasons(qualified_lead, settings):
+    settings.LEADFLOW_GATES = {**settings.LEADFLOW_GATES, "convert": [f"{__name__}.HeldByFinanceGate"]}
+
+    with pytest.raises(TransitionBlocked) as refused:
+        services.lead_convert_request(lead=qualified_lead, actor="tests")
+
+    assert refused.value.full_message == (
+        f"Cannot convert lead {qualified_lead.pk} yet. Finance has not approved this customer."
+    )
+    assert not Conversion.objects.exists()
 
 
 def test_asking_again_while_pending_keeps_the_one_conversion(qualified_lead):

@@ -3,7 +3,6 @@ its answer (never a second lead, never the permanent `idempotency_key_reused`)."
 
 import json
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -12,17 +11,11 @@ from rest_framework.test import APIClient
 from leadflow.intake.models import IdempotencyKey
 from leadflow.intake.services import api_token_create
 from leadflow.leads.models import Lead
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BODY = {"first_name": "Anna", "email": "anna@example.nl", "company": "Voorbeeld BV"}
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.02)
-    return predicate()
 
 
 def blocked_queries() -> int:

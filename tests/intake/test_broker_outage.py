@@ -4,42 +4,26 @@ pending work, the sweeper re-sends lost wake-ups, and publishing happens after t
 import json
 import logging
 import socket
-import time
 
 import pytest
 from django.urls import reverse
 
-from leadflow import celery_app
 from leadflow.core.tasks import wake_ups_pending
 from leadflow.leads.models import Lead
+from tests.helpers import wait_for
 from tests.intake.factories import LeadFormFactory
 
 GOOD = {"first_name": "Anna", "email": "anna@example.nl", "phone": "+31 20 123 4567", "consent": True}
 
 
-def publish_to(broker_url: str, *, eager: bool) -> None:
-    celery_app.conf.update(broker_url=broker_url, task_always_eager=eager)
-    celery_app._after_fork()  # producer pools are bound to the broker URL on first use
-
-
 @pytest.fixture
-def broker(db):
-    """Point publishing at a broker address for the test; tasks are no longer run in-process."""
-    previous = celery_app.conf.broker_url
-    yield lambda url: publish_to(url, eager=False)
-    publish_to(previous, eager=True)
+def broker(db, publish_tasks_to):
+    return publish_tasks_to
 
 
 def submit(client, form):
     url = reverse("intake:form-submit", args=[form.key])
     return client.post(url, json.dumps(GOOD), content_type="application/json")
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_submission_is_thanked_and_kept_when_the_broker_is_down(

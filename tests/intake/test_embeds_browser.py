@@ -12,6 +12,7 @@ from leadflow.intake.embeds import embed_snippets
 from leadflow.leads.models import Lead
 from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 from tests.intake.factories import LeadFormFactory
+from tests.review.browser import STEP_GUARD_MS
 
 pytestmark = pytest.mark.browser
 
@@ -102,6 +103,7 @@ def test_iframe_embed_shows_errors_keeping_values_then_thanks(browser, embed):
 def test_plain_html_form_works_with_javascript_off(browser, embed):
     form, url = embed(3)
     context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(STEP_GUARD_MS)
     page = context.new_page()
     page.goto(url)
     fix_a_rejected_email_on_the_hosted_page(page, form, "Noor", "noor@example.nl")

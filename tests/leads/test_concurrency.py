@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 class SlowGate(Gate):
     """Holds the row lock long enough for the second caller to arrive while the first is mid-transition."""
 
-    def reasons(self, lead):
+    name = "slow"
+
+    def reasons(self, *, lead):
         time.sleep(0.3)
         return []
 

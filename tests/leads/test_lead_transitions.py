@@ -2,6 +2,7 @@ import pytest
 
 from leadflow.core.exceptions import ApplicationError, TransitionBlocked, TransitionNotAllowed
 from leadflow.leads import services
+from leadflow.leads.gates import Gate
 from leadflow.leads.models import LeadEvent, LeadState
 from leadflow.quality.services import lead_run_checks
 from tests.factories import LeadFactory, UserFactory
@@ -86,3 +87,22 @@ def test_available_transitions_list_gate_reasons_and_never_offer_convert():
     offered = dict(services.lead_available_transitions(lead=lead))
     assert set(offered) == {"validate", "reject"}
     assert offered["validate"] and offered["reject"] == []
+
+
+class CountingGate(Gate):
+    name = "counting"
+    asked = 0
+
+    def reasons(self, *, lead):
+        type(self).asked += 1
+        return []
+
+
+def test_gates_are_asked_once_per_transition(settings):
+    settings.LEADFLOW_GATES = {**settings.LEADFLOW_GATES, "qualify": [f"{__name__}.CountingGate"]}
+    CountingGate.asked = 0
+
+    lead = services.lead_qualify(lead=LeadFactory(state=LeadState.VALIDATED), actor=None)
+
+    assert lead.state == LeadState.QUALIFIED
+    assert CountingGate.asked == 1

@@ -2,19 +2,18 @@
 message must be lost. A wake-up still waiting in a long queue is left alone, and sweeps have their own queue."""
 
 import socket
-import time
 from datetime import timedelta
 
 import pytest
 import redis
 from django.utils import timezone
 
-from leadflow import celery_app
 from leadflow.core.tasks import wake_ups_pending
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadState
 from leadflow.leads.tasks import sweep_stuck_leads
 from tests.factories import LeadFactory
+from tests.helpers import wait_for
 from tests.plugins.celery_worker import REDIS_URL
 
 pytestmark = pytest.mark.django_db
@@ -64,30 +63,11 @@ def test_sweep_processes_the_requeued_leads_in_batches():
     assert not Lead.objects.filter(checks_due_at__isnull=False).exists()
 
 
-@pytest.fixture
-def publish_to():
-    def point(url: str) -> None:
-        celery_app.conf.update(broker_url=url, task_always_eager=False)
-        celery_app._after_fork()
-
-    previous = celery_app.conf.broker_url
-    yield point
-    celery_app.conf.update(broker_url=previous, task_always_eager=True)
-    celery_app._after_fork()
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.05)
-    return predicate()
-
-
 @pytest.mark.django_db(transaction=True)  # the publisher thread writes through its own connection
-def test_wake_up_refused_by_the_broker_is_marked_unsent(publish_to):
+def test_wake_up_refused_by_the_broker_is_marked_unsent(publish_tasks_to):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        publish_to(f"redis://127.0.0.1:{closed.getsockname()[1]}/0")  # nothing listens there
+        publish_tasks_to(f"redis://127.0.0.1:{closed.getsockname()[1]}/0")  # nothing listens there
     lead = services.lead_create(actor="api:tests", source="tests", email="anna@example.nl")
     assert wait_for(lambda: wake_ups_pending() == 0)
     assert wait_for(lambda: Lead.objects.get(pk=lead.pk).wake_up_sent_at is None)  # the next sweep re-sends it
@@ -95,10 +75,10 @@ def test_wake_up_refused_by_the_broker_is_marked_unsent(publish_to):
 
 
 @pytest.mark.redis
-def test_sweeps_are_published_to_their_own_queue(publish_to):
+def test_sweeps_are_published_to_their_own_queue(publish_tasks_to):
     server = redis.Redis.from_url(REDIS_URL)
     server.flushdb()
-    publish_to(REDIS_URL)
+    publish_tasks_to(REDIS_URL)
     sweep_stuck_leads.delay()
     assert (server.llen("sweeps"), server.llen("celery")) == (1, 0)
     server.flushdb()

@@ -1,20 +1,10 @@
-import time
-
 import pytest
 
 from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadState
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.redis]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_new_lead_is_validated_by_a_real_worker_over_redis(celery_worker_process):
@@ -37,7 +27,7 @@ def test_lead_whose_message_was_lost_is_recovered_by_the_sweeper(celery_worker_p
     lead = services.lead_create(
         actor=None, last_name="Vos", email="vos@vos-advies.nl", company="Vos Advies", country="NL"
     )
-    wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
+    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).checks_due_at is None)
     # Simulate a lost message: due long ago, its wake-up sent long ago, nothing queued.
     long_ago = "2020-01-01T00:00:00Z"
     Lead.objects.filter(pk=lead.pk).update(checks_due_at=long_ago, wake_up_sent_at=long_ago, checked_at=None)

@@ -7,11 +7,12 @@ from leadflow.quality.remote import RemoteDirectory, RemoteQuery, RemoteRecord
 class InMemoryDirectory(RemoteDirectory):
     """The one test double allowed: the CRM's records, searched the way the real directory promises to."""
 
+    name = "memory"
     records: list[RemoteRecord] = []
     unreachable = False
     queries: list[RemoteQuery] = []
 
-    def search(self, query: RemoteQuery) -> list[RemoteRecord]:
+    def search(self, *, query: RemoteQuery) -> list[RemoteRecord]:
         type(self).queries.append(query)
         if self.unreachable:
             raise ExternalServiceError("Salesforce did not answer.", permanent=False)
@@ -34,7 +35,4 @@ def crm(settings):
     """Switches remote matching on against an in-memory CRM; add RemoteRecords to `crm.records`."""
     InMemoryDirectory.records, InMemoryDirectory.unreachable, InMemoryDirectory.queries = [], False, []
     settings.LEADFLOW_REMOTE_DIRECTORY = "tests.quality.conftest.InMemoryDirectory"
-    from leadflow.quality.remote import _load_directory
-
-    _load_directory.cache_clear()
     return InMemoryDirectory

@@ -7,6 +7,9 @@ from standins.devtools.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
 PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 360, "height": 740}
+# How long any one Playwright step may wait for its condition (a selector, a URL, a message). Playwright's 30 s
+# default failed a passing test on a saturated machine (load 12 on 2 cores); a step that succeeds returns at once.
+STEP_GUARD_MS = 120_000
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +35,7 @@ def browser(_orm_beside_playwright):
 def page(browser):
     """A desktop page whose dialogs are dismissed and kept in `page.dialogs`."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_GUARD_MS)
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -42,6 +46,7 @@ def page(browser):
 
 def new_page(browser, viewport):
     context = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 600, has_touch=True)
+    context.set_default_timeout(STEP_GUARD_MS)
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -17,7 +17,7 @@ def test_funnel_counts_states_sources_rejections_and_median_time_to_convert():
     converted = [LeadFactory(state=LeadState.QUALIFIED, source="web") for _ in range(2)]
     for hours, lead in zip((10, 30), converted, strict=True):
         Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(hours=hours))
-        # Conversion is gated on Salesforce holding the records; the crm app records them like this.
+        # The crm app stores Salesforce's ids before it marks a lead converted.
         Conversion.objects.create(
             lead=lead, status="done", account_id=f"001{lead.pk:015d}", contact_id=f"003{lead.pk:015d}"
         )

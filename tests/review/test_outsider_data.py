@@ -23,7 +23,7 @@ SECRETS = {
     "city": "Zwijgdam",
     "message": "Vertrouwelijk budget van 80.000",
 }
-SHARED_EMAIL = "inkoop@gedeeld.nl"
+SHARED_EMAIL = "j.jansen@gedeeld.nl"  # a person's own address: a shared role mailbox (inkoop@) is no evidence
 
 
 @pytest.fixture

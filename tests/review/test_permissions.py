@@ -2,6 +2,7 @@ import pytest
 
 from leadflow.core.exceptions import NotFound
 from leadflow.leads.models import LeadEvent
+from leadflow.quality.models import CandidateDecision, CandidateStatus, DuplicateCandidate
 from leadflow.review.selectors import get_lead_for_user
 from tests.factories import LeadFactory, UserFactory
 from tests.review.conftest import client_for
@@ -32,10 +33,31 @@ def test_rep_opening_another_reps_lead_gets_the_friendly_404_page_even_while_deb
     assert "URLconf" not in body and "Others" not in body
 
 
-@pytest.mark.parametrize("suffix", ["transitions/reject/", "owner/", "notes/", "fields/city/"])
+@pytest.mark.parametrize("suffix", ["transitions/reject/", "owner/", "notes/", "activities/", "fields/city/"])
 def test_rep_cannot_act_on_another_reps_lead(rep_client, others_lead, suffix):
     response = rep_client.post(f"/leads/{others_lead.pk}/{suffix}", {"reason": "x", "body": "x", "city": "x"})
     assert response.status_code == 404
+    assert not others_lead.events.exclude(kind=LeadEvent.Kind.CREATED).exists()
+
+
+@pytest.mark.parametrize("suffix", ["conversion/", "fields/city/?edit=1"])
+def test_rep_cannot_open_fragments_of_another_reps_lead(rep_client, others_lead, suffix):
+    response = rep_client.get(f"/leads/{others_lead.pk}/{suffix}", HTTP_HX_REQUEST="true")
+    assert response.status_code == 404
+    assert "Others" not in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["merge", "dismiss", "existing-customer"])
+def test_rep_cannot_resolve_a_duplicate_candidate_of_another_reps_lead(rep_client, others_lead, action):
+    twin = LeadFactory(owner=others_lead.owner)
+    candidate = DuplicateCandidate.objects.create(
+        lead=others_lead, other_lead=twin, matcher="leads", score=0.9, decision=CandidateDecision.REVIEW
+    )
+    url = f"/leads/{others_lead.pk}/candidates/{candidate.pk}/{action}/"
+    response = rep_client.post(url, {"survivor": "this", "reason": "x"})
+    assert response.status_code == 404
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.OPEN
     assert not others_lead.events.exclude(kind=LeadEvent.Kind.CREATED).exists()
 
 

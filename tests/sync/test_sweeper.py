@@ -22,11 +22,11 @@ def broker():
     client = redis.Redis.from_url(worker_plugin.REDIS_URL)
     client.flushdb()
     previous = celery_app.conf.broker_url
-    worker_plugin._publish_to(worker_plugin.REDIS_URL, eager=False)
+    worker_plugin.publish_to(worker_plugin.REDIS_URL, eager=False)
     try:
         yield client
     finally:
-        worker_plugin._publish_to(previous, eager=True)
+        worker_plugin.publish_to(previous, eager=True)
         client.flushdb()
 
 

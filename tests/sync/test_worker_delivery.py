@@ -3,11 +3,8 @@
 import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -16,7 +13,8 @@ from django.db import transaction
 from leadflow import celery_app
 from leadflow.integrations.webhook.target import SIGNATURE_HEADER
 from leadflow.sync import services
-from leadflow.sync.models import JobState, SyncJob
+from leadflow.sync.models import JobState, SyncJob, SyncTarget
+from tests.helpers import wait_for
 from tests.integrations.webhook.test_delivery import verify
 from tests.plugins import celery_worker as worker_plugin
 from tests.sync.factories import WebhookTargetFactory, converted_lead
@@ -32,55 +30,21 @@ WORKER_ENV = {"SYNC_LEASE_SECONDS": "2", "SYNC_BACKOFF_BASE_SECONDS": "0.5", "SY
 def start_worker(transactional_db, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
     """Start (and again, after a kill) a real worker consuming the sync tasks from Redis db 8."""
     redis.Redis.from_url(BROKER_URL).flushdb()
-    env = {
-        **os.environ,
-        **WORKER_ENV,
-        "DATABASE_URL": worker_plugin.test_database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-    }
     workers: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
         log = tmp_path / f"worker-{len(workers)}.log"
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "leadflow",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                f"--hostname=sync-{os.getpid()}-{len(workers)}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=worker_plugin.ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        workers.append(worker)
-        worker_plugin._wait_until_ready(worker, Path(log))
-        return worker
+        workers.append(worker_plugin.start_celery_worker(log, broker_url=BROKER_URL, env=WORKER_ENV))
+        return workers[-1]
 
     previous = celery_app.conf.broker_url
-    _publish_to(BROKER_URL, eager=False)
+    worker_plugin.publish_to(BROKER_URL, eager=False)
     try:
         yield start
     finally:
         for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=20)
-        _publish_to(previous, eager=True)
-
-
-def _publish_to(broker_url: str, *, eager: bool) -> None:
-    celery_app.conf.update(broker_url=broker_url, task_always_eager=eager)
-    celery_app._after_fork()  # Producer pools are bound to the broker URL on first use.
+            worker_plugin.stop_celery_worker(worker)
+        worker_plugin.publish_to(previous, eager=True)
 
 
 def convert_for(receiver) -> SyncJob:
@@ -91,22 +55,22 @@ def convert_for(receiver) -> SyncJob:
     return job
 
 
-def wait_for(job: SyncJob, state: str, *, sweep: bool = False, timeout: float = 30) -> SyncJob:
-    """Poll until the job reaches `state`; with `sweep`, run the beat sweeper meanwhile as beat would."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_state(job: SyncJob, state: str, *, sweep: bool = False) -> SyncJob:
+    """Wait until the job reaches `state`; with `sweep`, run the beat sweeper meanwhile as beat would."""
+
+    def reached() -> bool:
         job.refresh_from_db()
-        if job.state == state:
-            return job
-        if sweep:
+        if job.state != state and sweep:
             services.sync_jobs_requeue_due()
-        time.sleep(0.3)
-    raise AssertionError(f"job stayed {job.state} (attempts {job.attempts}, last error {job.last_error!r})")
+        return job.state == state
+
+    assert wait_for(reached, interval=0.3), f"job stayed {job.state} (attempts {job.attempts}, {job.last_error!r})"
+    return job
 
 
 def test_conversion_reaches_the_webhook_through_a_real_worker_signed(start_worker, receiver):
     start_worker()
-    job = wait_for(convert_for(receiver), JobState.DONE)
+    job = wait_for_state(convert_for(receiver), JobState.DONE)
 
     [request] = receiver.received
     assert verify("s3cret", request.headers[SIGNATURE_HEADER], request.body)
@@ -118,17 +82,19 @@ def test_receiver_down_for_a_while_gets_the_job_later_exactly_once(start_worker,
     receiver.stop()
     start_worker()
     job = convert_for(receiver)
-    deadline = time.monotonic() + 20
-    while job.attempts < 3 and time.monotonic() < deadline:  # Down through several retries.
+
+    def retried_three_times() -> bool:  # Down through several retries.
         services.sync_jobs_requeue_due()
-        time.sleep(0.3)
         job.refresh_from_db()
+        return job.attempts >= 3
+
+    assert wait_for(retried_three_times, interval=0.3)
     assert job.state == JobState.PENDING
     assert "connection refused" in job.last_error
 
     receiver.port = url_port
     receiver.start()
-    job = wait_for(job, JobState.DONE, sweep=True)
+    job = wait_for_state(job, JobState.DONE, sweep=True)
 
     assert len(receiver.received) == 1
     assert receiver.deliveries() == {str(job.uuid)}
@@ -147,7 +113,7 @@ def test_worker_killed_mid_delivery_is_replaced_and_the_job_is_delivered(start_w
     worker.wait(timeout=10)
     receiver.hold.set()
     start_worker()
-    job = wait_for(job, JobState.DONE, sweep=True)
+    job = wait_for_state(job, JobState.DONE, sweep=True)
 
     assert job.attempts == 2
     # The killed worker's request may have reached the receiver; both carry the same delivery id.
@@ -162,14 +128,10 @@ def test_customers_converted_while_the_receiver_has_switched_the_target_off_arri
     start_worker()
     first = convert_for(receiver)
     target = first.target
-    deadline = time.monotonic() + 30
-    while not receiver.received and time.monotonic() < deadline:
-        time.sleep(0.2)
+    assert wait_for(lambda: receiver.received)
+    # The 410 switches the target off.
+    assert wait_for(lambda: not SyncTarget.objects.get(pk=target.pk).enabled)
     target.refresh_from_db()
-    while target.enabled and time.monotonic() < deadline:  # The 410 switches the target off.
-        time.sleep(0.2)
-        target.refresh_from_db()
-    assert not target.enabled
 
     later = []
     for _ in range(5):  # Converted while the target is off: each still gets its job, held.
@@ -181,7 +143,7 @@ def test_customers_converted_while_the_receiver_has_switched_the_target_off_arri
     assert len(receiver.received) == 1
 
     services.sync_target_enable(target=target, actor="test")
-    jobs = [wait_for(job, JobState.DONE, sweep=True) for job in [first, *later]]
+    jobs = [wait_for_state(job, JobState.DONE, sweep=True) for job in [first, *later]]
 
     target.refresh_from_db()
     assert target.enabled and target.disabled_reason == ""

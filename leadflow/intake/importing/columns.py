@@ -10,9 +10,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from leadflow.core.exceptions import ApplicationError
-from leadflow.leads.services import EDITABLE_FIELDS
+from leadflow.leads.models import Lead
 
-LEAD_TARGETS = (*EDITABLE_FIELDS, "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+LEAD_TARGETS = (*Lead.EDITABLE_FIELDS, "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 COMBINING_TARGETS = ("name", "house_number")
 IGNORE = "ignore"
 CUSTOM_PREFIX = "custom:"

@@ -9,9 +9,9 @@ customers (a create whose answer was lost). The same name and postcode is only a
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.core.normalize import company_key, identifier_key, postcode_key
 from leadflow.integrations.businesscentral.client import BusinessCentralClient
 from leadflow.integrations.businesscentral.models import BusinessCentralConnection, BusinessCentralCustomerCopy
-from leadflow.quality.normalize import company_key, identifier_key, postcode_key
 from leadflow.sync.models import SyncTarget
 
 EPOCH = "2000-01-01T00:00:00Z"

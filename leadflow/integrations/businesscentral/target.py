@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from leadflow.core.normalize import identifier_key
 from leadflow.integrations.businesscentral.client import BusinessCentralClient, EntityChanged
 from leadflow.integrations.businesscentral.customers import (
     business_central_customer_match,
@@ -17,7 +18,6 @@ from leadflow.integrations.businesscentral.customers import (
     business_central_customers_refresh,
 )
 from leadflow.integrations.businesscentral.models import BusinessCentralCustomer
-from leadflow.quality.normalize import identifier_key
 from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
 from leadflow.sync.leading import LeadingSystemsForm
 from leadflow.sync.targets import DeliveryResult, Target
@@ -81,7 +81,7 @@ class BusinessCentralSettingsForm(LeadingSystemsForm):
 
 
 class BusinessCentralTarget(Target):
-    kind = "businesscentral"
+    name = "businesscentral"
     label = "Dynamics 365 Business Central"
     settings_form = BusinessCentralSettingsForm
     secret_fields = ("client_secret",)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from leadflow.core.normalize import company_key, identifier_key, postcode_key
 from leadflow.integrations.exact.client import ExactClient
 from leadflow.integrations.exact.models import ExactAccount, ExactConnection
-from leadflow.quality.normalize import company_key, identifier_key, postcode_key
 from leadflow.sync.models import SyncTarget
 
 MIRRORED = ("ID", "Code", "Name", "ChamberOfCommerce", "VATNumber", "Postcode", "Timestamp")

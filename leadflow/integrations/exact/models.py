@@ -102,7 +102,7 @@ class ExactAccount(models.Model):
     code = models.CharField(max_length=18, blank=True)
     name = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=30, blank=True)
-    # Normal forms (leadflow.quality.normalize): identifiers without spaces, dots or case; company name key.
+    # Normal forms (leadflow.core.normalize): identifiers without spaces, dots or case; company name key.
     kvk_key = models.CharField(max_length=60, blank=True)
     vat_key = models.CharField(max_length=60, blank=True)
     name_key = models.CharField(max_length=100, blank=True)

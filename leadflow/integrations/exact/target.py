@@ -149,7 +149,7 @@ def exact_changes(payload: dict[str, Any], mapping: dict[str, str]) -> dict[str,
 
 
 class ExactTarget(Target):
-    kind = "exact"
+    name = "exact"
     label = "Exact Online"
     settings_form = ExactSettingsForm
     # A won deal makes sure the customer is a debtor (its payload carries the same customer and ids); an update

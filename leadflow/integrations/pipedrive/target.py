@@ -21,13 +21,13 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from leadflow.core.exceptions import ExternalServiceError
+from leadflow.core.normalize import company_domain, company_key, registrable_domain
 from leadflow.crm.models import Conversion
 from leadflow.crm.targets import DOES_NOT_FIT, REFERENCES, BatchOutcome, Converted, CrmTarget
 from leadflow.integrations.pipedrive.client import PipedriveClient
 from leadflow.integrations.salesforce.models import OpportunitySettings, RecordAction
 from leadflow.integrations.salesforce.payload import Deal
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import company_domain, company_key, registrable_domain
 
 ENTITIES = {"account": "organization", "contact": "person", "opportunity": "deal"}
 PATHS = {"account": "/api/v2/organizations", "contact": "/api/v2/persons", "opportunity": "/api/v2/deals"}

@@ -44,7 +44,9 @@ ACCOUNT_FIELDS = {
 
 
 class SalesforceDirectory(RemoteDirectory):
-    def search(self, query: RemoteQuery) -> list[RemoteRecord]:
+    name = "salesforce"
+
+    def search(self, *, query: RemoteQuery) -> list[RemoteRecord]:
         if not query:
             return []
         identifier_fields = account_identifier_fields(FieldMapping.objects.filter(enabled=True))

@@ -12,12 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from leadflow.leads.models import Lead
-from leadflow.leads.services import EDITABLE_FIELDS
 
 SALESFORCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CUSTOM_FIELD_PREFIX = "custom_fields."
 # Lead fields a mapping may read; `custom_fields.<key>` reads one key of the lead's custom fields.
-MAPPABLE_LEAD_FIELDS = (*EDITABLE_FIELDS, "source", "utm_source", "utm_medium", "utm_campaign")
+MAPPABLE_LEAD_FIELDS = (*Lead.EDITABLE_FIELDS, "source", "utm_source", "utm_medium", "utm_campaign")
 
 
 def lead_value(lead: Lead, path: str) -> Any:

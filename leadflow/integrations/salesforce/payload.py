@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from leadflow.core.normalize import company_domain, company_key, identifier_key, registrable_domain
 from leadflow.integrations.salesforce.client import (
     ObjectDescription,
     SalesforceClient,
@@ -37,10 +38,8 @@ from leadflow.integrations.salesforce.soql import (
     QUERY_LIMIT,
     account_identifier_fields,
     account_query,
-    identifier_key,
 )
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import company_domain, company_key, registrable_domain
 
 
 @dataclass

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from leadflow.core.normalize import company_key, identifier_key, registrable_domain
 from leadflow.integrations.salesforce.client import soql_contains
 from leadflow.integrations.salesforce.models import FieldMapping, SalesforceObject
-from leadflow.quality.normalize import company_key, registrable_domain
 
 QUERY_LIMIT = 2000
 # Lead fields holding company identifiers, strongest first, with the reason a match on them gives.
@@ -69,7 +69,3 @@ def same_domain(website: str, domain: str) -> bool:
 def same_company(name: str, other: str) -> bool:
     key = company_key(name or "")
     return bool(key) and key == company_key(other or "")
-
-
-def identifier_key(value: str) -> str:
-    return "".join(ch for ch in (value or "").upper() if ch.isalnum())

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.core.normalize import company_key, identifier_key, postcode_key
 from leadflow.integrations.snelstart.client import SnelStartClient
 from leadflow.integrations.snelstart.models import SnelStartConnection, SnelStartRelatieCopy
-from leadflow.quality.normalize import company_key, identifier_key, postcode_key
 from leadflow.sync.models import SyncTarget
 
 PAGE_SIZE = 500  # SnelStart's largest $top

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.cache import cache
 
+from leadflow.core.normalize import identifier_key
 from leadflow.integrations.snelstart.client import SnelStartClient
 from leadflow.integrations.snelstart.models import SnelStartCustomer
 from leadflow.integrations.snelstart.relaties import (
@@ -23,7 +24,6 @@ from leadflow.integrations.snelstart.relaties import (
     snelstart_relatie_suggestion,
     snelstart_relaties_refresh,
 )
-from leadflow.quality.normalize import identifier_key
 from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
 from leadflow.sync.leading import LeadingSystemsForm
 from leadflow.sync.targets import DeliveryResult, Target, TargetError
@@ -69,7 +69,7 @@ class SnelStartSettingsForm(LeadingSystemsForm):
 
 
 class SnelStartTarget(Target):
-    kind = "snelstart"
+    name = "snelstart"
     label = "SnelStart"
     settings_form = SnelStartSettingsForm
     secret_fields = ("subscription_key", "client_key")

@@ -56,7 +56,7 @@ def webhook_body(job: "SyncJob") -> bytes:
 
 
 class WebhookTarget(Target):
-    kind = "webhook"
+    name = "webhook"
     label = "Webhook"
     settings_form = WebhookSettingsForm
     secret_fields = ("secret",)

@@ -4,22 +4,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from leadflow.core.admin import ReadOnlyInline
 from leadflow.integrations.woocommerce import services
 from leadflow.integrations.woocommerce.forms import WooStoreForm
 from leadflow.integrations.woocommerce.models import WooBackfill, WooBuyer, WooOrder, WooStore, WooWebhook
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows the integration writes; people only look."""
-
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
-        return tuple(self.fields or ())
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class BackfillInline(ReadOnlyInline):

@@ -2,9 +2,9 @@
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from leadflow.core.normalize import email_key
 from leadflow.leads.models import Lead, LeadState
 from leadflow.quality.models import LeadFingerprint
-from leadflow.quality.normalize import email_key
 
 
 def lead_for_email(email: str) -> Lead | None:

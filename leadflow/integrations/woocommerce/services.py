@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from leadflow.core.exceptions import ApplicationError, ExternalServiceError
+from leadflow.core.normalize import email_key
 from leadflow.core.tasks import wake_on_commit
 from leadflow.integrations.woocommerce.client import WooClient
 from leadflow.integrations.woocommerce.mapping import BuyerDetails, buyer_from_customer, buyer_from_order
@@ -44,7 +45,6 @@ from leadflow.integrations.woocommerce.models import (
 from leadflow.integrations.woocommerce.selectors import lead_for_email
 from leadflow.leads.models import LeadEvent, SourceKind
 from leadflow.leads.services import lead_create, lead_event_record
-from leadflow.quality.normalize import email_key
 from leadflow.quality.remote import RemoteQuery, remote_directory
 
 logger = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def _crm_record(email: str) -> Any:
     directory = remote_directory()
     if directory is None:
         return None
-    records = directory.search(RemoteQuery(emails=(email.strip().lower(),)))
+    records = directory.search(query=RemoteQuery(emails=(email.strip().lower(),)))
     people = [
         r
         for r in records

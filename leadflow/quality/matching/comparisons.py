@@ -11,8 +11,8 @@ from nicknames import NickNamer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from leadflow.core.normalize import surname_core
 from leadflow.quality.matching.profile import Profile
-from leadflow.quality.normalize import surname_core
 
 # Each field's levels, best agreement first; the last one is "clearly different".
 FIELD_LEVELS: dict[str, tuple[str, ...]] = {

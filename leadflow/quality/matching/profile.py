@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from leadflow.quality import normalize
+from leadflow.core import normalize
 from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.

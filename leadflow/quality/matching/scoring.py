@@ -17,12 +17,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from leadflow.core.normalize import ROLE_MAILBOXES
 from leadflow.quality.matching.comparisons import TERM_FREQUENCY_FIELDS, compare, term_frequency_values
 from leadflow.quality.matching.profile import Profile
-
-ROLE_MAILBOXES = frozenset(
-    {"info", "sales", "contact", "office", "admin", "support", "hello", "mail", "post", "verkoop", "kantoor"}
-)
 
 # Hand-set weights (log-odds) per field: (agree, disagree). The prior for a database too small to learn from;
 # the data migration stores them and the admin edits them.

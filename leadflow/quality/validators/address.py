@@ -5,8 +5,8 @@ import re
 from stdnum.exceptions import ValidationError
 from stdnum.nl import postcode as nl_postcode
 
+from leadflow.core.normalize import country_code
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import country_code
 from leadflow.quality.validators.base import Finding, Validator, cleaned, country_of, error, warning
 
 _BE_POSTCODE = re.compile(r"^(?:B-?)?([1-9]\d{3})$", re.IGNORECASE)
@@ -18,7 +18,7 @@ class CountryValidator(Validator):
 
     name = "country"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.country.strip()
         if not typed:
             return []
@@ -33,7 +33,7 @@ class CountryValidator(Validator):
 class PostcodeValidator(Validator):
     name = "postcode"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.postcode.strip()
         country = country_of(lead)
         if not typed or country not in ("NL", "BE", "DE"):

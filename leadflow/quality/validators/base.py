@@ -1,6 +1,7 @@
 """The validator contract: each checks one aspect of a lead and says what it found, cleaning values where it can."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from leadflow.leads.models import Lead
 from leadflow.quality.models import Severity
@@ -20,9 +21,9 @@ class Finding:
 class Validator:
     """Contract for validators (settings.LEADFLOW_VALIDATORS). Later validators see earlier cleanings."""
 
-    name = ""
+    name: ClassVar[str] = ""  # stored with what it finds
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         raise NotImplementedError
 
 

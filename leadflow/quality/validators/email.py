@@ -1,37 +1,9 @@
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+from leadflow.core.normalize import ROLE_MAILBOXES, is_disposable_domain, is_free_mail_domain
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import is_disposable_domain, is_free_mail_domain
 from leadflow.quality.validators.base import Finding, Severity, Validator, cleaned, error, warning
-
-# Mailboxes of a department rather than a person: fine to write to, poor to match or qualify on.
-ROLE_LOCAL_PARTS = frozenset(
-    {
-        "info",
-        "sales",
-        "contact",
-        "office",
-        "admin",
-        "administratie",
-        "support",
-        "hello",
-        "hallo",
-        "mail",
-        "post",
-        "verkoop",
-        "kantoor",
-        "service",
-        "marketing",
-        "inkoop",
-        "finance",
-        "billing",
-        "noreply",
-        "no-reply",
-        "webmaster",
-        "team",
-    }
-)
 
 
 class EmailValidator(Validator):
@@ -42,7 +14,7 @@ class EmailValidator(Validator):
 
     name = "email"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.email.strip()
         if not typed:
             return []
@@ -60,7 +32,7 @@ class EmailValidator(Validator):
             findings.append(
                 Finding("email", "free_mail", Severity.INFO, f"{domain} is free mail: not used to find the company.")
             )
-        if info.local_part.casefold() in ROLE_LOCAL_PARTS:
+        if info.local_part.casefold() in ROLE_MAILBOXES:
             findings.append(
                 warning("email", "role_address", f"{info.local_part}@ is a shared mailbox, not a person's address.")
             )

@@ -7,8 +7,8 @@ from stdnum.de import handelsregisternummer
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 
+from leadflow.core.normalize import identifier_key
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import identifier_key
 from leadflow.quality.validators.base import Finding, Validator, cleaned, country_of, error
 
 _KVK = re.compile(r"^\d{8}$")
@@ -19,7 +19,7 @@ class VatNumberValidator(Validator):
 
     name = "vat"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.vat_number.strip()
         if not typed:
             return []
@@ -44,7 +44,7 @@ class RegistrationNumberValidator(Validator):
 
     name = "registration"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.registration_number.strip()
         country = country_of(lead)
         if not typed or country not in ("NL", "BE", "DE"):

@@ -2,8 +2,8 @@
 
 import re
 
+from leadflow.core.normalize import NAME_PARTICLES, plain_words, strip_diacritics
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import NAME_PARTICLES, plain_words, strip_diacritics
 from leadflow.quality.validators.base import Finding, Validator, cleaned, error, label
 
 # Entries people type to get past a form.
@@ -99,7 +99,7 @@ def _capitalise(word: str) -> str:
 class PersonNameValidator(Validator):
     name = "names"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         findings = []
         for field in ("first_name", "last_name"):
             value = getattr(lead, field).strip()
@@ -120,7 +120,7 @@ class CompanyNameValidator(Validator):
 
     name = "company"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         value = lead.company.strip()
         if not value:
             return []

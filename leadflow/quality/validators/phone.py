@@ -11,7 +11,7 @@ class PhoneValidator(Validator):
 
     name = "phone"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.phone.strip()
         if not typed:
             return []

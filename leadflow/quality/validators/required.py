@@ -11,7 +11,7 @@ class RequiredFieldsValidator(Validator):
 
     name = "required"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         rule = required_field_rule(source=lead.source)
         required = rule.required_fields if rule else DEFAULT_REQUIRED_FIELDS
         findings = [

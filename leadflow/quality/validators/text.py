@@ -4,7 +4,6 @@ import re
 import unicodedata
 
 from leadflow.leads.models import Lead
-from leadflow.leads.services import EDITABLE_FIELDS
 from leadflow.quality.validators.base import Finding, Validator, cleaned
 
 # Fields that may span lines; every other field is one line.
@@ -18,9 +17,9 @@ class TextHygieneValidator(Validator):
 
     name = "text"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         findings = []
-        for name in EDITABLE_FIELDS:
+        for name in Lead.EDITABLE_FIELDS:
             value = getattr(lead, name)
             if not isinstance(value, str) or not value:
                 continue

@@ -1,5 +1,5 @@
+from leadflow.core.normalize import is_free_mail_domain, registrable_domain
 from leadflow.leads.models import Lead
-from leadflow.quality.normalize import is_free_mail_domain, registrable_domain
 from leadflow.quality.validators.base import Finding, Severity, Validator, cleaned, error
 
 _MAX_URL = 2048
@@ -10,7 +10,7 @@ class WebsiteValidator(Validator):
 
     name = "website"
 
-    def validate(self, lead: Lead) -> list[Finding]:
+    def validate(self, *, lead: Lead) -> list[Finding]:
         typed = lead.website.strip()
         if not typed:
             return []

@@ -1,5 +1,4 @@
 import threading
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +12,7 @@ from leadflow.integrations.exact.models import ExactConnection, ExactCustomer
 from leadflow.sync.models import JobState
 from leadflow.sync.targets import TargetDeferred
 from tests.factories import UserFactory
+from tests.helpers import wait_for
 from tests.sync.factories import ExactTargetFactory, convert, run_again
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -280,8 +280,7 @@ def test_no_row_lock_is_held_while_a_token_renewal_waits_for_exact(target, exact
 
     worker = threading.Thread(target=renew)
     worker.start()
-    while len(token_statuses(exact_standin)) < 2 and worker.is_alive():
-        time.sleep(0.05)
+    assert wait_for(lambda: len(token_statuses(exact_standin)) >= 2 or not worker.is_alive())
     with transaction.atomic():  # The renewal is on the wire: the row must not be locked meanwhile.
         ExactConnection.objects.select_for_update(nowait=True).get(pk=stored.pk)
     worker.join()

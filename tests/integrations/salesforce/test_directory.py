@@ -24,11 +24,11 @@ def org(salesforce):
 
 
 def search(**query):
-    return {(r.sobject, r.label) for r in SalesforceDirectory().search(RemoteQuery(**query))}
+    return {(r.sobject, r.label) for r in SalesforceDirectory().search(query=RemoteQuery(**query))}
 
 
 def test_contact_is_found_by_email_with_leadflow_field_names(org):
-    [record] = SalesforceDirectory().search(RemoteQuery(emails=("anna@acme-trading.nl",)))
+    [record] = SalesforceDirectory().search(query=RemoteQuery(emails=("anna@acme-trading.nl",)))
 
     assert (record.sobject, record.label) == ("Contact", "Anna de Vries")
     assert record.fields["email"] == "anna@acme-trading.nl"
@@ -60,7 +60,7 @@ def test_one_search_is_one_api_call_and_quotes_in_values_are_harmless(org):
 def test_empty_query_asks_salesforce_nothing(org):
     calls = org.api_calls
 
-    assert SalesforceDirectory().search(RemoteQuery()) == []
+    assert SalesforceDirectory().search(query=RemoteQuery()) == []
     assert org.api_calls == calls
 
 
@@ -68,6 +68,6 @@ def test_unreachable_salesforce_raises_a_transient_error(org):
     org.fail_next("unavailable")
 
     with pytest.raises(ExternalServiceError) as raised:
-        SalesforceDirectory().search(RemoteQuery(emails=("anna@acme-trading.nl",)))
+        SalesforceDirectory().search(query=RemoteQuery(emails=("anna@acme-trading.nl",)))
 
     assert not raised.value.permanent

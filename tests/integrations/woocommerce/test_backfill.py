@@ -2,7 +2,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from leadflow.integrations.woocommerce.models import BackfillState, WooBackfill, WooBuyer, WooOrder
 from leadflow.integrations.woocommerce.services import backfill_run, backfill_start, store_connection_test
 from leadflow.leads.models import Lead, LeadEvent
+from tests.helpers import wait_for
 from tests.integrations.woocommerce.conftest import billing
 from tests.plugins import celery_worker as worker_plugin
 from tests.sync.factories import converted_lead
@@ -115,8 +115,10 @@ def test_worker_killed_mid_backfill_resumes_without_gaps_or_doubles(woocommerce_
     woocommerce_standin.release.set()
     interrupted = WooBackfill.objects.get(collection="customers")
     assert (interrupted.state, interrupted.processed, interrupted.next_page) == (BackfillState.RUNNING, 20, 3)
-    while WooBackfill.objects.filter(collection="customers", lease_until__gte=timezone.now()).exists():
-        time.sleep(0.05)  # the dead worker's lease runs out (1 s here), then another may take over
+    # The dead worker's lease runs out (1 s here), then another may take over.
+    assert wait_for(
+        lambda: not WooBackfill.objects.filter(collection="customers", lease_until__gte=timezone.now()).exists()
+    )
 
     finished = subprocess.run(command, cwd=worker_plugin.ROOT, env=env, capture_output=True, text=True, timeout=300)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from leadflow.quality.normalize import (
+from leadflow.core.normalize import (
     company_key,
     country_code,
     email_key,

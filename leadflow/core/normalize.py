@@ -164,6 +164,35 @@ _LETTERS_ONLY = re.compile(r"[^a-z]+")
 _DIGITS_ONLY = re.compile(r"\D+")
 _DOTTED_ABBREVIATION = re.compile(r"\b((?:\w\.){2,})")
 
+# Mailboxes of a department rather than a person: fine to write to, poor to match or qualify on (the email
+# validator warns about them; matching does not count a shared one as evidence of the same person).
+ROLE_MAILBOXES = frozenset(
+    {
+        "info",
+        "sales",
+        "contact",
+        "office",
+        "admin",
+        "administratie",
+        "support",
+        "hello",
+        "hallo",
+        "mail",
+        "post",
+        "verkoop",
+        "kantoor",
+        "service",
+        "marketing",
+        "inkoop",
+        "finance",
+        "billing",
+        "noreply",
+        "no-reply",
+        "webmaster",
+        "team",
+    }
+)
+
 
 def strip_diacritics(value: str) -> str:
     """'Émile Zoë Müller' → 'Emile Zoe Muller' (ß and ø become ss and o)."""

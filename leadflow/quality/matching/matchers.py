@@ -1,12 +1,10 @@
-"""Duplicate matchers: each proposes records that may be the same customer as a lead, with a score and reasons.
+"""The duplicate matchers Leadflow ships (settings.LEADFLOW_MATCHERS): other leads, and records in the CRM."""
 
-`settings.LEADFLOW_MATCHERS` lists them. Matchers only read: the checks service stores what they propose.
-"""
-
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from leadflow.leads.models import Lead
 from leadflow.quality import selectors
+from leadflow.quality.matching.base import Candidate, Matcher
 from leadflow.quality.matching.profile import (
     Profile,
     blocking_keys,
@@ -25,39 +23,12 @@ ACCOUNT_HINT_SAMPLE = 5
 REMOTE_PEOPLE = ("Lead", "Contact")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A record that may be the lead's customer. `same_account`: below the thresholds, yet one company."""
-
-    score: float
-    reasons: list[str]
-    other_lead_id: int | None = None
-    remote_object: str = ""
-    remote_id: str = ""
-    remote_label: str = field(default="", compare=False)
-    same_account: bool = False
-
-
-class Matcher:
-    """Contract for matchers (settings.LEADFLOW_MATCHERS). Scores run from 0 (different) to 1 (same).
-
-    `network` says whether `match` calls another system: such matchers run outside any row lock, and an
-    ExternalServiceError from them becomes a warning on the lead instead of failing the checks.
-    """
-
-    name = ""
-    network = False
-
-    def match(self, lead: Lead) -> list[Candidate]:
-        raise NotImplementedError
-
-
 class LeadMatcher(Matcher):
     """Other Leadflow leads sharing a blocking key (indexed look-ups), scored on every field they have."""
 
     name = "leads"
 
-    def match(self, lead: Lead) -> list[Candidate]:
+    def match(self, *, lead: Lead) -> list[Candidate]:
         config = selectors.match_config()
         profile = profile_from_lead(lead)
         keys = usable_keys(blocking_keys(profile), config.weights.common)
@@ -89,7 +60,7 @@ class RemoteMatcher(Matcher):
     name = "crm"
     network = True
 
-    def match(self, lead: Lead) -> list[Candidate]:
+    def match(self, *, lead: Lead) -> list[Candidate]:
         directory = remote_directory()
         if directory is None:
             return []
@@ -98,7 +69,7 @@ class RemoteMatcher(Matcher):
         if not query:
             return []
         weights = weights_for(profile, selectors.match_config())
-        return [self._candidate(profile, record, weights) for record in directory.search(query)]
+        return [self._candidate(profile, record, weights) for record in directory.search(query=query)]
 
     def _candidate(self, profile: Profile, record: RemoteRecord, weights: Weights) -> Candidate:
         other = profile_from_values(record.fields)
