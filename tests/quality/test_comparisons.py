@@ -100,6 +100,19 @@ def test_family_member_at_the_same_address_is_never_merged_automatically_a_perso
     assert any("a family member" in reason for reason in pair.reasons)
 
 
+def test_another_first_name_on_records_without_email_or_phone_is_left_to_the_evidence():
+    # An imported address list: nothing a household shares or each member owns, so no household rule; the sum
+    # of the learned weights decides, as for any other field that disagrees.
+    # Learned from a list where a replaced first name is common among duplicates: it counts against, mildly.
+    weights = Weights(levels={("first_name", "different"): -1.0})
+    pair = score(PERSON, {**PERSON, "first_name": "Maria"}, weights)
+    assert not any("family member" in reason for reason in pair.reasons)
+    assert pair.score >= 0.9, pair
+    # The same pair with one phone line: a household's channel, so a person decides.
+    line = {**PERSON, "phone": "+31201234567"}
+    assert score(line, {**line, "first_name": "Maria"}, weights).score < 0.9
+
+
 def test_colleagues_at_one_company_are_different_people():
     office = {**PERSON, "company": "Acme Trading", "phone": "+31201234567"}
     pair = score(office, {**office, "first_name": "Maria", "last_name": "Visser"})

@@ -182,6 +182,11 @@ class Profile:
         return bool(self.company) and not self.is_person
 
     @property
+    def reachable(self) -> bool:
+        """The record gives a way to reach someone: the channel a household shares or each member owns."""
+        return bool(self.email or self.phone)
+
+    @property
     def email_local(self) -> str:
         return self.email.split("@", 1)[0]
 

@@ -198,7 +198,8 @@ def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weigh
             return "Different first names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
         if evidence(FIRST_NAME_EVIDENCE[1:]) < 0:  # their own mailboxes (or ids) differ too
             return "Different first names and mailboxes: family members are different people.", NOT_THE_SAME_PERSON
-        return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
+        if a.reachable or b.reachable:
+            return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
     if at_work and outweighed("last_name", LAST_NAME_EVIDENCE):
         return "Different last names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
     if outweighed("company", COMPANY_EVIDENCE):
