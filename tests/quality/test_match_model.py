@@ -99,6 +99,31 @@ def test_a_postcode_most_leads_share_is_measured_as_near_constant_and_builds_no_
     assert "address_key" not in usable_keys(keys, common)
 
 
+def test_a_pair_with_both_names_corrupted_still_shares_a_key_through_its_street_name():
+    # Another first name, a mistyped surname, a typo in the street's type word and a transposed postcode:
+    # every name key and every exact-address key differs, the street's name and its place still agree.
+    a = profile_from_values(
+        {
+            "first_name": "Noah",
+            "last_name": "Gamlin",
+            "street": "12 Hopkins Street",
+            "postcode": "7622",
+            "city": "Redpa",
+        }
+    )
+    b = profile_from_values(
+        {
+            "first_name": "Emily",
+            "last_name": "Gavmlin",
+            "street": "3 Hopkins Sreet",
+            "postcode": "7262",
+            "city": "Redpa",
+        }
+    )
+    shared = {rule for rule, key in blocking_keys(a).items() if key and key == blocking_keys(b)[rule]}
+    assert shared == {"street_name_city"}
+
+
 def test_the_audit_streams_each_candidate_pair_once_however_many_keys_it_shares():
     leads = stored_list(60)
     pairs = list(candidate_pairs(source=None, max_block_size=200))
