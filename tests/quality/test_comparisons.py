@@ -1,5 +1,7 @@
 """Comparison levels and the rules that override the sum: names, companies and addresses as people type them."""
 
+from dataclasses import replace
+
 import pytest
 
 from leadflow.quality.matching.comparisons import company_level, compare, first_name_level
@@ -100,17 +102,19 @@ def test_family_member_at_the_same_address_is_never_merged_automatically_a_perso
     assert any("a family member" in reason for reason in pair.reasons)
 
 
-def test_another_first_name_on_records_without_email_or_phone_is_left_to_the_evidence():
-    # An imported address list: nothing a household shares or each member owns, so no household rule; the sum
-    # of the learned weights decides, as for any other field that disagrees.
-    # Learned from a list where a replaced first name is common among duplicates: it counts against, mildly.
-    weights = Weights(levels={("first_name", "different"): -1.0})
-    pair = score(PERSON, {**PERSON, "first_name": "Maria"}, weights)
+def test_another_first_name_on_contactless_records_follows_what_the_list_shows_about_households():
+    # An imported address list without email or phone, whose pairs show first names replaced about as often as
+    # surnames (few households): the learned evidence decides, and another first name counts mildly against.
+    replaced_names = Weights(levels={("first_name", "different"): -1.0}, replaced_name_share=0.6)
+    pair = score(PERSON, {**PERSON, "first_name": "Maria"}, replaced_names)
     assert not any("family member" in reason for reason in pair.reasons)
     assert pair.score >= 0.9, pair
-    # The same pair with one phone line: a household's channel, so a person decides.
+    # A list full of households (another first name far more common than another surname): a person decides.
+    households = replace(replaced_names, replaced_name_share=0.1)
+    assert 0.6 <= score(PERSON, {**PERSON, "first_name": "Maria"}, households).score < 0.9
+    # One phone line on the records: a household's channel, so a person decides whatever the list shows.
     line = {**PERSON, "phone": "+31201234567"}
-    assert score(line, {**line, "first_name": "Maria"}, weights).score < 0.9
+    assert score(line, {**line, "first_name": "Maria"}, replaced_names).score < 0.9
 
 
 def test_colleagues_at_one_company_are_different_people():
