@@ -117,6 +117,14 @@ def test_another_first_name_on_contactless_records_follows_what_the_list_shows_a
     assert score(line, {**line, "first_name": "Maria"}, replaced_names).score < 0.9
 
 
+def test_a_disagreement_the_model_learned_to_weigh_positively_is_scored_but_never_given_as_a_reason():
+    # EM on an odd list (or an admin override) can leave a "different" level above zero.
+    weights = Weights(levels={("city", "different"): 0.5})
+    pair = score(PERSON, {**PERSON, "city": "Delft"}, weights)
+    assert pair.levels["city"] == "different"
+    assert not any("city" in reason.casefold() for reason in pair.reasons)
+
+
 def test_colleagues_at_one_company_are_different_people():
     office = {**PERSON, "company": "Acme Trading", "phone": "+31201234567"}
     pair = score(office, {**office, "first_name": "Maria", "last_name": "Visser"})

@@ -167,7 +167,7 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
         if level == "exact" and name in TERM_FREQUENCY_FIELDS:
             weight += weights.term_frequency_adjustment(name, tf_values[name])
         total += weight
-        if weight > 0:
+        if weight > 0 and level != "different":  # a learned quirk, never a reason to call them one
             text = f"Same {LABELS[name]}." if level == "exact" else f"{LABELS[name].capitalize()} {LEVEL_TEXT[level]}."
             reasons.append(text)
     score = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
