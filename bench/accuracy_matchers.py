@@ -1,12 +1,14 @@
 """Precision, recall and F1 of the duplicate matchers on generated leads with known truth.
 
-    .venv/bin/python bench/accuracy_matchers.py [originals=3000] [--with-ids] [--explain]
+    .venv/bin/python bench/accuracy_matchers.py [originals=3000] [--with-ids] [--contactless] [--explain]
 
 Generates B2B leads, imported person records and businesses with corrupted copies (typos, nicknames,
 placeholder names, abbreviations, ...) and hard negatives (households, colleagues, job changes, outlets of
 one brand; see bench/accuracy_data.py), stores them without running the checks, runs the same audit as
 `manage.py find_duplicates` (which learns the model first), and scores the pairs at the auto and at the
-review threshold. For each kind of look-alike it counts how many were merged automatically.
+review threshold. For each kind of look-alike it counts how many were merged automatically. --contactless
+strips phone and email from the person records (an imported address list): family members then share only
+their surname and address with the person they resemble.
 """
 
 import sys
@@ -45,6 +47,10 @@ def main() -> None:
     ComparisonLevel.objects.all().delete()  # learn afresh from this data set
     MatchSettings.objects.filter(pk=1).update(match_probability=None, common_values={})
     records = Generator(seed=11, with_ids="--with-ids" in sys.argv).dataset(originals)
+    if "--contactless" in sys.argv:
+        for record in records:
+            if record.kind == "person":
+                record.fields.update(phone="", email="")
     ids = store_records(records)
     truth = true_pairs(records, ids)
     with Timer() as timer:

@@ -1,21 +1,27 @@
 """Matching cost per new lead with 10k, 100k and 1M leads stored, on PostgreSQL.
 
-    /work/main/.venv/bin/python bench/matching_scale.py [--max 1000000] [--probes 300]
+    /work/main/.venv/bin/python bench/matching_scale.py [--max 1000000] [--probes 300] [--audit]
 
 Stored leads are synthetic B2B and person records with realistic name frequencies, loaded with COPY together
 with their blocking keys (computed by the real code). At each size the same probe leads (half corrupted copies
 of stored leads, half new people) are matched with LeadMatcher, the matcher the checks run. Prints the mean
 and p95 time per lead, queries per lead and candidates scored, and the ratio of the largest size to 10k.
+With --audit, then runs `manage.py find_duplicates --output` over the largest size in its own process, as a user
+would (learning the model first), and prints its time, peak memory, pairs scored and pairs written.
 """
 
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 
-from matching_db import empty_leads, setup_django
+from matching_db import ROOT, empty_leads, setup_django
 
 FIRST = [
     "Anna",
@@ -393,7 +399,37 @@ def main() -> None:
             f"{queries:.1f} queries/lead (loaded in {loaded:.0f}s)",
             flush=True,
         )
-    print(f"ratio {sizes[-1]:,}/{sizes[0]:,}: {results[sizes[-1]] / results[sizes[0]]:.2f}")
+    print(f"ratio {sizes[-1]:,}/{sizes[0]:,}: {results[sizes[-1]] / results[sizes[0]]:.2f}", flush=True)
+    if "--audit" in sys.argv:
+        del stored  # the audit's process is measured alone; this one's lists would only crowd the machine
+        audit(sizes[-1])
+
+
+def audit(size: int) -> None:
+    """`find_duplicates --output` over every stored lead in a process of its own: time, peak memory, pairs."""
+    from leadflow.quality.audit import candidate_pairs
+    from leadflow.quality.selectors import match_config
+
+    with tempfile.NamedTemporaryFile(suffix=".csv") as output:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "find_duplicates", "--output", output.name, "--quiet"],
+            check=True,
+            env=os.environ,
+        )
+        seconds = time.perf_counter() - started
+        with open(output.name, encoding="utf-8") as lines:
+            written = sum(1 for _ in lines) - 1
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    config = match_config()
+    scored = sum(
+        1 for _ in candidate_pairs(source=None, max_block_size=config.max_block_size, common=config.weights.common)
+    )
+    print(
+        f"find_duplicates over {size:,} leads: {seconds:.0f}s (learning included), peak {peak_mb:.0f} MB, "
+        f"{scored:,} pairs scored ({scored / (size * (size - 1) / 2):.2e} of all pairs), {written:,} pairs written",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

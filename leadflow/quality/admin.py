@@ -79,9 +79,17 @@ class MatchSettingsAdmin(admin.ModelAdmin):
         "trained_records",
         "trained_pairs",
         "match_probability",
+        "replaced_name_share",
         "common_values",
     )
-    readonly_fields = ("trained_at", "trained_records", "trained_pairs", "match_probability", "common_values")
+    readonly_fields = (
+        "trained_at",
+        "trained_records",
+        "trained_pairs",
+        "match_probability",
+        "replaced_name_share",
+        "common_values",
+    )
     inlines = (FieldWeightInline, ComparisonLevelInline)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

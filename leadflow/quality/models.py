@@ -172,6 +172,13 @@ class MatchSettings(models.Model):
         editable=False,
         help_text="Learned chance that two leads picked at random are one customer (the prior of the learned model).",
     )
+    replaced_name_share = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Learned share of one person among pairs at one address with one surname and another first name "
+        "(the rest are family members).",
+    )
     common_values = models.JSONField(
         default=dict,
         blank=True,

@@ -61,6 +61,7 @@ def match_config() -> MatchConfig:
             u_exact={level.field: level.u for level in levels if level.level == "exact"},
             rare_share=1 / row.trained_records if learned and row.trained_records else 0.0,
             common={part: frozenset(values) for part, values in row.common_values.items()} if learned else {},
+            replaced_name_share=(row.replaced_name_share or 0.0) if learned else 0.0,
         ),
     )
 

@@ -152,6 +152,7 @@ def _store_model(model: training.TrainedModel) -> None:
         row.trained_at = timezone.now()
         row.trained_records, row.trained_pairs = model.records, model.pairs
         row.match_probability = model.match_share
+        row.replaced_name_share = model.replaced_name_share
         row.common_values = model.common
         row.save()
 

@@ -1,5 +1,7 @@
 """Comparison levels and the rules that override the sum: names, companies and addresses as people type them."""
 
+from dataclasses import replace
+
 import pytest
 
 from leadflow.quality.matching.comparisons import company_level, compare, first_name_level
@@ -98,6 +100,29 @@ def test_family_member_at_the_same_address_is_never_merged_automatically_a_perso
     pair = score({**PERSON, "phone": "+31201234567"}, {**PERSON, "first_name": "Maria", "phone": "+31201234567"})
     assert 0.6 <= pair.score < 0.9
     assert any("a family member" in reason for reason in pair.reasons)
+
+
+def test_another_first_name_on_contactless_records_follows_what_the_list_shows_about_households():
+    # An imported address list without email or phone, whose pairs show first names replaced about as often as
+    # surnames (few households): the learned evidence decides, and another first name counts mildly against.
+    replaced_names = Weights(levels={("first_name", "different"): -1.0}, replaced_name_share=0.6)
+    pair = score(PERSON, {**PERSON, "first_name": "Maria"}, replaced_names)
+    assert not any("family member" in reason for reason in pair.reasons)
+    assert pair.score >= 0.9, pair
+    # A list full of households (another first name far more common than another surname): a person decides.
+    households = replace(replaced_names, replaced_name_share=0.1)
+    assert 0.6 <= score(PERSON, {**PERSON, "first_name": "Maria"}, households).score < 0.9
+    # One phone line on the records: a household's channel, so a person decides whatever the list shows.
+    line = {**PERSON, "phone": "+31201234567"}
+    assert score(line, {**line, "first_name": "Maria"}, replaced_names).score < 0.9
+
+
+def test_a_disagreement_the_model_learned_to_weigh_positively_is_scored_but_never_given_as_a_reason():
+    # EM on an odd list (or an admin override) can leave a "different" level above zero.
+    weights = Weights(levels={("city", "different"): 0.5})
+    pair = score(PERSON, {**PERSON, "city": "Delft"}, weights)
+    assert pair.levels["city"] == "different"
+    assert not any("city" in reason.casefold() for reason in pair.reasons)
 
 
 def test_colleagues_at_one_company_are_different_people():

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from leadflow.leads.models import Lead, SourceKind
 from leadflow.quality.audit import candidate_pairs, duplicate_audit
+from leadflow.quality.matching import training
 from leadflow.quality.matching.profile import blocking_keys, profile_from_values, usable_keys
 from leadflow.quality.models import ComparisonLevel, MatchSettings, TermFrequency
 from leadflow.quality.selectors import match_config
@@ -59,6 +60,7 @@ def test_train_matcher_learns_weights_from_the_leads_and_stores_them_in_the_data
     assert TermFrequency.objects.filter(field="city", value="ede").exists()
     config = match_config()
     assert config.weights.levels[("first_name", "exact")] == pytest.approx(weights[("first_name", "exact")])
+    assert config.weights.replaced_name_share == row.replaced_name_share is not None
 
 
 def test_a_weight_overridden_in_the_admin_survives_retraining_and_is_used():
@@ -97,6 +99,65 @@ def test_a_postcode_most_leads_share_is_measured_as_near_constant_and_builds_no_
     keys = blocking_keys(profile_from_values({"first_name": "Anna", "street": "Dorpsstraat 4", "postcode": "0000"}))
     assert keys["address_key"] == "0000|4"
     assert "address_key" not in usable_keys(keys, common)
+
+
+def test_a_pair_with_both_names_corrupted_still_shares_a_key_through_its_street_name():
+    # Another first name, a mistyped surname, a typo in the street's type word and a transposed postcode:
+    # every name key and every exact-address key differs, the street's name and its place still agree.
+    a = profile_from_values(
+        {
+            "first_name": "Noah",
+            "last_name": "Gamlin",
+            "street": "12 Hopkins Street",
+            "postcode": "7622",
+            "city": "Redpa",
+        }
+    )
+    b = profile_from_values(
+        {
+            "first_name": "Emily",
+            "last_name": "Gavmlin",
+            "street": "3 Hopkins Sreet",
+            "postcode": "7262",
+            "city": "Redpa",
+        }
+    )
+    shared = {rule for rule, key in blocking_keys(a).items() if key and key == blocking_keys(b)[rule]}
+    assert shared == {"street_name_city"}
+
+
+def address_list(*, households: bool, seed: int = 5) -> list:
+    """Profiles of 400 people at their own address, each with a copy; every tenth copy has its first name
+    replaced and every tenth its surname; with `households`, a third of the people live with a family member."""
+    rng = random.Random(seed)
+    profiles = []
+    for index in range(400):
+        person = {
+            "first_name": rng.choice(FIRST),
+            "last_name": f"{rng.choice(LAST)}{index}",
+            "street": f"Dorpsstraat {index + 1}",
+            "postcode": "1234 AB",
+            "city": "ede",
+        }
+        copy = dict(person)
+        if index % 10 == 0:
+            copy["first_name"] = rng.choice([name for name in FIRST if name != person["first_name"]])
+        elif index % 10 == 5:
+            copy["last_name"] = f"{rng.choice(LAST)}x{index}"
+        profiles += [profile_from_values(person), profile_from_values(copy)]
+        if households and index % 3 == 0:
+            family = {**person, "first_name": rng.choice([name for name in FIRST if name != person["first_name"]])}
+            profiles.append(profile_from_values(family))
+    return profiles
+
+
+@pytest.mark.parametrize(("households", "one_person"), [(False, (0.5, 1.0)), (True, (0.0, 0.25))])
+def test_the_share_of_replaced_first_names_is_read_from_how_often_surnames_are_replaced(households, one_person):
+    profiles = address_list(households=households)
+    pairs = [(i, j) for i in range(len(profiles)) for j in range(i + 1, min(i + 3, len(profiles)))]
+    share = training.replaced_name_share(training.level_matrix(profiles, pairs))
+    low, high = one_person
+    assert low <= share <= high
 
 
 def test_the_audit_streams_each_candidate_pair_once_however_many_keys_it_shares():

@@ -15,7 +15,7 @@ from leadflow.core import normalize
 from leadflow.quality.remote import REMOTE_FIELDS
 
 # Bump when the recipe of the blocking keys changes: every fingerprint becomes stale and is recomputed.
-FINGERPRINT_VERSION = 3
+FINGERPRINT_VERSION = 4
 
 # Imported lists carry columns Leadflow has no field for; intake keeps them in `custom_fields`. These are the
 # names (lower case, punctuation as "_") that hold supporting evidence, first match wins.
@@ -182,6 +182,11 @@ class Profile:
         return bool(self.company) and not self.is_person
 
     @property
+    def reachable(self) -> bool:
+        """The record gives a way to reach someone: the channel a household shares or each member owns."""
+        return bool(self.email or self.phone)
+
+    @property
     def email_local(self) -> str:
         return self.email.split("@", 1)[0]
 
@@ -300,18 +305,21 @@ BLOCKING_RULES: dict[str, tuple[str, ...]] = {
     "full_name": ("name",),
     "name_sound": ("name_sound",),
     "name_prefix": ("name_prefix",),
-    "surname_city": ("last_sound", "city"),
+    "surname_city": ("last_sound", "city_sound"),
     "surname_area": ("last_sound", "postcode_area"),
     "surname_street": ("last_sound", "street_sound"),
     "first_place": ("first_sound", "postcode"),
-    "first_city": ("first_sound", "city"),
+    "first_city": ("first_sound", "city_sound"),
     "first_street": ("first_sound", "street_sound"),
     "surname_prefix_place": ("last_prefix", "postcode"),
     "initials_address": ("initials", "street", "house_number"),
     "address_key": ("postcode", "house_number"),
     "street_number": ("street_sound", "house_number"),
     "street_place": ("street_sound", "postcode"),
-    "city_number": ("city", "house_number"),
+    "city_number": ("city_sound", "house_number"),
+    "street_name_area": ("street_name", "postcode_area"),
+    "street_name_city": ("street_name", "city_sound"),
+    "street_name_number": ("street_name", "house_number"),
     "birth_key": ("birth_date", "initials"),
     "national_id": ("national_id",),
 }
@@ -323,6 +331,7 @@ def key_parts(profile: Profile) -> dict[str, str]:
     first_sound = normalize.phonetic_key(profile.first.split(" ")[0]) if profile.first else ""
     last_sound = normalize.phonetic_key(profile.last_core.replace(" ", ""))
     words = f"{profile.first} {profile.last}".split()
+    street_words = [word for word in profile.street.split() if len(word) >= 3 and not word.isdigit()]
     return {
         "email": profile.email,
         "phone": profile.phone,
@@ -340,6 +349,9 @@ def key_parts(profile: Profile) -> dict[str, str]:
         "first_sound": first_sound,
         "last_sound": last_sound,
         "city": profile.city.replace(" ", ""),
+        # Sound-alike keys survive a typo in the city, and one in the street's type word ("hopkins sreet").
+        "city_sound": normalize.phonetic_key(profile.city.replace(" ", "")),
+        "street_name": normalize.phonetic_key(street_words[0]) if street_words else "",
         "postcode": profile.postcode,
         "postcode_area": profile.postcode[:3] if len(profile.postcode) >= 4 else "",
         "initials": "".join(sorted(w[0] for w in (profile.first, profile.last_core) if w)),

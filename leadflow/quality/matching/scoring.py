@@ -67,6 +67,9 @@ TF_ADJUSTMENT_RANGE = (-8.0, 3.0)
 # replaced (lists have both, and nothing else in a lead tells them apart): a person decides.
 NOT_THE_SAME_PERSON = 0.3
 PERSON_DECIDES = 0.75
+# Below this learned share of replaced names, another first name at one address is taken as a household even
+# on records without email or phone: the list shows at least three family members per replaced name.
+REPLACED_NAMES_COMMON = 0.25
 SAME_BUSINESS = 0.99
 
 
@@ -87,6 +90,9 @@ class Weights:
     term_frequency: Mapping[tuple[str, str], float] = field(default_factory=dict)
     rare_share: float = 0.0  # share assumed for a value not in `term_frequency` (seen once, or never)
     common: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Of the pairs at one address with one surname and another first name, the share that is one person (a
+    # replaced name) rather than family members; 0 (all family) until learned (training.replaced_name_share).
+    replaced_name_share: float = 0.0
 
     def agree(self, name: str) -> float:
         return self.fields.get(name, DEFAULT_WEIGHTS[name])[0]
@@ -158,7 +164,7 @@ def score_pair(a: Profile, b: Profile, weights: Weights) -> PairScore:
         if level == "exact" and name in TERM_FREQUENCY_FIELDS:
             weight += weights.term_frequency_adjustment(name, tf_values[name])
         total += weight
-        if weight > 0:
+        if weight > 0 and level != "different":  # a learned quirk, never a reason to call them one
             text = f"Same {LABELS[name]}." if level == "exact" else f"{LABELS[name].capitalize()} {LEVEL_TEXT[level]}."
             reasons.append(text)
     score = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
@@ -195,7 +201,8 @@ def _not_the_same(a: Profile, b: Profile, levels: dict[str, str], weights: Weigh
             return "Different first names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
         if evidence(FIRST_NAME_EVIDENCE[1:]) < 0:  # their own mailboxes (or ids) differ too
             return "Different first names and mailboxes: family members are different people.", NOT_THE_SAME_PERSON
-        return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
+        if a.reachable or b.reachable or weights.replaced_name_share < REPLACED_NAMES_COMMON:
+            return "Different first names at one address: a family member, or a replaced name.", PERSON_DECIDES
     if at_work and outweighed("last_name", LAST_NAME_EVIDENCE):
         return "Different last names at one company: colleagues are different people.", NOT_THE_SAME_PERSON
     if outweighed("company", COMPANY_EVIDENCE):

@@ -54,6 +54,7 @@ class TrainedModel:
     pairs: int
     iterations: int
     trained_fields: list[str] = field(default_factory=list)
+    replaced_name_share: float = 0.0
 
     @property
     def prior(self) -> float:
@@ -183,6 +184,7 @@ def train(profiles: Sequence[Profile], *, prior: Weights, max_block_size: int, s
     weights = {key: math.log(m_final[key] / u[key]) for key in m_final}
     match_share = _overall_match_share(gammas, weights, total_pairs=n * (n - 1) / 2, blocked=len(pairs))
     return TrainedModel(
+        replaced_name_share=replaced_name_share(gammas),
         match_share=match_share,
         m=m_final,
         u={key: u[key] for key in m_final},
@@ -195,6 +197,37 @@ def train(profiles: Sequence[Profile], *, prior: Weights, max_block_size: int, s
         iterations=iterations,
         trained_fields=trained,
     )
+
+
+def replaced_name_share(gammas: np.ndarray) -> float:
+    """Of the compared pairs at one address with one surname and another first name, the share that is one
+    person whose first name was replaced rather than two family members (0 when too few pairs tell).
+
+    Households show as an excess of first-name disagreement over surname disagreement at one address: family
+    members share a surname, not a first name, while a list's typing replaces either name about as often. So
+    the rate r at which this list replaces a name is read from the surnames (another surname, same first
+    name, one address); with d the share of another first name (same surname, one address) and households
+    making up h of those pairs, d = (1 - h)·r + h, and the share of one person among the pairs with another
+    first name is (1 - h)·r / d = r(1 - d) / (d(1 - r)).
+    """
+
+    def levels(name: str, wanted: tuple[str, ...]) -> np.ndarray:
+        column = gammas[:, FIELDS.index(name)]
+        return np.isin(column, [i for i, level in enumerate(FIELD_LEVELS[name]) if level in wanted])
+
+    agree = ("exact", "nickname", "typo")
+    at_address = levels("street", ("exact", "typo")) & levels("house_number", ("exact",))
+    same_surname = at_address & levels("last_name", agree)
+    same_first = at_address & levels("first_name", agree)
+    first_known = same_surname & (gammas[:, FIELDS.index("first_name")] >= 0)
+    last_known = same_first & (gammas[:, FIELDS.index("last_name")] >= 0)
+    if min(first_known.sum(), last_known.sum()) < MIN_MATCHES_PER_FIELD:
+        return 0.0
+    d = float((first_known & levels("first_name", ("different",))).sum() / first_known.sum())
+    r = float((last_known & levels("last_name", ("different",))).sum() / last_known.sum())
+    if d == 0:
+        return 1.0
+    return min(1.0, r * (1 - d) / (d * (1 - r))) if r < 1 else 1.0
 
 
 def _m_from_prior(prior: Weights, u: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
