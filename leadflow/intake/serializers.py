@@ -3,6 +3,7 @@
 import threading
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
 
 from leadflow.intake.forms import HIDDEN_FIELDS, phone_is_dialable
@@ -60,6 +61,13 @@ class LeadCreateSerializer(SharedPerThread, serializers.ModelSerializer):
     external_id = StrictCharField(required=False, allow_blank=True, max_length=255)
     consent_given = StrictBooleanField(required=False, default=False)
     custom_fields = serializers.DictField(required=False, default=dict)
+
+    # Every text field is strict: a JSON number or boolean is refused, not stored as its text.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
     class Meta:
         model = Lead

@@ -1,5 +1,5 @@
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadflow.intake import api, views
@@ -24,5 +24,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("api/<path:path>", api.unknown_api_path),  # last: every other /api/ URL gets the JSON 404
+    # Last: every other /api/ URL gets the JSON 404 (any characters, a newline too: `path:` would miss those).
+    re_path(r"^api/(?P<path>[\s\S]*)$", api.unknown_api_path),
 ]
