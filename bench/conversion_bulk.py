@@ -23,6 +23,9 @@ from pathlib import Path
 
 if os.environ.get("LEADFLOW_BENCH_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["LEADFLOW_BENCH_DATABASE_URL"]
+# One broker for the whole run, chosen before Celery starts: a process that switches brokers after publishing
+# keeps sending to the first one, so the "killed" run's workers would never see its conversions.
+os.environ["CELERY_BROKER_URL"] = os.environ.get("LEADFLOW_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
 from conversion_setup import ROOT, endpoint_calls, prepare_database, qualified_leads, sandbox_org  # noqa: I001
 
@@ -39,8 +42,8 @@ from leadflow.leads.models import Lead, LeadState
 from tests.plugins.celery_worker import celery_worker_command, wait_until_ready
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+REDIS = os.environ["CELERY_BROKER_URL"]
 REFUSED = 20
-REDIS = os.environ.get("LEADFLOW_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 GRAPH_CALLS = "POST /composite/graph"
 
 
@@ -132,8 +135,7 @@ def run_killed() -> None:
         print("killed   skipped: set LEADFLOW_BENCH_DATABASE_URL to a PostgreSQL database")
         return
     redis.Redis.from_url(REDIS).flushdb()
-    celery_app.conf.update(broker_url=REDIS, task_always_eager=False)
-    celery_app._after_fork()  # producers are bound to the broker URL on first use
+    celery_app.conf.update(task_always_eager=False)
     log_dir = Path(os.environ["LEADFLOW_DATA_DIR"])
     with sandbox_org("killed") as org:
         leads = leads_with_own_phones("killed")

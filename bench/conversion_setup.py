@@ -21,8 +21,9 @@ os.environ.setdefault("LEADFLOW_DATA_DIR", DATA_DIR)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-# The benchmarks run the task bodies themselves; queued wake-ups go to an in-memory broker and are dropped.
-os.environ["CELERY_BROKER_URL"] = "memory://"
+# The benchmarks run the task bodies themselves; queued wake-ups go to an in-memory broker and are dropped (unless
+# a benchmark that starts real workers chose their broker first).
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 import django  # noqa: E402
 
