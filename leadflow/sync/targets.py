@@ -54,6 +54,18 @@ class TargetDeferred(TargetError):
         super().__init__(message, permanent=False, retry_after=retry_after)
 
 
+def answer_error_raise(*, status_code: int, system: str, request: str, reason: str, code: str = "") -> None:
+    """Sort an error answer of a system's API: a 4xx fails the job (sent again it gets the same answer, and some
+    systems block a key after repeated 4xx); a 5xx is the system's own problem, so the job is tried again."""
+    status = f"{status_code} {code}".strip()
+    if 400 <= status_code < 500:
+        raise TargetError(f"{system} refused {request} ({status}): {reason}", permanent=True, status_code=status_code)
+    if status_code >= 500:
+        raise TargetError(
+            f"{system} had a problem ({status}); will try again.", permanent=False, status_code=status_code
+        )
+
+
 @dataclass
 class DeliveryResult:
     """What a successful delivery reports for the attempt log."""

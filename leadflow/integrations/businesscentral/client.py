@@ -17,7 +17,7 @@ import requests
 from leadflow.integrations.businesscentral.models import BusinessCentralConnection
 from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise
 from leadflow.sync.tokens import target_token
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
@@ -65,18 +65,9 @@ class BusinessCentralClient:
             raise TargetDeferred(f"Business Central's request limit is reached ({message}).", retry_after=wait)
         if response.status_code == 409 and code == "Request_EntityChanged":
             raise EntityChanged(f"Business Central: {message}")
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"Business Central refused {method} ({response.status_code} {code}): {message}",
-                permanent=True,
-                status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"Business Central had a problem ({response.status_code} {code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
-            )
+        answer_error_raise(
+            status_code=response.status_code, system="Business Central", request=method, reason=message, code=code
+        )
         return response.json()
 
     def _send(self, method: str, url: str, token: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:

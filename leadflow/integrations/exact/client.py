@@ -26,7 +26,7 @@ from leadflow.core.exceptions import ApplicationError
 from leadflow.integrations.exact.models import ExactConnection
 from leadflow.sync.budget import Budget, call_budget_wait
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise
 
 MINUTE_SECONDS = 60
 DAY_SECONDS = 86400
@@ -64,17 +64,12 @@ class ExactClient:
             response = self._send(method, path, token, **kwargs)
         if response.status_code == 429:
             self._pause_after_refusal(response)
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"Exact refused {method} {_endpoint(path)} ({response.status_code}): {_exact_message(response)}",
-                permanent=True,
+        if response.status_code >= 400:
+            answer_error_raise(
                 status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"Exact had a problem ({response.status_code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
+                system="Exact",
+                request=f"{method} {_endpoint(path)}",
+                reason=_exact_message(response),
             )
         return response.json() if response.content else {}
 

@@ -19,7 +19,7 @@ import requests
 from leadflow.integrations.snelstart.models import SnelStartConnection
 from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise
 from leadflow.sync.tokens import target_token
 
 TIMEOUT_SECONDS = 30
@@ -50,17 +50,12 @@ class SnelStartClient:
         if response.status_code == 429:
             wait = _retry_after(response)
             raise TargetDeferred(f"SnelStart's rate limit is used up; waiting {wait:.0f} s.", retry_after=wait)
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"SnelStart refused {method} {path} ({response.status_code}): {snelstart_message(response)}",
-                permanent=True,
+        if response.status_code >= 400:
+            answer_error_raise(
                 status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"SnelStart had a problem ({response.status_code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
+                system="SnelStart",
+                request=f"{method} {path}",
+                reason=snelstart_message(response),
             )
         return response.json()
 
