@@ -17,7 +17,7 @@ import requests
 from leadflow.integrations.businesscentral.models import BusinessCentralConnection
 from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise, target_request
 from leadflow.sync.tokens import target_token
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
@@ -73,12 +73,14 @@ class BusinessCentralClient:
     def _send(self, method: str, url: str, token: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
         self._take_call_slot()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **headers}
-        try:
-            return requests.request(method, url, headers=headers, timeout=TIMEOUT_SECONDS, **kwargs)
-        except requests.RequestException as error:
-            raise TargetError(
-                f"Could not reach Business Central ({error.__class__.__name__}).", permanent=False
-            ) from error
+        return target_request(
+            method,
+            url,
+            unreachable="Could not reach Business Central",
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            **kwargs,
+        )
 
     def _take_call_slot(self) -> None:
         key = f"businesscentral:{self.settings['tenant_id']}:{self.settings['client_id']}"
@@ -98,12 +100,8 @@ class BusinessCentralClient:
             "client_secret": self.settings["client_secret"],
             "scope": SCOPE,
         }
-        try:
-            response = requests.post(url, data=form, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException as error:
-            raise TargetError(
-                f"Microsoft's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
-            ) from error
+        unreachable = "Microsoft's token endpoint did not answer"
+        response = target_request("POST", url, unreachable=unreachable, data=form, timeout=TIMEOUT_SECONDS)
         if response.status_code == 200:
             return response.json()
         code, message = business_central_error(response)

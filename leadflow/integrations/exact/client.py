@@ -26,7 +26,7 @@ from leadflow.core.exceptions import ApplicationError
 from leadflow.integrations.exact.models import ExactConnection
 from leadflow.sync.budget import Budget, call_budget_wait
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise, target_request
 
 MINUTE_SECONDS = 60
 DAY_SECONDS = 86400
@@ -75,16 +75,14 @@ class ExactClient:
 
     def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
         self._take_call_slot()
-        try:
-            response = requests.request(
-                method,
-                settings.EXACT_BASE_URL + path,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                timeout=settings.EXACT_TIMEOUT_SECONDS,
-                **kwargs,
-            )
-        except requests.RequestException as error:
-            raise TargetError(f"Could not reach Exact Online ({error.__class__.__name__}).", permanent=False) from error
+        response = target_request(
+            method,
+            settings.EXACT_BASE_URL + path,
+            unreachable="Could not reach Exact Online",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=settings.EXACT_TIMEOUT_SECONDS,
+            **kwargs,
+        )
         self._remember_budget(response)
         return response
 
@@ -312,14 +310,13 @@ class TokenRefused(TargetError):
 
 def _token_request(grant: dict[str, str]) -> dict[str, Any]:
     form = grant | {"client_id": settings.EXACT_CLIENT_ID, "client_secret": settings.EXACT_CLIENT_SECRET}
-    try:
-        response = requests.post(
-            f"{settings.EXACT_BASE_URL}/api/oauth2/token", data=form, timeout=settings.EXACT_TIMEOUT_SECONDS
-        )
-    except requests.RequestException as error:
-        raise TargetError(
-            f"Exact's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
-        ) from error
+    response = target_request(
+        "POST",
+        f"{settings.EXACT_BASE_URL}/api/oauth2/token",
+        unreachable="Exact's token endpoint did not answer",
+        data=form,
+        timeout=settings.EXACT_TIMEOUT_SECONDS,
+    )
     if response.status_code == 200:
         return response.json()
     try:
