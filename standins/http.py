@@ -6,11 +6,22 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 
 class JsonHandler(BaseHTTPRequestHandler):
-    """Reads a request body and answers JSON; logs nothing, so test output shows only the tests' own."""
+    """Reads a request body and answers JSON; logs nothing, so test output shows only the tests' own. A subclass
+    lists the HTTP `methods` it serves; each goes to its `serve(method)` (any other is answered 501)."""
+
+    methods: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for method in cls.methods:
+            setattr(cls, f"do_{method}", lambda self, method=method: self.serve(method))
+
+    def serve(self, method: str) -> None:
+        raise NotImplementedError
 
     def request_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -301,17 +301,9 @@ class BusinessCentralServer(StandinServer):
 class _Handler(JsonHandler):
     server: BusinessCentralServer
     protocol_version = "HTTP/1.1"
+    methods = ("GET", "POST", "PATCH")
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         status, answer, extra = self.server.standin.handle(method, url.path, query, self.headers, self.request_body())

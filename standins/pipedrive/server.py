@@ -439,7 +439,9 @@ def _page(items: list, query: dict[str, list[str]]) -> dict[str, Any]:
 
 def _handler_for(standin: PipedriveStandin) -> type[JsonHandler]:
     class Handler(JsonHandler):
-        def _serve(self, method: str) -> None:
+        methods = ("GET", "POST", "PATCH")
+
+        def serve(self, method: str) -> None:
             parts = urlsplit(self.path)
             body = self.request_body()
             try:
@@ -453,14 +455,5 @@ def _handler_for(standin: PipedriveStandin) -> type[JsonHandler]:
                 self.connection.close()
                 return
             self.send_json(status, answer, {"Content-Type": "application/json", **headers})
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PATCH(self) -> None:
-            self._serve("PATCH")
 
     return Handler

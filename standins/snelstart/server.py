@@ -350,17 +350,9 @@ def _json(body: bytes) -> Any:
 class _Handler(JsonHandler):
     server: StandinServer
     protocol_version = "HTTP/1.1"
+    methods = ("GET", "POST", "PUT")
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         status, answer = self.server.standin.handle(method, url.path, query, self.headers, self.request_body())

@@ -23,31 +23,26 @@ LEADFLOW_LEADS_CONTACT_AND_COMPANY = {
 }
 
 
-class WebhookTargetFactory(DjangoModelFactory):
+class TargetFactory(DjangoModelFactory):
     class Meta:
         model = SyncTarget
 
-    name = factory.Sequence(lambda n: f"webhook-{n}")
+    name = factory.LazyAttributeSequence(lambda target, n: f"{target.kind}-{n}")
+
+
+class WebhookTargetFactory(TargetFactory):
     kind = "webhook"
     settings = factory.LazyFunction(
         lambda: {"url": "http://127.0.0.1:9/", "secret": "s3cret", "events": [CUSTOMER_CONVERTED], "timeout_seconds": 2}
     )
 
 
-class ExactTargetFactory(DjangoModelFactory):
-    class Meta:
-        model = SyncTarget
-
-    name = factory.Sequence(lambda n: f"exact-{n}")
+class ExactTargetFactory(TargetFactory):
     kind = "exact"
     settings = factory.LazyFunction(lambda: {"division": 123456, "field_mapping": DEFAULT_FIELD_MAPPING})
 
 
-class SnelStartTargetFactory(DjangoModelFactory):
-    class Meta:
-        model = SyncTarget
-
-    name = factory.Sequence(lambda n: f"snelstart-{n}")
+class SnelStartTargetFactory(TargetFactory):
     kind = "snelstart"
     settings = factory.LazyFunction(
         lambda: {
@@ -61,11 +56,7 @@ class SnelStartTargetFactory(DjangoModelFactory):
     )
 
 
-class BusinessCentralTargetFactory(DjangoModelFactory):
-    class Meta:
-        model = SyncTarget
-
-    name = factory.Sequence(lambda n: f"businesscentral-{n}")
+class BusinessCentralTargetFactory(TargetFactory):
     kind = "businesscentral"
     settings = factory.LazyFunction(
         lambda: {
