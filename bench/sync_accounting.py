@@ -52,25 +52,25 @@ def vat(n: int) -> str:
     return f"NL{800000000 + n:09d}B01"
 
 
+def accounting_target(kind: str, **settings: object) -> SyncTarget:
+    """The target of that kind, Leadflow leading contact and company data and the accounting system the address."""
+    leading = {"leading_contact": "leadflow", "leading_company": "leadflow", "leading_address": "target"}
+    return SyncTarget.objects.create(name=kind, kind=kind, settings=settings | leading)
+
+
 def snelstart(existing: list[int]) -> tuple[SyncTarget, object, object]:
     server = snelstart_server("127.0.0.1", 0, calls_per_period=LIMIT, renewal_period=60.0)
     standin = server.standin
     url = f"http://127.0.0.1:{server.server_address[1]}"
     for n in existing:
         standin.add_relatie(naam=f"Bestaand {n}", kvkNummer=kvk(n))
-    target = SyncTarget.objects.create(
-        name="snelstart",
-        kind="snelstart",
-        settings={
-            "api_url": f"{url}/v2",
-            "auth_url": f"{url}/b2b/token",
-            "subscription_key": standin.subscription_key,
-            "client_key": standin.client_key,
-            "calls_per_minute": LIMIT,
-            "leading_contact": "leadflow",
-            "leading_company": "leadflow",
-            "leading_address": "target",
-        },
+    target = accounting_target(
+        "snelstart",
+        api_url=f"{url}/v2",
+        auth_url=f"{url}/b2b/token",
+        subscription_key=standin.subscription_key,
+        client_key=standin.client_key,
+        calls_per_minute=LIMIT,
     )
     created = lambda: list(standin.relaties.values())  # noqa: E731
     return target, server, (standin, created, lambda r: identifier_key(r.get("kvkNummer") or ""))
@@ -82,23 +82,17 @@ def businesscentral(existing: list[int]) -> tuple[SyncTarget, object, object]:
     for n in existing:
         formatted = f"NL {vat(n)[2:6]}.{vat(n)[6:8]}.{vat(n)[8:11]}.B01"
         standin.add_customer(displayName=f"Bestaand {n}", taxRegistrationNumber=formatted[:20])
-    target = SyncTarget.objects.create(
-        name="businesscentral",
-        kind="businesscentral",
-        settings={
-            "login_url": standin.url,
-            "api_url": f"{standin.url}/v2.0",
-            "tenant_id": standin.tenant,
-            "environment": standin.environment,
-            "company_id": standin.company_id,
-            "client_id": standin.client_id,
-            "client_secret": standin.client_secret,
-            "number_prefix": "LF",
-            "calls_per_five_minutes": LIMIT,
-            "leading_contact": "leadflow",
-            "leading_company": "leadflow",
-            "leading_address": "target",
-        },
+    target = accounting_target(
+        "businesscentral",
+        login_url=standin.url,
+        api_url=f"{standin.url}/v2.0",
+        tenant_id=standin.tenant,
+        environment=standin.environment,
+        company_id=standin.company_id,
+        client_id=standin.client_id,
+        client_secret=standin.client_secret,
+        number_prefix="LF",
+        calls_per_five_minutes=LIMIT,
     )
     created = lambda: list(standin.customers.values())  # noqa: E731
     return target, server, (standin, created, lambda c: identifier_key(c.get("taxRegistrationNumber") or ""))

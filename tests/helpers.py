@@ -1,7 +1,10 @@
 """Helpers shared by tests."""
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from socketserver import BaseServer
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval: float = 0.05) -> bool:
@@ -17,3 +20,16 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval
             return bool(condition())
         time.sleep(interval)
     return True
+
+
+@contextmanager
+def served(server: BaseServer) -> Iterator[None]:
+    """Serve `server` on a background thread for the block; then shut it down and close its socket."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -45,23 +45,8 @@ class LeadAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         ("Workflow", {"fields": ("state", "rejection_reason", "duplicate_of", "owner", "checked_at", "checks_due_at")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "job_title", "language")}),
-        (
-            "Company",
-            {
-                "fields": (
-                    "company",
-                    "website",
-                    "company_size",
-                    "vat_number",
-                    "registration_number",
-                    "street",
-                    "postcode",
-                    "city",
-                    "country",
-                )
-            },
-        ),
+        ("Person", {"fields": Lead.PERSON_FIELDS}),
+        ("Company", {"fields": Lead.COMPANY_FIELDS}),
         ("Message", {"fields": ("message",)}),
         (
             "Source",

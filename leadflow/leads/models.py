@@ -35,14 +35,8 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
     `leadflow.leads.services` run them under a row lock and write the audit trail.
     """
 
-    # Fields that people and intake may set; everything else is workflow state.
-    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "job_title",
-        "language",
+    PERSON_FIELDS: ClassVar[tuple[str, ...]] = ("first_name", "last_name", "email", "phone", "job_title", "language")
+    COMPANY_FIELDS: ClassVar[tuple[str, ...]] = (
         "company",
         "website",
         "company_size",
@@ -52,8 +46,9 @@ class Lead(ConcurrentTransitionMixin, TimeStampedModel):
         "postcode",
         "city",
         "country",
-        "message",
     )
+    # Fields that people and intake may set; everything else is workflow state.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (*PERSON_FIELDS, *COMPANY_FIELDS, "message")
 
     # Person
     first_name = models.CharField(max_length=100, blank=True)

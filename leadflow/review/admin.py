@@ -19,18 +19,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(admin.ModelAdmin):
-    list_display = (
-        "priority",
-        "name",
-        "active",
-        "country",
-        "source",
-        "language",
-        "min_company_size",
-        "max_company_size",
-        "owner",
-        "team",
-    )
+    list_display = ("priority", "name", *AssignmentRule.RULE_FIELDS)
     list_display_links = ("name",)
     list_editable = ("priority", "active")
     list_select_related = ("owner", "team")

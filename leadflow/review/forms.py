@@ -177,18 +177,7 @@ class AssignmentRuleForm(PlainLabelsMixin, forms.ModelForm):
 
     class Meta:
         model = AssignmentRule
-        fields = (
-            "name",
-            "priority",
-            "active",
-            "country",
-            "source",
-            "language",
-            "min_company_size",
-            "max_company_size",
-            "owner",
-            "team",
-        )
+        fields = ("name", "priority", *AssignmentRule.RULE_FIELDS)
         labels = {"min_company_size": "Company size from", "max_company_size": "Company size up to"}
         widgets = {"source": forms.TextInput(attrs={"list": SOURCES_LIST_ID, "autocomplete": "off"})}
 

@@ -1,6 +1,8 @@
 """The sales workspace's own data: teams and who is away, assignment rules, response-time targets, notes
 and queued bulk actions. Leads themselves stay in `leadflow.leads`."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,6 +70,18 @@ class AssignmentRule(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")
+
+    # What a manager sets besides the name and priority: whether it applies, its conditions, who gets the lead.
+    RULE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "active",
+        "country",
+        "source",
+        "language",
+        "min_company_size",
+        "max_company_size",
+        "owner",
+        "team",
+    )
 
     class Meta:
         ordering = ["priority", "id"]

@@ -162,3 +162,18 @@ class SyncConflictAdmin(admin.ModelAdmin):
         skipped = queryset.count() - len(open_conflicts)
         note = f" ({skipped} already resolved, left alone)" if skipped else ""
         self.message_user(request, f"{len(open_conflicts)} conflict(s) resolved{note}.", messages.SUCCESS)
+
+
+class RecordCustomerAdmin(admin.ModelAdmin):
+    """Which record each lead became in a system of record (a `RecordCustomer`)."""
+
+    list_filter = ("target", "matched_existing")
+    list_select_related = ("lead", "target")
+    raw_id_fields = ("lead",)
+
+
+class DeliveredRecordCustomerAdmin(RecordCustomerAdmin):
+    """A record only deliveries write: shown, never added by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -143,3 +143,43 @@ class SyncConflict(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{', '.join(self.changes)} of lead {self.lead_id} for {self.target.name} ({self.state})"
+
+
+class TargetConnection(models.Model):
+    """A target's bearer token that does not rotate (see `leadflow.sync.tokens`), on one row per target (a
+    subclass names its `target` one-to-one field: related names are part of the migrations)."""
+
+    system = "Target"
+
+    access_token = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.system} connection of {self.target.name}"
+
+
+class RecordCustomer(models.Model):
+    """The record a lead became in a system of record, so a job delivered twice never creates a second one.
+    A subclass names its `target` and `lead` foreign keys and says where `matched_existing` was found."""
+
+    review_suggestion = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="%(app_label)s_customer_once")]
+
+
+class RecordCopyKeys(models.Model):
+    """Normal forms (leadflow.core.normalize) of a system of record's customer: the system's $filter compares text
+    as stored, so VAT `NL6813.37.223.B01` or a name spelled otherwise is only found by comparing these."""
+
+    vat_key = models.CharField(max_length=60, blank=True)
+    name_key = models.CharField(max_length=100, blank=True)
+    postcode_key = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        abstract = True

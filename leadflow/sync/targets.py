@@ -7,6 +7,7 @@ one module with a `Target` subclass and its settings form, plus a line in `setti
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import requests
 from django import forms
 from django.conf import settings
 
@@ -52,6 +53,26 @@ class TargetDeferred(TargetError):
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, permanent=False, retry_after=retry_after)
+
+
+def target_request(method: str, url: str, *, unreachable: str, timeout: float, **kwargs: Any) -> requests.Response:
+    """One HTTP call to a target's system; no answer at all (refused, timed out) is transient."""
+    try:
+        return requests.request(method, url, timeout=timeout, **kwargs)
+    except requests.RequestException as error:
+        raise TargetError(f"{unreachable} ({error.__class__.__name__}).", permanent=False) from error
+
+
+def answer_error_raise(*, status_code: int, system: str, request: str, reason: str, code: str = "") -> None:
+    """Sort an error answer of a system's API: a 4xx fails the job (sent again it gets the same answer, and some
+    systems block a key after repeated 4xx); a 5xx is the system's own problem, so the job is tried again."""
+    status = f"{status_code} {code}".strip()
+    if 400 <= status_code < 500:
+        raise TargetError(f"{system} refused {request} ({status}): {reason}", permanent=True, status_code=status_code)
+    if status_code >= 500:
+        raise TargetError(
+            f"{system} had a problem ({status}); will try again.", permanent=False, status_code=status_code
+        )
 
 
 @dataclass

@@ -14,9 +14,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from standins.http import JsonHandler, StandinServer
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
 TOKEN_LIFETIME = 3599
@@ -291,45 +292,25 @@ def _json(body: bytes) -> Any:
         raise ApiError(400, "BadRequest", "The request body is not valid JSON.") from error
 
 
-class BusinessCentralServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], standin: BusinessCentralStandin) -> None:
-        self.standin = standin
-        super().__init__(address, _Handler)
+class BusinessCentralServer(StandinServer):
+    def __init__(self, address: tuple[str, int], standin: "BusinessCentralStandin") -> None:
+        super().__init__(address, _Handler, standin)
         standin.url = f"http://{address[0]}:{self.server_address[1]}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: BusinessCentralServer
     protocol_version = "HTTP/1.1"
+    methods = ("GET", "POST", "PATCH")
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, answer, extra = self.server.standin.handle(method, url.path, query, self.headers, body)
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; odata.metadata=minimal", **extra}.items():
-            self.send_header(name, value)
+        status, answer, extra = self.server.standin.handle(method, url.path, query, self.headers, self.request_body())
+        headers = {"Content-Type": "application/json; odata.metadata=minimal", **extra}
         if isinstance(answer, dict) and "@odata.etag" in answer:
-            self.send_header("ETag", answer["@odata.etag"])
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            headers["ETag"] = answer["@odata.etag"]
+        self.send_json(status, answer, headers)
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, **options: Any) -> BusinessCentralServer:

@@ -16,11 +16,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+from standins.http import JsonHandler, ServedInBackground
 
 API_TOKEN = "standin-api-token"  # noqa: S105 (the stand-in's well-known token)
 ACCESS_TOKEN = "standin-oauth-access-token"  # noqa: S105
@@ -78,7 +80,7 @@ class Webhook:
 
 
 @dataclass
-class PipedriveStandin:
+class PipedriveStandin(ServedInBackground):
     """The company account: records, webhooks, a log of calls and faults to inject.
 
     `throttle(n, retry_after)` answers the next n requests with 429; `lose_next_answer(path_part)` carries out
@@ -381,19 +383,8 @@ class PipedriveStandin:
 
     # --- serving --------------------------------------------------------------------------------
 
-    def start(self) -> "PipedriveStandin":
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def handler(self) -> type[JsonHandler]:
+        return _handler_for(self)
 
 
 def _now() -> str:
@@ -446,11 +437,13 @@ def _page(items: list, query: dict[str, list[str]]) -> dict[str, Any]:
     return {"success": True, "data": items[start : start + limit], "additional_data": {"next_cursor": next_cursor}}
 
 
-def _handler_for(standin: PipedriveStandin) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self, method: str) -> None:
+def _handler_for(standin: PipedriveStandin) -> type[JsonHandler]:
+    class Handler(JsonHandler):
+        methods = ("GET", "POST", "PATCH")
+
+        def serve(self, method: str) -> None:
             parts = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self.request_body()
             try:
                 status, headers, answer, lose = standin.handle(
                     method, parts.path, parse_qs(parts.query), self.headers, body
@@ -461,24 +454,6 @@ def _handler_for(standin: PipedriveStandin) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PATCH(self) -> None:
-            self._serve("PATCH")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.send_json(status, answer, {"Content-Type": "application/json", **headers})
 
     return Handler

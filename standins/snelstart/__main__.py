@@ -1,29 +1,20 @@
 """Serve the stand-in: `python -m standins.snelstart [--port 8767]` (prints its keys)."""
 
-import argparse
-
+from standins.http import StandinServer, standin_main
 from standins.snelstart.server import make_server
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8767)
-    args = parser.parse_args()
-    server = make_server(args.host, args.port)
+def banner(server: StandinServer) -> str:
+    host, port = server.server_address[:2]
     standin = server.standin
-    print(
-        f"SnelStart stand-in at http://{args.host}:{args.port}\n"
-        f"  token URL:        http://{args.host}:{args.port}/b2b/token\n"
-        f"  API URL:          http://{args.host}:{args.port}/v2\n"
+    return (
+        f"SnelStart stand-in at http://{host}:{port}\n"
+        f"  token URL:        http://{host}:{port}/b2b/token\n"
+        f"  API URL:          http://{host}:{port}/v2\n"
         f"  subscription key: {standin.subscription_key}\n"
         f"  client key:       {standin.client_key}"
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.server_close()
 
 
 if __name__ == "__main__":
-    main()
+    standin_main(description=__doc__, port=8767, make_server=make_server, banner=banner)

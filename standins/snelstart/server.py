@@ -15,9 +15,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from standins.http import JsonHandler, StandinServer
 
 TOKEN_LIFETIME = 3599  # seconds, as the token endpoint answers
 MAX_TOP = 500  # "Bij OData functionaliteit worden er maximaal 500 items teruggegeven"
@@ -346,47 +347,21 @@ def _json(body: bytes) -> Any:
         raise ApiError(400, [INCOMPLETE]) from error
 
 
-class SnelStartServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], standin: SnelStartStandin) -> None:
-        self.standin = standin
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: SnelStartServer
+class _Handler(JsonHandler):
+    server: StandinServer
     protocol_version = "HTTP/1.1"
+    methods = ("GET", "POST", "PUT")
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def _serve(self, method: str) -> None:
+    def serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, answer = self.server.standin.handle(method, url.path, query, self.headers, body)
+        status, answer = self.server.standin.handle(method, url.path, query, self.headers, self.request_body())
         extra = {}
         if status == 429:
             extra["Retry-After"] = str(answer.pop("retry_after"))
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; charset=utf-8", **extra}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send_json(status, answer, {"Content-Type": "application/json; charset=utf-8", **extra})
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0, **options: Any) -> SnelStartServer:
+def make_server(host: str = "127.0.0.1", port: int = 0, **options: Any) -> StandinServer:
     """A server on (host, port) (0 = a free port) around a fresh stand-in; `options` set its fields."""
-    return SnelStartServer((host, port), SnelStartStandin(**options))
+    return StandinServer((host, port), _Handler, SnelStartStandin(**options))

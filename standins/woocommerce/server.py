@@ -12,12 +12,13 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from standins.http import JsonHandler, ServedInBackground
 from standins.woocommerce.store import ShopData
 
 API_PREFIX = "/wp-json/wc/v3/"
@@ -55,7 +56,7 @@ class Webhook:
 
 
 @dataclass
-class WooStandin:
+class WooStandin(ServedInBackground):
     """The shop: data, API keys, webhooks and a log of REST calls. `hold_page` makes the request for that page
     of a collection wait until `release` is set (to catch a client mid-back-fill); `page_requested` is set
     when it arrives."""
@@ -198,19 +199,8 @@ class WooStandin:
 
     # --- serving --------------------------------------------------------------------------------
 
-    def start(self) -> "WooStandin":
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def handler(self) -> type[JsonHandler]:
+        return _handler_for(self)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -247,8 +237,8 @@ def _choice_param(query: dict[str, list[str]], name: str, default: str, allowed:
     return value
 
 
-def _handler_for(standin: WooStandin) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler_for(standin: WooStandin) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             try:
@@ -257,15 +247,6 @@ def _handler_for(standin: WooStandin) -> type[BaseHTTPRequestHandler]:
                 )
             except ApiError as error:
                 status, headers, body = error.status, {}, error.body()
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json; charset=UTF-8", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.send_json(status, body, {"Content-Type": "application/json; charset=UTF-8", **headers})
 
     return Handler

@@ -4,7 +4,6 @@ The server runs in a background thread on a free 127.0.0.1 port with its own
 SQLite file; the handle wraps the control API so tests read like scenarios.
 """
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 from standins.exact import make_server
+from tests.helpers import served
 
 CONTROL_TIMEOUT = 5
 
@@ -179,8 +179,6 @@ class ExactStandin:
 @pytest.fixture
 def exact_standin(tmp_path) -> Iterator[ExactStandin]:
     server = make_server("127.0.0.1", 0, tmp_path / "exact-standin.sqlite3")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
     host, port = server.server_address[:2]
     config = server.standin.config
     handle = ExactStandin(
@@ -192,13 +190,9 @@ def exact_standin(tmp_path) -> Iterator[ExactStandin]:
     )
     # Frozen, the clock moves only when a test advances it: per-minute counts
     # cannot straddle a real minute boundary.
-    handle.freeze_clock()
-    try:
+    with served(server):
+        handle.freeze_clock()
         yield handle
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import requests
 from leadflow.integrations.businesscentral.models import BusinessCentralConnection
 from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise, target_request
 from leadflow.sync.tokens import target_token
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
@@ -65,29 +65,22 @@ class BusinessCentralClient:
             raise TargetDeferred(f"Business Central's request limit is reached ({message}).", retry_after=wait)
         if response.status_code == 409 and code == "Request_EntityChanged":
             raise EntityChanged(f"Business Central: {message}")
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"Business Central refused {method} ({response.status_code} {code}): {message}",
-                permanent=True,
-                status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"Business Central had a problem ({response.status_code} {code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
-            )
+        answer_error_raise(
+            status_code=response.status_code, system="Business Central", request=method, reason=message, code=code
+        )
         return response.json()
 
     def _send(self, method: str, url: str, token: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
         self._take_call_slot()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **headers}
-        try:
-            return requests.request(method, url, headers=headers, timeout=TIMEOUT_SECONDS, **kwargs)
-        except requests.RequestException as error:
-            raise TargetError(
-                f"Could not reach Business Central ({error.__class__.__name__}).", permanent=False
-            ) from error
+        return target_request(
+            method,
+            url,
+            unreachable="Could not reach Business Central",
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            **kwargs,
+        )
 
     def _take_call_slot(self) -> None:
         key = f"businesscentral:{self.settings['tenant_id']}:{self.settings['client_id']}"
@@ -107,12 +100,8 @@ class BusinessCentralClient:
             "client_secret": self.settings["client_secret"],
             "scope": SCOPE,
         }
-        try:
-            response = requests.post(url, data=form, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException as error:
-            raise TargetError(
-                f"Microsoft's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
-            ) from error
+        unreachable = "Microsoft's token endpoint did not answer"
+        response = target_request("POST", url, unreachable=unreachable, data=form, timeout=TIMEOUT_SECONDS)
         if response.status_code == 200:
             return response.json()
         code, message = business_central_error(response)

@@ -3,22 +3,19 @@ ETag last seen), and a copy of the identifying fields of the company's customers
 
 from django.db import models
 
-from leadflow.sync.models import SyncTarget
+from leadflow.sync.models import RecordCopyKeys, RecordCustomer, SyncTarget, TargetConnection
 
 
-class BusinessCentralConnection(models.Model):
+class BusinessCentralConnection(TargetConnection):
+    system = "Business Central"
+
     target = models.OneToOneField(SyncTarget, on_delete=models.CASCADE, related_name="businesscentral_connection")
-    access_token = models.TextField(blank=True)
-    access_expires_at = models.DateTimeField(null=True, blank=True)
     # Newest `lastModifiedDateTime` copied: the next refresh asks only for customers changed since.
     copied_until = models.CharField(max_length=40, blank=True)
 
-    def __str__(self) -> str:
-        return f"Business Central connection of {self.target.name}"
 
-
-class BusinessCentralCustomer(models.Model):
-    """Business Central's customer id for a lead, so a job delivered twice never creates a second customer."""
+class BusinessCentralCustomer(RecordCustomer):
+    """Business Central's customer id for a lead."""
 
     target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="businesscentral_customers")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="businesscentral_customers")
@@ -27,26 +24,18 @@ class BusinessCentralCustomer(models.Model):
     # The ETag of the version Leadflow last wrote or read: a PATCH sends it as If-Match.
     etag = models.CharField(max_length=200, blank=True)
     matched_existing = models.BooleanField(default=False, help_text="Found in Business Central, not created by us.")
-    review_suggestion = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="businesscentral_customer_once")]
 
     def __str__(self) -> str:
         return f"Business Central customer {self.number} ({self.customer_id})"
 
 
-class BusinessCentralCustomerCopy(models.Model):
+class BusinessCentralCustomerCopy(RecordCopyKeys):
     """The identifying fields of one customer of the company, in normal form ($filter compares as stored)."""
 
     target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="businesscentral_copies")
     customer_id = models.CharField(max_length=36)
     number = models.CharField(max_length=20, blank=True)
     display_name = models.CharField(max_length=100, blank=True)
-    vat_key = models.CharField(max_length=60, blank=True)
-    name_key = models.CharField(max_length=100, blank=True)
-    postcode_key = models.CharField(max_length=30, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["target", "customer_id"], name="businesscentral_copy_once")]

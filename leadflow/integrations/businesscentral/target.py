@@ -18,9 +18,10 @@ from leadflow.integrations.businesscentral.customers import (
     business_central_customers_refresh,
 )
 from leadflow.integrations.businesscentral.models import BusinessCentralCustomer
+from leadflow.sync.accounting import AccountingTarget, RecordFound
 from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
 from leadflow.sync.leading import LeadingSystemsForm
-from leadflow.sync.targets import DeliveryResult, Target
+from leadflow.sync.targets import DeliveryResult
 
 if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget
@@ -80,58 +81,43 @@ class BusinessCentralSettingsForm(LeadingSystemsForm):
         return str(self.cleaned_data["company_id"])
 
 
-class BusinessCentralTarget(Target):
+class BusinessCentralTarget(AccountingTarget):
     name = "businesscentral"
     label = "Dynamics 365 Business Central"
+    system = "Business Central"
     settings_form = BusinessCentralSettingsForm
     secret_fields = ("client_secret",)
     events = (CUSTOMER_CONVERTED, DEAL_WON, CUSTOMER_UPDATED)
+    client_class = BusinessCentralClient
+    record_model = BusinessCentralCustomer
+    record_noun = "customer"
+    own_match_field = "number"
 
     def describe(self, *, target: "SyncTarget") -> str:
         settings = target.settings
         return f"{settings.get('environment', '')} company {settings.get('company_id', '')}"
 
-    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
-        known = BusinessCentralCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
-        if job.event == CUSTOMER_UPDATED:
-            return self._update(target, job, known)
-        if known:
-            return DeliveryResult(detail=f"Already in Business Central as customer {known.number}.")
-        return self._create(target, job, BusinessCentralClient(target))
+    def record_label(self, record: BusinessCentralCustomer) -> str:
+        return record.number
 
-    def _create(self, target: "SyncTarget", job: "SyncJob", client: BusinessCentralClient) -> DeliveryResult:
+    def record_find_or_create(
+        self, *, target: "SyncTarget", job: "SyncJob", client: BusinessCentralClient
+    ) -> RecordFound:
         customer = business_central_customer(job.payload, prefix=target.settings.get("number_prefix", ""))
         business_central_customers_refresh(target=target, client=client)
         match = business_central_customer_match(target=target, customer=customer)
-        suggestion, etag = None, ""
-        if match is None:
-            suggestion = business_central_customer_suggestion(target=target, customer=customer)
-            created = client.post("/customers", customer)
-            customer_id, number, etag, status = created["id"], created["number"], created["@odata.etag"], 201
-        else:
-            customer_id, number, status = match.customer.customer_id, match.customer.number, 200
-        ours = match is not None and match.field == "number"
-        review = f"Same name and postcode as customer {suggestion}: check whether it is a duplicate." * bool(suggestion)
-        BusinessCentralCustomer.objects.get_or_create(
-            target=target,
-            lead_id=job.lead_id,
-            defaults={
-                "customer_id": customer_id,
-                "number": number,
-                "etag": etag,
-                "matched_existing": bool(match) and not ours,
-                "review_suggestion": review[:255],
-            },
-        )
-        if ours:
-            detail = f"Found customer {number} an earlier attempt created."
-        elif match:
-            detail = f"Matched existing customer {number} on {match.field}."
-        else:
-            detail = f"Created customer {number}. {review}".strip()
-        return DeliveryResult(status_code=status, detail=detail[:255])
+        if match is not None:
+            found = match.customer
+            fields = {"customer_id": found.customer_id, "number": found.number, "etag": ""}
+            return RecordFound(fields=fields, code=found.number, match_field=match.field)
+        suggestion = business_central_customer_suggestion(target=target, customer=customer)
+        created = client.post("/customers", customer)
+        fields = {"customer_id": created["id"], "number": created["number"], "etag": created["@odata.etag"]}
+        return RecordFound(fields=fields, code=created["number"], suggestion=suggestion)
 
-    def _update(self, target: "SyncTarget", job: "SyncJob", known: BusinessCentralCustomer | None) -> DeliveryResult:
+    def record_update(
+        self, *, target: "SyncTarget", job: "SyncJob", known: BusinessCentralCustomer | None
+    ) -> DeliveryResult:
         """PATCH only the properties of the changed fields, with the ETag last seen as If-Match. Someone changed
         the customer in Business Central meanwhile (409): read its new ETag and send the same change once more;
         the PATCH leaves every other property as Business Central has it."""
@@ -140,11 +126,9 @@ class BusinessCentralTarget(Target):
         if not changed:
             return DeliveryResult(detail="No field Business Central keeps was changed.")
         client = BusinessCentralClient(target)
-        if known is None:
-            result = self._create(target, job, client)
-            if result.status_code == 201:
-                return result
-            known = BusinessCentralCustomer.objects.get(target=target, lead_id=job.lead_id)
+        known = self.record_for_update(target=target, job=job, client=client, known=known)
+        if isinstance(known, DeliveryResult):
+            return known
         body = {name: wanted.get(name, "") for name in sorted(changed)}
         path = f"/customers({known.customer_id})"
         try:

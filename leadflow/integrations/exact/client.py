@@ -26,7 +26,7 @@ from leadflow.core.exceptions import ApplicationError
 from leadflow.integrations.exact.models import ExactConnection
 from leadflow.sync.budget import Budget, call_budget_wait
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise, target_request
 
 MINUTE_SECONDS = 60
 DAY_SECONDS = 86400
@@ -64,32 +64,25 @@ class ExactClient:
             response = self._send(method, path, token, **kwargs)
         if response.status_code == 429:
             self._pause_after_refusal(response)
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"Exact refused {method} {_endpoint(path)} ({response.status_code}): {_exact_message(response)}",
-                permanent=True,
+        if response.status_code >= 400:
+            answer_error_raise(
                 status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"Exact had a problem ({response.status_code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
+                system="Exact",
+                request=f"{method} {_endpoint(path)}",
+                reason=_exact_message(response),
             )
         return response.json() if response.content else {}
 
     def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
         self._take_call_slot()
-        try:
-            response = requests.request(
-                method,
-                settings.EXACT_BASE_URL + path,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                timeout=settings.EXACT_TIMEOUT_SECONDS,
-                **kwargs,
-            )
-        except requests.RequestException as error:
-            raise TargetError(f"Could not reach Exact Online ({error.__class__.__name__}).", permanent=False) from error
+        response = target_request(
+            method,
+            settings.EXACT_BASE_URL + path,
+            unreachable="Could not reach Exact Online",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=settings.EXACT_TIMEOUT_SECONDS,
+            **kwargs,
+        )
         self._remember_budget(response)
         return response
 
@@ -317,14 +310,13 @@ class TokenRefused(TargetError):
 
 def _token_request(grant: dict[str, str]) -> dict[str, Any]:
     form = grant | {"client_id": settings.EXACT_CLIENT_ID, "client_secret": settings.EXACT_CLIENT_SECRET}
-    try:
-        response = requests.post(
-            f"{settings.EXACT_BASE_URL}/api/oauth2/token", data=form, timeout=settings.EXACT_TIMEOUT_SECONDS
-        )
-    except requests.RequestException as error:
-        raise TargetError(
-            f"Exact's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
-        ) from error
+    response = target_request(
+        "POST",
+        f"{settings.EXACT_BASE_URL}/api/oauth2/token",
+        unreachable="Exact's token endpoint did not answer",
+        data=form,
+        timeout=settings.EXACT_TIMEOUT_SECONDS,
+    )
     if response.status_code == 200:
         return response.json()
     try:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 
-from leadflow.sync.models import SyncTarget
+from leadflow.sync.models import RecordCopyKeys, RecordCustomer, SyncTarget
 
 
 class ExactConnection(models.Model):
@@ -71,8 +71,8 @@ class ExactConnection(models.Model):
         return f"Connected since {self.connected_at:%Y-%m-%d %H:%M}" if self.connected_at else "Connected"
 
 
-class ExactCustomer(models.Model):
-    """Exact's account ID for a customer, so a job delivered twice never creates a second debtor."""
+class ExactCustomer(RecordCustomer):
+    """Exact's account ID for a customer (its debtor)."""
 
     target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="exact_customers")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="exact_customers")
@@ -82,7 +82,6 @@ class ExactCustomer(models.Model):
     review_suggestion = models.CharField(
         max_length=255, blank=True, help_text="A debtor with the same name and postcode, for a person to check."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "sync_exactcustomer"
@@ -92,7 +91,7 @@ class ExactCustomer(models.Model):
         return f"Exact debtor {self.code.strip()} ({self.exact_id})"
 
 
-class ExactAccount(models.Model):
+class ExactAccount(RecordCopyKeys):
     """Leadflow's copy of the identifying fields of every account in the target's division, kept up to date
     from Exact's sync endpoint before each delivery. Exact's $filter compares text as stored, so KvK
     `6808 5012` or VAT `NL6813.37.223.B01` are only found by comparing normal forms, which happens here."""
@@ -102,11 +101,7 @@ class ExactAccount(models.Model):
     code = models.CharField(max_length=18, blank=True)
     name = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=30, blank=True)
-    # Normal forms (leadflow.core.normalize): identifiers without spaces, dots or case; company name key.
     kvk_key = models.CharField(max_length=60, blank=True)
-    vat_key = models.CharField(max_length=60, blank=True)
-    name_key = models.CharField(max_length=100, blank=True)
-    postcode_key = models.CharField(max_length=30, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["target", "exact_id"], name="exact_account_once_per_target")]

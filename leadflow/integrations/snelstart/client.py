@@ -19,7 +19,7 @@ import requests
 from leadflow.integrations.snelstart.models import SnelStartConnection
 from leadflow.sync.budget import Budget, call_budget_take_or_defer
 from leadflow.sync.models import SyncTarget
-from leadflow.sync.targets import TargetDeferred, TargetError
+from leadflow.sync.targets import TargetDeferred, TargetError, answer_error_raise, target_request
 from leadflow.sync.tokens import target_token
 
 TIMEOUT_SECONDS = 30
@@ -50,17 +50,12 @@ class SnelStartClient:
         if response.status_code == 429:
             wait = _retry_after(response)
             raise TargetDeferred(f"SnelStart's rate limit is used up; waiting {wait:.0f} s.", retry_after=wait)
-        if 400 <= response.status_code < 500:
-            raise TargetError(
-                f"SnelStart refused {method} {path} ({response.status_code}): {snelstart_message(response)}",
-                permanent=True,
+        if response.status_code >= 400:
+            answer_error_raise(
                 status_code=response.status_code,
-            )
-        if response.status_code >= 500:
-            raise TargetError(
-                f"SnelStart had a problem ({response.status_code}); will try again.",
-                permanent=False,
-                status_code=response.status_code,
+                system="SnelStart",
+                request=f"{method} {path}",
+                reason=snelstart_message(response),
             )
         return response.json()
 
@@ -71,12 +66,10 @@ class SnelStartClient:
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
         }
-        try:
-            return requests.request(
-                method, self.settings["api_url"].rstrip("/") + path, headers=headers, timeout=TIMEOUT_SECONDS, **kwargs
-            )
-        except requests.RequestException as error:
-            raise TargetError(f"Could not reach SnelStart ({error.__class__.__name__}).", permanent=False) from error
+        url = self.settings["api_url"].rstrip("/") + path
+        return target_request(
+            method, url, unreachable="Could not reach SnelStart", headers=headers, timeout=TIMEOUT_SECONDS, **kwargs
+        )
 
     def _take_call_slot(self) -> None:
         # Keyed by a digest: the subscription key itself is a secret and stays out of the budget table.
@@ -89,12 +82,10 @@ class SnelStartClient:
 
     def _token_request(self) -> dict[str, Any]:
         form = {"grant_type": "clientkey", "clientkey": self.settings["client_key"]}
-        try:
-            response = requests.post(self.settings["auth_url"], data=form, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException as error:
-            raise TargetError(
-                f"SnelStart's token endpoint did not answer ({error.__class__.__name__}).", permanent=False
-            ) from error
+        unreachable = "SnelStart's token endpoint did not answer"
+        response = target_request(
+            "POST", self.settings["auth_url"], unreachable=unreachable, data=form, timeout=TIMEOUT_SECONDS
+        )
         if response.status_code == 200:
             return response.json()
         if response.status_code == 400:

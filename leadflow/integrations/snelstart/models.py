@@ -3,24 +3,21 @@ the identifying fields of the administration's relaties (to match formatted KvK/
 
 from django.db import models
 
-from leadflow.sync.models import SyncTarget
+from leadflow.sync.models import RecordCopyKeys, RecordCustomer, SyncTarget, TargetConnection
 
 
-class SnelStartConnection(models.Model):
+class SnelStartConnection(TargetConnection):
     """The access token the customer's koppelingsleutel was exchanged for, and how far the relaties copy goes."""
 
+    system = "SnelStart"
+
     target = models.OneToOneField(SyncTarget, on_delete=models.CASCADE, related_name="snelstart_connection")
-    access_token = models.TextField(blank=True)
-    access_expires_at = models.DateTimeField(null=True, blank=True)
     # Newest `modifiedOn` copied into SnelStartRelatieCopy: the next refresh asks only for relaties changed since.
     copied_until = models.CharField(max_length=32, blank=True)
 
-    def __str__(self) -> str:
-        return f"SnelStart connection of {self.target.name}"
 
-
-class SnelStartCustomer(models.Model):
-    """SnelStart's relatie id for a customer, so a job delivered twice never creates a second relatie."""
+class SnelStartCustomer(RecordCustomer):
+    """SnelStart's relatie id for a customer."""
 
     target = models.ForeignKey(SyncTarget, on_delete=models.CASCADE, related_name="snelstart_customers")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="snelstart_customers")
@@ -30,16 +27,12 @@ class SnelStartCustomer(models.Model):
     review_suggestion = models.CharField(
         max_length=255, blank=True, help_text="A relatie with the same name and postcode, for a person to check."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["target", "lead"], name="snelstart_customer_once")]
 
     def __str__(self) -> str:
         return f"SnelStart relatie {self.relatiecode} ({self.relatie_id})"
 
 
-class SnelStartRelatieCopy(models.Model):
+class SnelStartRelatieCopy(RecordCopyKeys):
     """The identifying fields of one relatie of the administration, in normal form. SnelStart's $filter compares
     text as stored, so KvK `6808 5012` or VAT `NL6813.37.223.B01` are only found by comparing normal forms here."""
 
@@ -48,9 +41,6 @@ class SnelStartRelatieCopy(models.Model):
     relatiecode = models.PositiveIntegerField(null=True, blank=True)
     naam = models.CharField(max_length=100, blank=True)
     kvk_key = models.CharField(max_length=60, blank=True)
-    vat_key = models.CharField(max_length=60, blank=True)
-    name_key = models.CharField(max_length=100, blank=True)
-    postcode_key = models.CharField(max_length=30, blank=True)
     # The lead whose delivery created this relatie (Leadflow's mark in the memo), to recognise our own create
     # whose answer was lost.
     leadflow_lead_id = models.PositiveBigIntegerField(null=True, blank=True)

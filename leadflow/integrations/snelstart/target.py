@@ -24,9 +24,10 @@ from leadflow.integrations.snelstart.relaties import (
     snelstart_relatie_suggestion,
     snelstart_relaties_refresh,
 )
+from leadflow.sync.accounting import AccountingTarget, RecordFound
 from leadflow.sync.events import CUSTOMER_CONVERTED, CUSTOMER_UPDATED, DEAL_WON
 from leadflow.sync.leading import LeadingSystemsForm
-from leadflow.sync.targets import DeliveryResult, Target, TargetError
+from leadflow.sync.targets import DeliveryResult, TargetError
 
 if TYPE_CHECKING:
     from leadflow.sync.models import SyncJob, SyncTarget
@@ -68,70 +69,47 @@ class SnelStartSettingsForm(LeadingSystemsForm):
     )
 
 
-class SnelStartTarget(Target):
+class SnelStartTarget(AccountingTarget):
     name = "snelstart"
-    label = "SnelStart"
+    label = system = "SnelStart"
     settings_form = SnelStartSettingsForm
     secret_fields = ("subscription_key", "client_key")
     events = (CUSTOMER_CONVERTED, DEAL_WON, CUSTOMER_UPDATED)
+    client_class = SnelStartClient
+    record_model = SnelStartCustomer
+    record_noun = "relatie"
+    own_match_field = "memo"
 
     def describe(self, *, target: "SyncTarget") -> str:
         return f"one administration via {target.settings.get('api_url', '')}"
 
-    def deliver(self, *, target: "SyncTarget", job: "SyncJob") -> DeliveryResult:
-        known = SnelStartCustomer.objects.filter(target=target, lead_id=job.lead_id).first()
-        if job.event == CUSTOMER_UPDATED:
-            return self._update(target, job, known)
-        if known:
-            return DeliveryResult(detail=f"Already in SnelStart as relatie {known.relatiecode} ({known.relatie_id}).")
-        return self._create(target, job, SnelStartClient(target))
+    def record_label(self, record: SnelStartCustomer) -> str:
+        return f"{record.relatiecode} ({record.relatie_id})"
 
-    def _create(self, target: "SyncTarget", job: "SyncJob", client: SnelStartClient) -> DeliveryResult:
+    def record_find_or_create(self, *, target: "SyncTarget", job: "SyncJob", client: SnelStartClient) -> RecordFound:
         relatie = snelstart_relatie(job.payload, landen=_landen(target, client))
         snelstart_relaties_refresh(target=target, client=client)
         match = snelstart_relatie_match(target=target, relatie=relatie, lead_id=job.lead_id)
-        suggestion = None
-        if match is None:
-            postcode = job.payload["customer"].get("postcode", "")
-            suggestion = snelstart_relatie_suggestion(target=target, naam=relatie["naam"], postcode=postcode)
-            created = client.post("/relaties", relatie)
-            relatie_id, code, status = created["id"], created.get("relatiecode"), 201
-        else:
-            relatie_id, code, status = match.relatie.relatie_id, match.relatie.relatiecode, 200
-        ours = match is not None and match.field == "memo"
-        review = (
-            f"Same name and postcode as relatie {suggestion}: check whether it is a duplicate." if suggestion else ""
-        )
-        SnelStartCustomer.objects.get_or_create(
-            target=target,
-            lead_id=job.lead_id,
-            defaults={
-                "relatie_id": relatie_id,
-                "relatiecode": code,
-                "matched_existing": bool(match) and not ours,
-                "review_suggestion": review[:255],
-            },
-        )
-        if ours:
-            detail = f"Found relatie {code} an earlier attempt created."
-        elif match:
-            detail = f"Matched existing relatie {code} on {match.field}."
-        else:
-            detail = f"Created relatie {code}. {review}".strip()
-        return DeliveryResult(status_code=status, detail=detail[:255])
+        if match is not None:
+            found = match.relatie
+            fields = {"relatie_id": found.relatie_id, "relatiecode": found.relatiecode}
+            return RecordFound(fields=fields, code=found.relatiecode, match_field=match.field)
+        postcode = job.payload["customer"].get("postcode", "")
+        suggestion = snelstart_relatie_suggestion(target=target, naam=relatie["naam"], postcode=postcode)
+        created = client.post("/relaties", relatie)
+        fields = {"relatie_id": created["id"], "relatiecode": created.get("relatiecode")}
+        return RecordFound(fields=fields, code=created.get("relatiecode"), suggestion=suggestion)
 
-    def _update(self, target: "SyncTarget", job: "SyncJob", known: SnelStartCustomer | None) -> DeliveryResult:
+    def record_update(self, *, target: "SyncTarget", job: "SyncJob", known: SnelStartCustomer | None) -> DeliveryResult:
         """SnelStart's PUT replaces the whole relatie, so the current one is read first and only the fields fed
         by `change.fields` are changed in it. A customer not yet a relatie is created from today's data."""
         fed = {name for field in job.payload["change"].get("fields", []) for name in FEEDS.get(field, ())}
         if not fed:
             return DeliveryResult(detail="No field SnelStart keeps was changed.")
         client = SnelStartClient(target)
-        if known is None:
-            result = self._create(target, job, client)
-            if result.status_code == 201:
-                return result
-            known = SnelStartCustomer.objects.get(target=target, lead_id=job.lead_id)
+        known = self.record_for_update(target=target, job=job, client=client, known=known)
+        if isinstance(known, DeliveryResult):
+            return known
         wanted = snelstart_relatie(job.payload, landen=_landen(target, client))
         current = client.get(f"/relaties/{known.relatie_id}")
         client.put(f"/relaties/{known.relatie_id}", relatie_changed(current, wanted, fed))

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from leadflow.integrations.businesscentral.models import BusinessCentralCustomer
 from leadflow.leads.services import lead_update
-from leadflow.sync.models import JobState, SyncJob, SyncTarget
-from tests.sync.factories import convert, run_again
+from leadflow.sync.models import JobState, SyncJob
+from tests.sync.factories import JANSEN, admin_target_add, convert, run_again
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,16 +18,7 @@ def only_customer(standin) -> dict:
 
 
 def test_customer_is_created_with_its_fields_and_leadflows_number(target, businesscentral_standin):
-    job = convert(
-        company="Bakkerij Jansen B.V.",
-        vat_number="NL6813.37.223.B01",
-        email="info@jansen.nl",
-        phone="+31201234567",
-        street="Dorpsstraat 1",
-        postcode="1234 AB",
-        city="Utrecht",
-        country="nl",
-    )
+    job = convert(**JANSEN | {"country": "nl"})
 
     assert job.state == JobState.DONE
     customer = only_customer(businesscentral_standin)
@@ -173,23 +164,17 @@ def test_an_address_edit_is_not_pushed_when_accounting_leads_it(target, business
 
 def test_admin_adds_a_business_central_target_and_never_shows_its_secret(client, staff_user):
     client.force_login(staff_user)
-    form = {
-        "name": "bc-de",
-        "enabled": "on",
-        "settings_login_url": "https://login.microsoftonline.com",
-        "settings_api_url": "https://api.businesscentral.dynamics.com/v2.0",
-        "settings_tenant_id": "contoso.onmicrosoft.com",
-        "settings_environment": "production",
-        "settings_company_id": "f2a5738a-44e3-ea11-bb43-000d3a2feca1",
-        "settings_client_id": "app-id",
-        "settings_client_secret": "very-secret",
-        "settings_number_prefix": "LF",
-        "settings_calls_per_five_minutes": "6000",
-        "settings_leading_contact": "leadflow",
-        "settings_leading_company": "leadflow",
-        "settings_leading_address": "target",
+    settings = {
+        "login_url": "https://login.microsoftonline.com",
+        "api_url": "https://api.businesscentral.dynamics.com/v2.0",
+        "tenant_id": "contoso.onmicrosoft.com",
+        "environment": "production",
+        "company_id": "f2a5738a-44e3-ea11-bb43-000d3a2feca1",
+        "client_id": "app-id",
+        "client_secret": "very-secret",
+        "number_prefix": "LF",
+        "calls_per_five_minutes": "6000",
     }
-    assert client.post(reverse("admin:sync_synctarget_add") + "?kind=businesscentral", form).status_code == 302
-    target = SyncTarget.objects.get(name="bc-de")
+    target = admin_target_add(client, kind="businesscentral", name="bc-de", settings=settings)
     assert target.settings["company_id"] == "f2a5738a-44e3-ea11-bb43-000d3a2feca1"
     assert "very-secret" not in client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from leadflow.integrations.snelstart.models import SnelStartCustomer
 from leadflow.leads.services import lead_update
 from leadflow.sync.models import JobState, SyncJob, SyncTarget
-from tests.sync.factories import convert, run_again
+from tests.sync.factories import JANSEN, admin_target_add, convert, run_again
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,20 +20,7 @@ def only_relatie(standin) -> dict:
 
 
 def test_customer_becomes_a_klant_relatie_with_its_fields(target, snelstart_standin):
-    job = convert(
-        company="Bakkerij Jansen B.V.",
-        first_name="Anna",
-        last_name="Jansen",
-        registration_number="6808 5012",
-        vat_number="NL6813.37.223.B01",
-        email="info@jansen.nl",
-        phone="+31201234567",
-        website="jansen.nl",
-        street="Dorpsstraat 1",
-        postcode="1234 AB",
-        city="Utrecht",
-        country="NL",
-    )
+    job = convert(**JANSEN, first_name="Anna", last_name="Jansen", registration_number="6808 5012", website="jansen.nl")
 
     assert job.state == JobState.DONE
     relatie = only_relatie(snelstart_standin)
@@ -124,20 +111,21 @@ def test_snelstarts_validation_error_fails_the_job_with_its_code(target, snelsta
     assert job.delivery_attempts.get().status_code == 400
 
 
-def test_a_refused_koppelingsleutel_fails_and_says_what_to_enter(target, snelstart_standin):
-    target.settings["client_key"] = "revoked"
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        # A revoked koppelingsleutel: the message says what to enter.
+        ("client_key", "SnelStart refused the koppelingsleutel (invalid_grant)"),
+        # A wrong subscription key: API Management's own reason.
+        ("subscription_key", "Access denied due to invalid subscription key"),
+    ],
+)
+def test_a_refused_key_fails_the_job_with_the_reason(target, snelstart_standin, key, reason):
+    target.settings[key] = "wrong"
     target.save()
     job = convert()
     assert job.state == JobState.FAILED
-    assert "SnelStart refused the koppelingsleutel (invalid_grant)" in job.last_error
-
-
-def test_a_wrong_subscription_key_fails_with_api_managements_reason(target, snelstart_standin):
-    target.settings["subscription_key"] = "wrong"
-    target.save()
-    job = convert()
-    assert job.state == JobState.FAILED
-    assert "Access denied due to invalid subscription key" in job.last_error
+    assert reason in job.last_error
 
 
 def test_an_expired_token_is_renewed_once_and_the_call_repeated(target, snelstart_standin):
@@ -208,21 +196,15 @@ def test_a_new_contact_person_replaces_snelstarts_one_contact(target, snelstart_
 
 def test_admin_adds_a_snelstart_target_and_never_shows_its_keys_again(client, staff_user):
     client.force_login(staff_user)
-    form = {
-        "name": "snelstart-bv",
-        "enabled": "on",
-        "settings_api_url": "https://b2bapi.snelstart.nl/v2",
-        "settings_auth_url": "https://auth.snelstart.nl/b2b/token",
-        "settings_subscription_key": "partner-subscription-key",
-        "settings_client_key": "customer-koppelingsleutel",
-        "settings_calls_per_minute": "60",
-        "settings_leading_contact": "leadflow",
-        "settings_leading_company": "leadflow",
-        "settings_leading_address": "target",
+    settings = {
+        "api_url": "https://b2bapi.snelstart.nl/v2",
+        "auth_url": "https://auth.snelstart.nl/b2b/token",
+        "subscription_key": "partner-subscription-key",
+        "client_key": "customer-koppelingsleutel",
+        "calls_per_minute": "60",
     }
-    assert client.post(reverse("admin:sync_synctarget_add") + "?kind=snelstart", form).status_code == 302
+    target = admin_target_add(client, kind="snelstart", name="snelstart-bv", settings=settings)
 
-    target = SyncTarget.objects.get(name="snelstart-bv")
     assert (target.kind, target.settings["client_key"]) == ("snelstart", "customer-koppelingsleutel")
     page = client.get(reverse("admin:sync_synctarget_change", args=[target.pk])).content.decode()
     assert "customer-koppelingsleutel" not in page and "partner-subscription-key" not in page
