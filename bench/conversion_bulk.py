@@ -141,14 +141,15 @@ def run_killed() -> None:
         leads = leads_with_own_phones("killed")
         worker = start_worker(org, log_dir / "worker-1.log")
         services.leads_convert_request(leads=leads, actor="bench")
-        while not Conversion.objects.filter(status=ConversionStatus.DONE).exists():
+        mine = Conversion.objects.filter(lead__in=leads)  # the earlier runs' conversions share the database
+        while not mine.filter(status=ConversionStatus.DONE).exists():
             time.sleep(0.1)
-        while not Conversion.objects.filter(status=ConversionStatus.IN_PROGRESS).exists():
+        while not mine.filter(status=ConversionStatus.IN_PROGRESS).exists():
             time.sleep(0.05)
         worker.kill()  # SIGKILL mid-batch: some conversions in progress, maybe committed in Salesforce
         worker.wait()
-        in_progress = Conversion.objects.filter(status=ConversionStatus.IN_PROGRESS).count()
-        done_before = Conversion.objects.filter(status=ConversionStatus.DONE).count()
+        in_progress = mine.filter(status=ConversionStatus.IN_PROGRESS).count()
+        done_before = mine.filter(status=ConversionStatus.DONE).count()
         worker = start_worker(org, log_dir / "worker-2.log")
         settings.LEADFLOW_CONVERSION_STUCK_AFTER_SECONDS = 0  # the dead worker's claims are taken over at once
         try:
