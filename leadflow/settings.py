@@ -593,16 +593,12 @@ LEADFLOW_CONVERSION_HOOKS = ["leadflow.sync.services.outbox_enqueue_conversion"]
 # Dotted paths to `hook(*, entries)`, called with the lead audit entries (LeadEvent) a service writes, inside its
 # transaction: the outbox turns new leads, qualifications, rejections, won deals and customer news into events.
 LEADFLOW_LEAD_EVENT_HOOKS = ["leadflow.sync.services.outbox_enqueue_audit_entries"]
-# The CRMs a lead can convert into: name (the target's `name`) -> leadflow.crm.targets.CrmTarget subclass.
-LEADFLOW_CRM_TARGETS = {
-    "salesforce": "leadflow.integrations.salesforce.target.SalesforceTarget",
-    "pipedrive": "leadflow.integrations.pipedrive.target.PipedriveTarget",
-}
+# The CRMs a lead can convert into: name (the target's `name`) -> leadflow.crm.targets.CrmTarget subclass. Each
+# installed CRM integration offers its own (Salesforce, Pipedrive: `plugins.offer` in its AppConfig); list here
+# only a CRM target of your own, or a name with "" to switch an installed one off.
+LEADFLOW_CRM_TARGETS: dict[str, str] = {}
 # Kinds of downstream targets an admin can configure: kind (the target's `name`) -> leadflow.sync.targets.Target
-# subclass. An integration package adds its line here (docs/sync.md, "Adding a target").
-SYNC_TARGET_KINDS = {
-    "webhook": "leadflow.integrations.webhook.target.WebhookTarget",
-    "exact": "leadflow.integrations.exact.target.ExactTarget",
-    "snelstart": "leadflow.integrations.snelstart.target.SnelStartTarget",
-    "businesscentral": "leadflow.integrations.businesscentral.target.BusinessCentralTarget",
-}
+# subclass. Each installed integration offers its own (webhook, Exact, SnelStart, Business Central), so adding one is
+# its line in INSTALLED_APPS (docs/sync.md, "Adding a target"); list here only a target of your own, or a kind with
+# "" to switch an installed one off.
+SYNC_TARGET_KINDS: dict[str, str] = {}

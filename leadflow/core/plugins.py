@@ -7,6 +7,7 @@ system check `plugin_paths_import` imports every declared setting's paths when t
 path fails `manage.py check` instead of the first worker that needs it. See docs/plugins.md.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,8 @@ class PluginSetting:
 
 
 _declared: dict[str, PluginSetting] = {}
+# Entries installed apps offer for dict settings (plugins.offer in AppConfig.ready()): setting -> key -> path.
+_offered: dict[str, dict[str, str]] = defaultdict(dict)
 
 
 def declare(name: str, *, base: type | None = None, instantiate: bool = True) -> None:
@@ -41,6 +44,22 @@ def declare(name: str, *, base: type | None = None, instantiate: bool = True) ->
 
 def declared() -> list[PluginSetting]:
     return list(_declared.values())
+
+
+def offer(name: str, key: str, path: str) -> None:
+    """An installed app offers a plug-in under `key` of the dict setting `name` (an integration its sync target or
+    CRM target), so that installing the app is the one settings line it takes. The setting's own entries win: a
+    site can replace an offered plug-in, or switch it off with an empty path."""
+    _offered[name][key] = path
+
+
+def configured(name: str) -> Any:
+    """A plug-in setting's value as the loader sees it: for a dict setting, what installed apps offer with the
+    setting's own entries over it, without switched-off ones."""
+    value = getattr(settings, name, None)
+    if name not in _offered:
+        return value
+    return {key: path for key, path in {**_offered[name], **(value or {})}.items() if path}
 
 
 def load_objects(setting_name: str, key: str | None = None) -> tuple[Any, ...]:
@@ -53,7 +72,7 @@ def load_object(setting_name: str, key: str | None = None) -> Any | None:
 
     A key the dict setting lacks raises LookupError, for the caller to say what was asked for.
     """
-    if key is not None and key not in getattr(settings, setting_name):
+    if key is not None and key not in configured(setting_name):
         raise LookupError(f"{setting_name} has no entry {key!r}.")
     loaded = _load(setting_name, key)
     return loaded[0] if loaded else None
@@ -65,7 +84,7 @@ def _load(setting_name: str, key: str | None) -> tuple[Any, ...]:
         spec = _declared[setting_name]
     except KeyError:
         raise ImproperlyConfigured(f"{setting_name} is not a declared plug-in setting.") from None
-    value = getattr(settings, setting_name)
+    value = configured(setting_name)
     if key is not None:
         value = value.get(key, ())
     paths = [value] if isinstance(value, str) else list(value)
@@ -87,7 +106,7 @@ class Entry:
 
 
 def entries(spec: PluginSetting) -> Iterator[Entry]:
-    value = getattr(settings, spec.name, None)
+    value = configured(spec.name)
     groups = value.items() if isinstance(value, dict) else [(None, value)]
     for key, group in groups:
         where = spec.name if key is None else f"{spec.name}[{key!r}]"

@@ -1,8 +1,9 @@
 """The contract every CRM a lead converts into implements, and the registry that picks one per lead source.
 
 Like Django's `SessionBase`: `CrmTarget` states what conversion asks of a CRM; each CRM is one package under
-`leadflow/integrations/<kind>/` with a subclass, named in `settings.LEADFLOW_CRM_TARGETS`. Which CRM a lead goes
-to is `settings.LEADFLOW_CRM_BY_SOURCE` (source pattern → CRM name, first match wins) else `LEADFLOW_CRM_DEFAULT`.
+`leadflow/integrations/<kind>/` with a subclass that its app offers (`plugins.offer` into LEADFLOW_CRM_TARGETS).
+Which CRM a lead goes to is `settings.LEADFLOW_CRM_BY_SOURCE` (source pattern → CRM name, first match wins), else
+`LEADFLOW_CRM_DEFAULT`.
 
 The conversion service (leadflow.crm.services) owns the `Conversion` rows: claiming, retries, marking the lead
 converted. A target only talks to its CRM: a preview that writes nothing, and a run that creates or links the
@@ -93,7 +94,7 @@ class CrmTarget:
 
 
 def crm_target(name: str) -> CrmTarget:
-    """The target a name in `settings.LEADFLOW_CRM_TARGETS` stands for (one instance per process)."""
+    """The target a CRM name stands for (one instance per process)."""
     try:
         return plugins.load_object("LEADFLOW_CRM_TARGETS", name)
     except LookupError:
@@ -118,11 +119,12 @@ def crm_targets_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     """A source mapped to a CRM that is not configured fails `manage.py check`, not a conversion (the targets'
     own paths are checked with every other plug-in: leadflow.E001-E003)."""
     wanted = {settings.LEADFLOW_CRM_DEFAULT, *settings.LEADFLOW_CRM_BY_SOURCE.values()}
+    installed = plugins.configured("LEADFLOW_CRM_TARGETS")
     return [
         Error(
             f"LEADFLOW_CRM_DEFAULT or LEADFLOW_CRM_BY_SOURCE names the CRM {name!r}, which "
-            f"LEADFLOW_CRM_TARGETS does not list ({', '.join(settings.LEADFLOW_CRM_TARGETS)}).",
+            f"no installed CRM integration offers ({', '.join(installed)}).",
             id="leadflow.E522",
         )
-        for name in sorted(wanted - set(settings.LEADFLOW_CRM_TARGETS))
+        for name in sorted(wanted - set(installed))
     ]

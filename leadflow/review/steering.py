@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadflow.core import plugins
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake import services as intake_services
 from leadflow.intake.builder import (
@@ -288,7 +289,7 @@ def sync_targets(request: HttpRequest) -> HttpResponse:
 def sync_target_edit(request: HttpRequest, target_id: int | None = None, kind: str = "") -> HttpResponse:
     """A target's name and settings. Secrets are write-only: never shown back; left empty, the stored one stays."""
     target = get_object_or_404(SyncTarget, pk=target_id) if target_id else SyncTarget(kind=kind)
-    if target.kind not in settings.SYNC_TARGET_KINDS:
+    if target.kind not in plugins.configured("SYNC_TARGET_KINDS"):
         raise Http404("No such kind of sync target.")
     form = target_form_for(target.kind, switch=False)(request.POST or None, instance=target, label_suffix="")
     if request.method == "POST" and form.is_valid():

@@ -1,10 +1,10 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from leadflow.core import plugins
 from leadflow.core.admin import ReadOnlyInline
 from leadflow.sync import services
 from leadflow.sync.forms import SETTINGS_PREFIX, SyncTargetForm, target_form_for
@@ -23,7 +23,8 @@ class SyncTargetAdmin(admin.ModelAdmin):
         if obj is not None:
             return obj.kind
         wanted = request.GET.get("kind", "")
-        return wanted if wanted in settings.SYNC_TARGET_KINDS else next(iter(settings.SYNC_TARGET_KINDS))
+        kinds = plugins.configured("SYNC_TARGET_KINDS")
+        return wanted if wanted in kinds else next(iter(kinds))
 
     def get_form(self, request: HttpRequest, obj: SyncTarget | None = None, change: bool = False, **kwargs: Any):
         kwargs["form"] = target_form_for(self._kind(request, obj))
@@ -34,7 +35,7 @@ class SyncTargetAdmin(admin.ModelAdmin):
         kind = self._kind(request, obj)
         settings_fields = [SETTINGS_PREFIX + name for name in target_for_kind(kind).settings_form.base_fields]
         extra = ("connection",) if obj is not None and target_for_kind(kind).admin_status(target=obj) else ()
-        other_kinds = " or ".join(f"?kind={name}" for name in settings.SYNC_TARGET_KINDS)
+        other_kinds = " or ".join(f"?kind={name}" for name in plugins.configured("SYNC_TARGET_KINDS"))
         return (
             (
                 None,

@@ -1,7 +1,8 @@
 """The contract every sync target implements, and finding the target of a kind (through leadflow.core.plugins).
 
 A target turns one outbox job into a delivery to one outside system. Adding a system (SnelStart, an ERP) means
-one module with a `Target` subclass and its settings form, plus a line in `settings.SYNC_TARGET_KINDS`.
+one module with a `Target` subclass and its settings form, which its AppConfig offers to `SYNC_TARGET_KINDS`
+(`plugins.offer`).
 """
 
 from dataclasses import dataclass
@@ -9,10 +10,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from django import forms
-from django.conf import settings
 
+from leadflow.core import plugins
 from leadflow.core.exceptions import ExternalServiceError
-from leadflow.core.plugins import load_object
 from leadflow.sync.events import CUSTOMER_CONVERTED
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class DeliveryResult:
 class Target:
     """One kind of downstream system. Instances are stateless; everything per target comes from the row."""
 
-    name: ClassVar[str] = ""  # its key in settings.SYNC_TARGET_KINDS, stored as SyncTarget.kind
+    name: ClassVar[str] = ""  # its key in SYNC_TARGET_KINDS, stored as SyncTarget.kind
     label: ClassVar[str] = ""
     settings_form: ClassVar[type[forms.Form]]
     # Events this kind of target takes (webhooks: the ones each target's settings list).
@@ -118,16 +118,16 @@ class Target:
 
 
 def target_for_kind(kind: str) -> Target:
-    """The Target for a kind named in `settings.SYNC_TARGET_KINDS`."""
+    """The Target of an installed kind (offered by its app, or named in `settings.SYNC_TARGET_KINDS`)."""
     try:
-        return load_object("SYNC_TARGET_KINDS", kind)
+        return plugins.load_object("SYNC_TARGET_KINDS", kind)
     except LookupError as error:
         raise TargetError(f"No sync target of kind {kind!r} is installed.", permanent=True) from error
 
 
 def kind_choices() -> list[tuple[str, str]]:
     """(kind, label) of every installed target kind, for a person choosing one."""
-    return [(kind, target_for_kind(kind).label) for kind in settings.SYNC_TARGET_KINDS]
+    return [(kind, target_for_kind(kind).label) for kind in plugins.configured("SYNC_TARGET_KINDS")]
 
 
 def clean_settings(kind: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from django.core.management.base import SystemCheckError
 
 from leadflow.core import plugins
 from leadflow.quality.remote import remote_directory
-from leadflow.sync.targets import TargetError, target_for_kind
+from leadflow.sync.targets import TargetError, kind_choices, target_for_kind
 
 
 def check_output() -> str:
@@ -29,7 +29,7 @@ def test_misspelt_validator_path_fails_manage_py_check_naming_the_setting(settin
 
 
 def test_misspelt_sync_target_path_names_its_kind(settings):
-    settings.SYNC_TARGET_KINDS = {**settings.SYNC_TARGET_KINDS, "snelstart": "leadflow.integrations.snelstart.Nope"}
+    settings.SYNC_TARGET_KINDS = {"snelstart": "leadflow.integrations.snelstart.Nope"}
 
     assert "SYNC_TARGET_KINDS['snelstart'] names 'leadflow.integrations.snelstart.Nope'" in check_output()
 
@@ -67,7 +67,7 @@ def test_changing_a_setting_clears_the_one_plugin_cache(settings):
     settings.LEADFLOW_REMOTE_DIRECTORY = "tests.quality.conftest.InMemoryDirectory"
     assert type(remote_directory()).__name__ == "InMemoryDirectory"
 
-    settings.SYNC_TARGET_KINDS = {"hook": settings.SYNC_TARGET_KINDS["webhook"]}
+    settings.SYNC_TARGET_KINDS = {"hook": "leadflow.integrations.webhook.target.WebhookTarget"}
     assert type(target_for_kind("hook")).__name__ == "WebhookTarget"
 
 
@@ -87,7 +87,7 @@ def test_reading_an_undeclared_setting_is_refused():
 
 
 def test_sync_target_listed_under_another_key_than_its_name_is_refused(settings):
-    settings.SYNC_TARGET_KINDS = {**settings.SYNC_TARGET_KINDS, "snelstart": settings.SYNC_TARGET_KINDS["exact"]}
+    settings.SYNC_TARGET_KINDS = {"snelstart": "leadflow.integrations.exact.target.ExactTarget"}
 
     output = check_output()
 
@@ -101,3 +101,19 @@ def test_plugin_without_a_name_is_refused(settings):
     settings.LEADFLOW_MATCHERS = ["leadflow.quality.matching.base.Matcher"]
 
     assert "LEADFLOW_MATCHERS names 'leadflow.quality.matching.base.Matcher', which sets no `name`." in check_output()
+
+
+def test_an_installed_integration_offers_its_target_so_its_app_is_its_one_settings_line(settings):
+    assert settings.SYNC_TARGET_KINDS == {}  # nothing listed by hand in the shipped settings
+    assert [kind for kind, _label in kind_choices()] == ["webhook", "exact", "snelstart", "businesscentral"]
+    assert type(target_for_kind("snelstart")).__name__ == "SnelStartTarget"
+    assert set(plugins.configured("LEADFLOW_CRM_TARGETS")) == {"salesforce", "pipedrive"}
+
+
+def test_a_site_switches_an_installed_target_off_with_an_empty_path(settings):
+    settings.SYNC_TARGET_KINDS = {"snelstart": ""}
+
+    assert "snelstart" not in dict(kind_choices())
+    with pytest.raises(TargetError, match="No sync target of kind 'snelstart' is installed"):
+        target_for_kind("snelstart")
+    call_command("check")  # an empty path is a choice, not a typo

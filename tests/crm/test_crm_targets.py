@@ -34,14 +34,13 @@ def test_the_shipped_crm_settings_pass_the_checks():
 
 
 def test_a_misspelt_target_path_fails_the_check(settings):
-    settings.LEADFLOW_CRM_TARGETS = {**settings.LEADFLOW_CRM_TARGETS, "hubspot": "leadflow.integrations.hubspot.Nope"}
+    settings.LEADFLOW_CRM_TARGETS = {"hubspot": "leadflow.integrations.hubspot.Nope"}
 
     assert ids(plugin_paths_import(None)) == ["leadflow.E001"]
 
 
 def test_a_target_registered_under_another_name_fails_the_check(settings):
-    salesforce = settings.LEADFLOW_CRM_TARGETS["salesforce"]
-    settings.LEADFLOW_CRM_TARGETS = {"salesforce": salesforce, "pipedrive": salesforce}
+    settings.LEADFLOW_CRM_TARGETS = {"pipedrive": "leadflow.integrations.salesforce.target.SalesforceTarget"}
     settings.LEADFLOW_CRM_BY_SOURCE = {}
 
     assert ids(plugin_paths_import(None)) == ["leadflow.E003"]

@@ -69,6 +69,10 @@ class SalesforceSandbox:
         spec = {"kind": kind, "times": times, "path_contains": path_contains, **options}
         self._post("/_sandbox/faults", spec)
 
+    def armed_faults(self) -> list[dict]:
+        """Faults armed and not yet taken by a request."""
+        return self._get("/_sandbox/faults")["faults"]
+
     def expire_sessions(self) -> None:
         self._post("/_sandbox/faults", {"kind": "expire_sessions"})
 

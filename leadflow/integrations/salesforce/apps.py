@@ -7,4 +7,7 @@ class SalesforceConfig(AppConfig):
     verbose_name = "Salesforce"
 
     def ready(self) -> None:
+        from leadflow.core import plugins
         from leadflow.integrations.salesforce import checks  # noqa: F401 (registers the system checks)
+
+        plugins.offer("LEADFLOW_CRM_TARGETS", "salesforce", "leadflow.integrations.salesforce.target.SalesforceTarget")

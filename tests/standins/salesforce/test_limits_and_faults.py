@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 import requests
@@ -9,6 +8,8 @@ from simple_salesforce.exceptions import (
     SalesforceMalformedRequest,
     SalesforceRefusedRequest,
 )
+
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -198,14 +199,12 @@ def test_concurrent_upserts_of_one_external_id_create_one_record(salesforce_sand
 
 
 def test_slow_response_does_not_block_other_clients(salesforce_sandbox):
-    salesforce_sandbox.fail_next("slow_response", seconds=1, path_contains="/limits")
+    salesforce_sandbox.fail_next("slow_response", seconds=30, path_contains="/limits")
     api = salesforce_sandbox.rest_session()
-    slow = threading.Thread(target=api.get, args=(f"{salesforce_sandbox.data_url}/limits",))
+    slow = threading.Thread(target=api.get, args=(f"{salesforce_sandbox.data_url}/limits",), daemon=True)
     slow.start()
-    time.sleep(0.1)
+    wait_for(lambda: not salesforce_sandbox.armed_faults())  # the slow request holds its answer now
 
-    started = time.monotonic()
     salesforce_sandbox.client().query("SELECT Id FROM Account")
 
-    assert time.monotonic() - started < 0.5
-    slow.join()
+    assert slow.is_alive()  # answered while the slow one still waits
