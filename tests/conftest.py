@@ -26,8 +26,6 @@ def _run_tasks_in_process():
 def _fresh_cache():
     """Rate-limit counts and cached form definitions are per test: a test never inherits another's 429."""
     cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -72,9 +72,9 @@ def load_object(setting_name: str, key: str | None = None) -> Any | None:
 
     A key the dict setting lacks raises LookupError, for the caller to say what was asked for.
     """
-    if key is not None and key not in configured(setting_name):
-        raise LookupError(f"{setting_name} has no entry {key!r}.")
     loaded = _load(setting_name, key)
+    if key is not None and not loaded:  # not listed, or switched off with an empty path
+        raise LookupError(f"{setting_name} has no entry {key!r}.")
     return loaded[0] if loaded else None
 
 
