@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from leadflow.core import plugins
 from leadflow.core.exceptions import ApplicationError
 from leadflow.intake import services as intake_services
 from leadflow.intake.builder import (
@@ -39,7 +38,7 @@ from leadflow.sync import services as sync_services
 from leadflow.sync.forms import target_form_for
 from leadflow.sync.models import SyncTarget
 from leadflow.sync.selectors import sync_target_health
-from leadflow.sync.targets import kind_choices, target_for_kind
+from leadflow.sync.targets import TargetError, kind_choices, target_for_kind
 
 manager_view = workspace_view(Role.MANAGER)
 
@@ -289,8 +288,10 @@ def sync_targets(request: HttpRequest) -> HttpResponse:
 def sync_target_edit(request: HttpRequest, target_id: int | None = None, kind: str = "") -> HttpResponse:
     """A target's name and settings. Secrets are write-only: never shown back; left empty, the stored one stays."""
     target = get_object_or_404(SyncTarget, pk=target_id) if target_id else SyncTarget(kind=kind)
-    if target.kind not in plugins.configured("SYNC_TARGET_KINDS"):
-        raise Http404("No such kind of sync target.")
+    try:
+        plugin = target_for_kind(target.kind)
+    except TargetError:
+        raise Http404("No such kind of sync target.") from None
     form = target_form_for(target.kind, switch=False)(request.POST or None, instance=target, label_suffix="")
     if request.method == "POST" and form.is_valid():
         try:
@@ -306,7 +307,7 @@ def sync_target_edit(request: HttpRequest, target_id: int | None = None, kind: s
                     f"{target.settings[name]}",
                 )
             return redirect("review:manage-sync")
-    context = {"target": target, "form": form, "kind_label": target_for_kind(target.kind).label}
+    context = {"target": target, "form": form, "kind_label": plugin.label}
     return render(request, "review/manage/sync_edit.html", context)
 
 
